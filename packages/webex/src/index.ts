@@ -1,0 +1,4 @@
+// @herald/webex: the public API. Each area adds its exports here, one line per module.
+export * from './errors.js';
+export * from './events.js';
+export * from './ids.js';

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InvalidIdError } from '../src/errors.js';
+import {
+  contentId,
+  decodeId,
+  encodeId,
+  idClusterFromUrn,
+  idToUuid,
+  membershipId,
+  sameId,
+} from '../src/ids.js';
+
+// Known ids. The MESSAGE one is computed in protocol-mercury-kms.md §3.8; the PEOPLE and ROOM ones are
+// the examples of the public Webex Messaging API reference (webex-rest-webhooks.md §1.4, OAS).
+const KNOWN = [
+  {
+    id: 'Y2lzY29zcGFyazovL3VzL01FU1NBR0UvOGU1YTFmNzAtMWIyYy0xMWVmLTlkM2UtNGY4YTJiNmM3ZDEw',
+    type: 'MESSAGE',
+    uuid: '8e5a1f70-1b2c-11ef-9d3e-4f8a2b6c7d10',
+  },
+  {
+    id: 'Y2lzY29zcGFyazovL3VzL1BFT1BMRS9mNWIzNjE4Ny1jOGRkLTQ3MjctOGIyZi1mOWM0NDdmMjkwNDY',
+    type: 'PEOPLE',
+    uuid: 'f5b36187-c8dd-4727-8b2f-f9c447f29046',
+  },
+  {
+    id: 'Y2lzY29zcGFyazovL3VzL1JPT00vYmJjZWIxYWQtNDNmMS0zYjU4LTkxNDctZjE0YmIwYzRkMTU0',
+    type: 'ROOM',
+    uuid: 'bbceb1ad-43f1-3b58-9147-f14bb0c4d154',
+  },
+] as const;
+
+describe('ids', () => {
+  for (const k of KNOWN) {
+    it(`encodes and decodes the known ${k.type} id`, () => {
+      assert.equal(encodeId(k.type, k.uuid), k.id);
+      assert.deepEqual(decodeId(k.id), { cluster: 'us', type: k.type, uuid: k.uuid });
+      assert.equal(idToUuid(k.id, k.type), k.uuid);
+    });
+  }
+
+  it('accepts padded input and the standard alphabet (the PEOPLE id needs one "=")', () => {
+    const people = KNOWN[1];
+    assert.equal(idToUuid(`${people.id}=`, 'PEOPLE'), people.uuid);
+    assert.ok(sameId(people.id, `${people.id}=`));
+  });
+
+  it('never emits padding or non-alphanumeric characters', () => {
+    for (const type of ['PEOPLE', 'ROOM', 'MESSAGE', 'ORGANIZATION', 'WEBHOOK']) {
+      const id = encodeId(type, crypto.randomUUID());
+      assert.match(id, /^[A-Za-z0-9]+$/);
+    }
+  });
+
+  it('is cluster-aware: rooms keep the cluster, people and orgs always use us', () => {
+    const uuid = '11111111-2222-3333-4444-555555555555';
+    const eu = encodeId('ROOM', uuid, 'urn:TEAM:eu-central-1_k');
+    assert.deepEqual(decodeId(eu), { cluster: 'urn:TEAM:eu-central-1_k', type: 'ROOM', uuid });
+    assert.equal(decodeId(encodeId('PEOPLE', uuid, 'urn:TEAM:eu-central-1_k'))?.cluster, 'us');
+    assert.equal(decodeId(encodeId('ORGANIZATION', uuid, 'urn:TEAM:eu-central-1_k'))?.cluster, 'us');
+  });
+
+  it('maps catalog cluster URNs to id clusters', () => {
+    assert.equal(idClusterFromUrn(undefined), 'us');
+    assert.equal(idClusterFromUrn('urn:TEAM:us-east-2_a'), 'us');
+    assert.equal(idClusterFromUrn('urn:TEAM:us-east-1_int13'), 'us');
+    assert.equal(idClusterFromUrn('urn:TEAM:eu-central-1_k:conversation'), 'urn:TEAM:eu-central-1_k');
+  });
+
+  it('builds composite membership and content ids', () => {
+    const person = 'aaaaaaaa-0000-0000-0000-000000000001';
+    const room = 'bbbbbbbb-0000-0000-0000-000000000002';
+    assert.equal(decodeId(membershipId(person, room))?.uuid, `${person}:${room}`);
+    const content = decodeId(contentId(room, 0));
+    assert.deepEqual(content, { cluster: 'us', type: 'CONTENT', uuid: `${room}/0` });
+  });
+
+  it('rejects what is not an id, and ids of another type', () => {
+    for (const bad of [
+      '',
+      'abc',
+      'not base64 !!',
+      Buffer.from('https://example.com/x/y').toString('base64url'),
+    ]) {
+      assert.equal(decodeId(bad), undefined, bad);
+      assert.throws(() => idToUuid(bad), InvalidIdError);
+    }
+    assert.throws(() => idToUuid(KNOWN[0].id, 'ROOM'), /expected a ROOM id, got a MESSAGE id/);
+    // A bare base64 uuid (seen as orgId in a documented webhook example) is not a Hydra id.
+    assert.equal(
+      decodeId(Buffer.from('96abc2aa-3dcc-11e5-a152-fe34819cdc9a').toString('base64url')),
+      undefined,
+    );
+  });
+});
