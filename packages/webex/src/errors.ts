@@ -171,3 +171,28 @@ export class SignatureError extends HeraldError {
     super('HERALD_SIGNATURE', message);
   }
 }
+
+/**
+ * A file download answered 423 ("still being scanned for malware", webex-rest-webhooks.md §2.7)
+ * for longer than the caller's bound. `waitedMs` is how long the client waited in total.
+ */
+export class ContentNotReadyError extends WebexApiError {
+  readonly waitedMs: number;
+  constructor(from: WebexApiError, waitedMs: number) {
+    super({
+      status: from.status,
+      method: from.method,
+      path: from.path,
+      message: from.apiMessage,
+      descriptions: from.descriptions,
+      trackingId: from.trackingId,
+      retryAfter: from.retryAfter,
+      body: from.body,
+    });
+    this.waitedMs = waitedMs;
+    const tracking = from.trackingId ? ` (trackingId ${from.trackingId})` : '';
+    this.message = `${from.method} ${from.path}: the file is still being scanned for malware after ${Math.round(
+      waitedMs / 1000,
+    )} s of waiting; try again later or raise maxScanWaitMs${tracking}`;
+  }
+}

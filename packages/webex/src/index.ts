@@ -3,3 +3,6 @@ export * from './errors.js';
 export * from './events.js';
 export * from './ids.js';
 export * from './logger.js';
+export * from './rest/index.js';
+export * from './webhooks/index.js';
+export * from './cards.js';

@@ -1,0 +1,304 @@
+/**
+ * The broadcast bot's core, transport-free: events in (from Mercury or webhooks, the same typed
+ * events), durable work in the store, copies and reports out over REST.
+ *
+ * receiver → event → dedupe (store) → policy → plan → deliveries (store) → dispatcher → REST → report
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  eventKey,
+  type Logger,
+  sameId,
+  silentLogger,
+  WebexApiError,
+  type WebexClient,
+  type WebexEvent,
+} from '@herald/webex';
+import { composeReport, type ReportLine } from './compose.js';
+import type { BroadcastConfig } from './config.js';
+import { templates as loadTemplates, type Templates } from './locales.js';
+import { onBotAdded } from './membership.js';
+import type { BroadcastRequest } from './pipeline/content.js';
+import { ContentCache, type DispatcherDeps, deliver } from './pipeline/dispatcher.js';
+import { RateLimiter } from './pipeline/limiter.js';
+import { type BotSelf, planBroadcast } from './pipeline/planner.js';
+import type { Store } from './store/store.js';
+
+export interface BotOptions {
+  client: WebexClient;
+  store: Store;
+  config: BroadcastConfig;
+  locale: string;
+  logger?: Logger | undefined;
+  /** Names this instance in leases; default the host name. Two instances on one host need two names. */
+  instanceId?: string | undefined;
+  now?: (() => number) | undefined;
+  /** How often idle loops look for work another instance may have added, in ms. Default 500 ms. */
+  pollMs?: number | undefined;
+}
+
+export interface BotMetrics {
+  events: Record<string, number>;
+  broadcasts: number;
+  refused: number;
+  deliveries: { sent: number; failed: number; retried: number; rate_limited: number; card_fallback: number };
+  reports: number;
+}
+
+/** A loop that runs `step` until it reports no work, then sleeps `pollMs` or until woken. */
+class WorkLoop {
+  private wakeUp: (() => void) | undefined;
+  private running = false;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly step: () => Promise<boolean>,
+    private readonly pollMs: number,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.done = this.run();
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let busy = false;
+      try {
+        busy = await this.step();
+      } catch (err) {
+        this.onError(err);
+      }
+      if (!busy && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.pollMs);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeUp = undefined;
+      }
+    }
+  }
+}
+
+export class BroadcastBot {
+  readonly metrics: BotMetrics = {
+    events: {},
+    broadcasts: 0,
+    refused: 0,
+    deliveries: { sent: 0, failed: 0, retried: 0, rate_limited: 0, card_fallback: 0 },
+    reports: 0,
+  };
+  private self: BotSelf | undefined;
+  private orgNameCache: string | undefined;
+  private readonly templates: Templates;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly instance: string;
+  private readonly owner: string;
+  private readonly limiter: RateLimiter;
+  private readonly cache: ContentCache;
+  private loops: WorkLoop[] = [];
+
+  constructor(private readonly options: BotOptions) {
+    this.templates = loadTemplates(options.locale);
+    this.now = options.now ?? Date.now;
+    this.log = options.logger ?? silentLogger;
+    this.instance = options.instanceId ?? hostname();
+    this.owner = `${this.instance}:${randomUUID().slice(0, 8)}`;
+    this.limiter = new RateLimiter({ ratePerSecond: options.config.delivery.rate_per_second, now: this.now });
+    this.cache = new ContentCache(options.store);
+  }
+
+  /** The bot's identity (after `init`). */
+  get bot(): BotSelf {
+    if (!this.self) throw new Error('BroadcastBot.init() has not run');
+    return this.self;
+  }
+
+  /** Who am I (fails when the token is refused), and hand back leases of this instance's earlier runs. */
+  async init(): Promise<BotSelf> {
+    const me = await this.options.client.people.me();
+    this.self = {
+      id: me.id,
+      orgId: me.orgId ?? '',
+      emails: me.emails ?? [],
+      displayName: me.displayName ?? '',
+    };
+    if (!this.self.emails.some((e) => /@(webex\.bot|sparkbot\.io)$/i.test(e))) {
+      this.log.warn(
+        { person: me.id },
+        'the token is not a bot token: a user account sees and sends differently',
+      );
+    }
+    const released = await this.options.store.releaseLeasesOf(this.instance, this.now());
+    if (released > 0) this.log.info({ released }, 'resumed deliveries left in flight by an earlier run');
+    return this.self;
+  }
+
+  /** Start planning, sending and reporting. */
+  start(): void {
+    const poll = this.options.pollMs ?? 500;
+    const onError = (err: unknown) => this.log.error({ error: describe(err) }, 'work loop step failed');
+    const planner = new WorkLoop(() => this.planStep(), poll, onError);
+    const workers = Array.from(
+      { length: this.options.config.delivery.workers },
+      () => new WorkLoop(() => this.deliverStep(), poll, onError),
+    );
+    const reporter = new WorkLoop(() => this.reportStep(), poll, onError);
+    this.loops = [planner, ...workers, reporter];
+    for (const l of this.loops) l.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.loops.map((l) => l.stop()));
+    this.loops = [];
+  }
+
+  private wakeAll(): void {
+    for (const l of this.loops) l.wake();
+  }
+
+  /** Take one event from a receiver. Safe to call twice with the same event. */
+  async handle(event: WebexEvent): Promise<void> {
+    this.metrics.events[event.type] = (this.metrics.events[event.type] ?? 0) + 1;
+    const bot = this.bot;
+    if (event.type === 'message.created') {
+      const m = event.data;
+      if (sameId(m.personId, bot.id)) return;
+      if (m.roomType === 'direct') await this.options.store.rememberDirectRoom(m.personId, m.roomId);
+      const request: BroadcastRequest = {
+        messageId: m.id,
+        roomId: m.roomId,
+        roomType: m.roomType,
+        personId: m.personId,
+        personEmail: m.personEmail,
+        text: m.text,
+        html: m.html,
+        markdown: m.markdown,
+        files: m.files,
+        attachments: m.attachments,
+        created: m.created,
+        transport: event.transport,
+      };
+      const created = await this.options.store.createBroadcast(
+        { id: randomUUID(), sourceMessageId: m.id, sourceRoomId: m.roomId, senderId: m.personId, request },
+        this.now(),
+      );
+      if (created) {
+        this.metrics.broadcasts++;
+        this.log.info({ message: m.id, room: m.roomId }, 'broadcast received');
+        this.wakeAll();
+      }
+      return;
+    }
+    if (event.type === 'membership.created') {
+      if (!sameId(event.data.personId, bot.id)) return;
+      if (!(await this.options.store.markSeen(eventKey(event), this.now()))) return;
+      await onBotAdded(
+        {
+          client: this.options.client,
+          store: this.options.store,
+          config: this.options.config,
+          templates: this.templates,
+          bot,
+          orgName: () => this.orgName(),
+          now: this.now,
+          log: (level, fields, msg) => this.log[level](fields, msg),
+        },
+        event,
+      );
+    }
+  }
+
+  private async orgName(): Promise<string> {
+    if (this.orgNameCache) return this.orgNameCache;
+    try {
+      this.orgNameCache = (await this.options.client.organizations.get(this.bot.orgId)).displayName;
+    } catch (err) {
+      this.log.warn({ error: describe(err) }, 'cannot read the bot organization name');
+    }
+    return this.orgNameCache ?? 'my organization';
+  }
+
+  private deps() {
+    return {
+      client: this.options.client,
+      store: this.options.store,
+      config: this.options.config,
+      templates: this.templates,
+      bot: this.bot,
+      now: this.now,
+      log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) =>
+        this.log[level](fields, msg),
+    };
+  }
+
+  private async planStep(): Promise<boolean> {
+    const leaseMs = this.options.config.delivery.lease_seconds * 1000;
+    const [row] = await this.options.store.claimBroadcasts('received', this.owner, this.now(), leaseMs, 1);
+    if (!row) return false;
+    const outcome = await planBroadcast(this.deps(), row, this.owner);
+    if (outcome === 'refused') this.metrics.refused++;
+    this.wakeAll();
+    return true;
+  }
+
+  private async deliverStep(): Promise<boolean> {
+    const leaseMs = this.options.config.delivery.lease_seconds * 1000;
+    const [d] = await this.options.store.claimDeliveries(this.owner, this.now(), leaseMs, 1);
+    if (!d) return false;
+    const deps: DispatcherDeps = {
+      ...this.deps(),
+      limiter: this.limiter,
+      count: (outcome) => this.metrics.deliveries[outcome]++,
+    };
+    await deliver(deps, this.cache, d, this.owner);
+    return true;
+  }
+
+  private async reportStep(): Promise<boolean> {
+    const { store } = this.options;
+    await store.completeFinishedBroadcasts(this.now());
+    const leaseMs = this.options.config.delivery.lease_seconds * 1000;
+    const [row] = await store.claimBroadcasts('reporting', this.owner, this.now(), leaseMs, 1);
+    if (!row) return false;
+    const deliveries = await store.deliveriesOf(row.id);
+    const failed: ReportLine[] = deliveries
+      .filter((d) => d.status === 'failed')
+      .map((d) => ({ title: d.room_title ?? d.room_id, reason: d.error ?? 'unknown' }));
+    const sent = deliveries.filter((d) => d.status === 'sent').length;
+    const markdown = composeReport(this.templates, sent, deliveries.length, failed);
+    let reportId: string | null = null;
+    try {
+      reportId = (await this.options.client.messages.create({ toPersonId: row.sender_id, markdown })).id;
+      this.metrics.reports++;
+    } catch (err) {
+      if (!(err instanceof WebexApiError && err.isPermanent)) throw err;
+      this.log.warn({ broadcast: row.id, error: describe(err) }, 'report refused');
+    }
+    await store.markReported(row.id, this.owner, reportId, this.now());
+    this.log.info({ broadcast: row.id, sent, total: deliveries.length }, 'broadcast reported');
+    return true;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof WebexApiError)
+    return `${err.status} ${err.apiMessage ?? ''} (trackingId ${err.trackingId ?? '-'})`;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,59 @@
+/**
+ * Message templates per locale. A locale is one JSON file in `locales/` named `<locale>.json`
+ * (e.g. `de_DE.json`) with every key of `en_US.json`; placeholders are `{name}`. The en_US and
+ * cs_CZ texts of the original bot are kept word for word (webex-rest-webhooks.md §5.5).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), 'locales');
+
+export type TemplateKey =
+  | 'message_from_group'
+  | 'message_from_direct'
+  | 'space_moderated'
+  | 'outside_org'
+  | 'report_title'
+  | 'report_summary'
+  | 'report_failed_heading'
+  | 'report_failed_item'
+  | 'report_nothing'
+  | 'sender_refused';
+
+export type Templates = Record<TemplateKey, string>;
+
+let cache: Map<string, Templates> | undefined;
+
+function load(): Map<string, Templates> {
+  if (cache) return cache;
+  const base = JSON.parse(readFileSync(join(dir, 'en_US.json'), 'utf8')) as Templates;
+  const all = new Map<string, Templates>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    const name = file.slice(0, -'.json'.length);
+    const texts = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Partial<Templates>;
+    const missing = Object.keys(base).filter((k) => typeof texts[k as TemplateKey] !== 'string');
+    if (missing.length > 0) throw new Error(`locale ${name} lacks ${missing.join(', ')}`);
+    all.set(name, texts as Templates);
+  }
+  cache = all;
+  return all;
+}
+
+/** Names of the installed locales, e.g. `['cs_CZ', 'en_US']`. */
+export function availableLocales(): string[] {
+  return [...load().keys()].sort();
+}
+
+export function templates(locale: string): Templates {
+  const t = load().get(locale);
+  if (!t) throw new Error(`unknown locale ${locale}; installed: ${availableLocales().join(', ')}`);
+  return t;
+}
+
+/** Fill `{name}` placeholders; unknown names are left as they are. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    key in values ? String(values[key]) : whole,
+  );
+}

@@ -1,0 +1,131 @@
+/**
+ * Sending copies: workers claim due delivery rows with a lease, take a token from the shared rate
+ * limiter, send, and record the created message id. Webex's answers decide what happens next:
+ * 429 → the row waits Retry-After and the whole limiter pauses; 5xx or no answer → retried with
+ * backoff; a permanent 4xx (e.g. not a moderator of an announcement-only space) → recorded as
+ * failed with Webex's reason, without holding up the rest.
+ */
+import { WebexApiError, type WebexClient, WebexNetworkError } from '@herald/webex';
+import type { BroadcastConfig } from '../config.js';
+import type { DeliveryRow, Store, StoredFile } from '../store/store.js';
+import type { BroadcastContent } from './content.js';
+import type { RateLimiter } from './limiter.js';
+import { backoffMs } from './planner.js';
+
+export interface DispatcherDeps {
+  client: WebexClient;
+  store: Store;
+  config: BroadcastConfig;
+  limiter: RateLimiter;
+  now: () => number;
+  log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
+  /** Counts outcomes for metrics. */
+  count: (outcome: 'sent' | 'failed' | 'retried' | 'rate_limited' | 'card_fallback') => void;
+}
+
+interface Loaded {
+  content: BroadcastContent;
+  file: StoredFile | undefined;
+}
+
+/** Per-broadcast content, loaded once per instance (not per delivery). */
+export class ContentCache {
+  private readonly entries = new Map<string, Promise<Loaded | undefined>>();
+  constructor(private readonly store: Store) {}
+
+  get(broadcastId: string): Promise<Loaded | undefined> {
+    let p = this.entries.get(broadcastId);
+    if (!p) {
+      p = (async () => {
+        const row = await this.store.getBroadcast(broadcastId);
+        if (!row?.content) return undefined;
+        const content = JSON.parse(row.content) as BroadcastContent;
+        const file = content.file ? await this.store.getFile(broadcastId) : undefined;
+        return { content, file };
+      })();
+      this.entries.set(broadcastId, p);
+      if (this.entries.size > 64) this.entries.delete(this.entries.keys().next().value as string);
+      p.catch(() => this.entries.delete(broadcastId));
+    }
+    return p;
+  }
+}
+
+function reason(err: unknown): string {
+  if (err instanceof WebexApiError) {
+    const text = err.apiMessage ?? err.descriptions[0] ?? 'refused';
+    return `${err.status} ${text}`;
+  }
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+async function send(deps: DispatcherDeps, d: DeliveryRow, loaded: Loaded): Promise<string> {
+  const { content, file } = loaded;
+  const markdown = d.room_type === 'group' ? content.group : content.direct;
+  const roomId = d.room_id;
+  if (content.card) {
+    try {
+      return (await deps.client.messages.create({ roomId, markdown, attachments: [content.card] })).id;
+    } catch (err) {
+      // Webex refused the card: the file goes as a plain file instead (or the text alone).
+      if (!(err instanceof WebexApiError) || err.status !== 400) throw err;
+      deps.count('card_fallback');
+      deps.log('info', { delivery: d.id, error: reason(err) }, 'card refused; sending without it');
+    }
+  }
+  if (file) {
+    const msg = await deps.client.messages.create({
+      roomId,
+      markdown,
+      file: { data: file.bytes, filename: file.name, contentType: file.contentType },
+    });
+    return msg.id;
+  }
+  return (await deps.client.messages.create({ roomId, markdown })).id;
+}
+
+/** Send one claimed delivery and record the outcome. */
+export async function deliver(
+  deps: DispatcherDeps,
+  cache: ContentCache,
+  d: DeliveryRow,
+  owner: string,
+): Promise<void> {
+  const loaded = await cache.get(d.broadcast_id);
+  if (!loaded) {
+    await deps.store.markFailed(d.id, owner, 'broadcast content missing', deps.now());
+    deps.count('failed');
+    return;
+  }
+  await deps.limiter.take();
+  try {
+    const messageId = await send(deps, d, loaded);
+    await deps.store.markSent(d.id, owner, messageId, deps.now());
+    deps.count('sent');
+  } catch (err) {
+    const now = deps.now();
+    if (err instanceof WebexApiError && err.status === 429) {
+      const wait = err.retryAfter ?? 15;
+      deps.limiter.pause(wait);
+      await deps.store.retryLater(d.id, owner, now + wait * 1000, reason(err), now);
+      deps.count('rate_limited');
+      return;
+    }
+    const transient =
+      err instanceof WebexNetworkError ||
+      (err instanceof WebexApiError && !err.isPermanent) ||
+      !(err instanceof WebexApiError);
+    if (transient && d.attempts < deps.config.delivery.max_attempts) {
+      const retryAt =
+        now +
+        (err instanceof WebexApiError && err.retryAfter ? err.retryAfter * 1000 : backoffMs(d.attempts));
+      await deps.store.retryLater(d.id, owner, retryAt, reason(err), now);
+      deps.count('retried');
+      return;
+    }
+    await deps.store.markFailed(d.id, owner, reason(err), now);
+    deps.count('failed');
+    deps.log('info', { delivery: d.id, error: reason(err) }, 'delivery failed');
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Planning a broadcast, once: check the sender, resolve the destinations from one paginated
+ * listing of the bot's rooms (no per-room lookups, D23), download the first file once (D24),
+ * compose both kinds of copy, and store it all with one delivery row per destination.
+ */
+import { type Person, sameId, WebexApiError, type WebexClient } from '@herald/webex';
+import { cardFromJson, looksLikeJson } from '../card.js';
+import { composeCopy, messageBody } from '../compose.js';
+import type { BroadcastConfig } from '../config.js';
+import type { Templates } from '../locales.js';
+import { type Identity, isDestination, senderDecision } from '../policy.js';
+import type { BroadcastRow, PlannedDelivery, Store, StoredFile } from '../store/store.js';
+import type { BroadcastContent, BroadcastRequest } from './content.js';
+
+export interface BotSelf extends Identity {
+  displayName: string;
+}
+
+export interface PlannerDeps {
+  client: WebexClient;
+  store: Store;
+  config: BroadcastConfig;
+  templates: Templates;
+  bot: BotSelf;
+  now: () => number;
+  log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
+}
+
+export type PlanOutcome = 'planned' | 'refused' | 'retry' | 'empty';
+
+function errorText(err: unknown): string {
+  if (err instanceof WebexApiError)
+    return `${err.status} ${err.apiMessage ?? err.descriptions[0] ?? ''}`.trim();
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function planBroadcast(
+  deps: PlannerDeps,
+  row: BroadcastRow,
+  owner: string,
+): Promise<PlanOutcome> {
+  const { client, store, config, bot } = deps;
+  const req = JSON.parse(row.request) as BroadcastRequest;
+
+  // Fail closed: a sender that cannot be looked up does not broadcast.
+  let sender: Person;
+  try {
+    sender = await client.people.get(req.personId);
+  } catch (err) {
+    if (err instanceof WebexApiError && err.isPermanent) {
+      await store.finishBroadcast(row.id, 'refused', `sender lookup failed: ${errorText(err)}`, deps.now());
+      return 'refused';
+    }
+    await store.releaseBroadcast(
+      row.id,
+      `sender lookup: ${errorText(err)}`,
+      deps.now() + backoffMs(row.attempts),
+      deps.now(),
+    );
+    return 'retry';
+  }
+  const senderIdentity: Identity = { id: sender.id, orgId: sender.orgId ?? '', emails: sender.emails ?? [] };
+  const decision = senderDecision(config, senderIdentity, bot);
+  if (!decision.allowed) {
+    await store.finishBroadcast(row.id, 'refused', decision.reason, deps.now());
+    deps.log('info', { broadcast: row.id, reason: decision.reason }, 'sender refused by policy');
+    try {
+      await client.messages.create({ toPersonId: sender.id, markdown: deps.templates.sender_refused });
+    } catch (err) {
+      deps.log('warn', { broadcast: row.id, error: errorText(err) }, 'could not tell the sender');
+    }
+    return 'refused';
+  }
+
+  try {
+    // Mercury events carry no markdown: fetch the message once to keep the sender's formatting.
+    let source = { text: req.text, html: req.html, markdown: req.markdown };
+    if (req.markdown === undefined && req.transport === 'mercury') {
+      try {
+        const full = await client.messages.get(req.messageId);
+        source = { text: full.text ?? req.text, html: full.html ?? req.html, markdown: full.markdown };
+      } catch (err) {
+        deps.log(
+          'warn',
+          { broadcast: row.id, error: errorText(err) },
+          'message fetch failed; using the event text',
+        );
+      }
+    }
+    const body = messageBody(source, bot);
+    const email = sender.emails?.[0] ?? req.personEmail;
+    const who = { id: sender.id, displayName: sender.displayName ?? email, email };
+
+    // The sender's own 1-1 with the bot is excluded unless configured.
+    let senderDirect = req.roomType === 'direct' ? req.roomId : await store.directRoomOf(sender.id);
+    if (!senderDirect && !config.destination.include_sender_direct) {
+      const [last] = await client.messages.listDirect({ personId: sender.id }).toArray(1);
+      senderDirect = last?.roomId;
+      if (senderDirect) await store.rememberDirectRoom(sender.id, senderDirect);
+    }
+
+    const destinations: PlannedDelivery[] = [];
+    for await (const room of client.rooms.list({ max: 1000 })) {
+      const candidate = { id: room.id, type: room.type, ownerId: room.ownerId, title: room.title };
+      if (
+        isDestination(config, candidate, {
+          bot,
+          sender: senderIdentity,
+          sourceRoomId: req.roomId,
+          senderDirectRoomId: senderDirect,
+        })
+      ) {
+        destinations.push({ roomId: room.id, roomType: room.type, title: room.title });
+      }
+    }
+
+    let file: StoredFile | undefined;
+    let card = req.attachments[0];
+    const firstFile = req.files[0];
+    if (firstFile && destinations.length > 0) {
+      const got = await client.contents.download(firstFile);
+      file = { name: got.filename, contentType: got.contentType, bytes: Buffer.from(got.data) };
+      if (!card && looksLikeJson(file.name, file.contentType)) card = cardFromJson(file.bytes);
+    }
+
+    const content: BroadcastContent = {
+      group: composeCopy(deps.templates, 'group', who, body),
+      direct: composeCopy(deps.templates, 'direct', who, body),
+      card,
+      file: file ? { name: file.name, contentType: file.contentType } : undefined,
+      sender: who,
+    };
+    const saved = await store.savePlan(row.id, owner, content, file, destinations, deps.now());
+    if (!saved) return 'retry';
+    deps.log('info', { broadcast: row.id, destinations: destinations.length }, 'broadcast planned');
+    return destinations.length === 0 ? 'empty' : 'planned';
+  } catch (err) {
+    deps.log('warn', { broadcast: row.id, error: errorText(err) }, 'planning failed; will retry');
+    if (row.attempts >= 8) {
+      await store.finishBroadcast(row.id, 'refused', `planning failed: ${errorText(err)}`, deps.now());
+      return 'refused';
+    }
+    await store.releaseBroadcast(row.id, errorText(err), deps.now() + backoffMs(row.attempts), deps.now());
+    return 'retry';
+  }
+}
+
+/** 1 s, 2 s, 4 s … capped at 60 s. */
+export function backoffMs(attempt: number): number {
+  return Math.min(60_000, 1000 * 2 ** Math.max(0, attempt - 1));
+}
+
+export function isSelf(bot: Identity, personId: string): boolean {
+  return sameId(bot.id, personId);
+}

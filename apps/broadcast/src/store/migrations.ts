@@ -1,0 +1,88 @@
+/** Schema migrations, run at start. Each runs once, in order, recorded by kysely's Migrator. */
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const blob = dialect === 'postgres' ? sql`bytea` : sql`blob`;
+  const autoId = dialect === 'postgres' ? sql`bigserial primary key` : sql`integer primary key autoincrement`;
+  return {
+    '001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('seen_events')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('broadcasts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('source_message_id', 'text', (c) => c.notNull().unique())
+          .addColumn('source_room_id', 'text', (c) => c.notNull())
+          .addColumn('sender_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('request', 'text', (c) => c.notNull())
+          .addColumn('content', 'text')
+          .addColumn('total', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('note', 'text')
+          .addColumn('report_message_id', 'text')
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('broadcasts_status').on('broadcasts').column('status').execute();
+        await db.schema
+          .createTable('files')
+          .addColumn('broadcast_id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('content_type', 'text', (c) => c.notNull())
+          .addColumn('bytes', blob, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('deliveries')
+          .addColumn('id', autoId)
+          .addColumn('broadcast_id', 'text', (c) => c.notNull())
+          .addColumn('room_id', 'text', (c) => c.notNull())
+          .addColumn('room_type', 'text', (c) => c.notNull())
+          .addColumn('room_title', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('not_before', 'bigint', (c) => c.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('message_id', 'text')
+          .addColumn('error', 'text')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('deliveries_broadcast_room', ['broadcast_id', 'room_id'])
+          .execute();
+        await db.schema
+          .createIndex('deliveries_claim')
+          .on('deliveries')
+          .columns(['status', 'not_before'])
+          .execute();
+        await db.schema.createIndex('deliveries_broadcast').on('deliveries').column('broadcast_id').execute();
+        await db.schema
+          .createTable('notices')
+          .addColumn('room_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('notices_pk', ['room_id', 'kind'])
+          .execute();
+        await db.schema
+          .createTable('direct_rooms')
+          .addColumn('person_id', 'text', (c) => c.primaryKey())
+          .addColumn('room_id', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+export class StaticMigrations implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}

@@ -1,0 +1,492 @@
+/**
+ * The durable store: kysely over SQLite (better-sqlite3, a file; the default) or PostgreSQL (pg).
+ * A delivery row is the unit of truth: claimed with a lease, sent, marked with the created message
+ * id. After a crash, expired leases are claimed again, so nothing is lost and at most the one send
+ * in flight repeats. On PostgreSQL several instances share the rows (`FOR UPDATE SKIP LOCKED`).
+ */
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { type Dialect, StaticMigrations } from './migrations.js';
+import type { BroadcastsTable, Database, DeliveriesTable } from './schema.js';
+
+export type BroadcastRow = BroadcastsTable;
+export type DeliveryRow = Omit<DeliveriesTable, 'id'> & { id: number };
+
+export interface NewBroadcast {
+  id: string;
+  sourceMessageId: string;
+  sourceRoomId: string;
+  senderId: string;
+  request: unknown;
+}
+
+export interface PlannedDelivery {
+  roomId: string;
+  roomType: 'direct' | 'group';
+  title?: string | undefined;
+}
+
+export interface StoredFile {
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+export interface DeliveryCounts {
+  pending: number;
+  sending: number;
+  sent: number;
+  failed: number;
+}
+
+export interface StoreOptions {
+  /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
+  databaseUrl?: string | undefined;
+  /** SQLite file (or ':memory:'). */
+  sqlitePath?: string | undefined;
+  /** PostgreSQL schema to use (created if missing); default `public`. Tests use one each. */
+  schema?: string | undefined;
+}
+
+export class Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  private readonly schema: string | undefined;
+
+  constructor(options: StoreOptions) {
+    if (options.databaseUrl) {
+      this.dialect = 'postgres';
+      const schema = options.schema;
+      if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+        throw new Error('invalid schema name');
+      this.schema = schema;
+      const pool = new pg.Pool({
+        connectionString: options.databaseUrl,
+        max: 5,
+        ...(schema ? { options: `-c search_path=${schema}` } : {}),
+        // bigint columns hold millisecond times: read them as numbers.
+        types: {
+          getTypeParser: ((oid: number, format?: string) =>
+            oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as never,
+        },
+      });
+      this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    } else {
+      this.dialect = 'sqlite';
+      this.schema = undefined;
+      const file = new SQLite(options.sqlitePath ?? './herald.sqlite');
+      file.pragma('journal_mode = WAL');
+      file.pragma('busy_timeout = 5000');
+      file.defaultSafeIntegers(false);
+      this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    }
+  }
+
+  async migrate(): Promise<void> {
+    if (this.schema) await sql`create schema if not exists ${sql.id(this.schema)}`.execute(this.db);
+    const migrator = new Migrator({
+      db: this.db,
+      provider: new StaticMigrations(this.dialect),
+      ...(this.schema ? { migrationTableSchema: this.schema } : {}),
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /** Record an event key; true the first time it is seen (across instances). */
+  async markSeen(key: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .insertInto('seen_events')
+      .values({ key, created_at: now })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** Create a broadcast for a source message; false when that message already has one. */
+  async createBroadcast(b: NewBroadcast, now: number): Promise<boolean> {
+    const r = await this.db
+      .insertInto('broadcasts')
+      .values({
+        id: b.id,
+        source_message_id: b.sourceMessageId,
+        source_room_id: b.sourceRoomId,
+        sender_id: b.senderId,
+        status: 'received',
+        request: JSON.stringify(b.request),
+        content: null,
+        total: 0,
+        note: null,
+        report_message_id: null,
+        lease_owner: null,
+        lease_until: null,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('source_message_id').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /**
+   * Lease broadcasts in `status` whose lease is free or expired (planning: 'received';
+   * reporting: 'reporting'). Each claim increments `attempts`.
+   */
+  async claimBroadcasts(
+    status: 'received' | 'reporting',
+    owner: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<BroadcastRow[]> {
+    // One statement: atomic on SQLite (no read-to-write upgrade between connections) and, with
+    // SKIP LOCKED in the sub-select, safe for concurrent claimers on PostgreSQL.
+    const rows = await this.db
+      .updateTable('broadcasts')
+      .set((eb) => ({
+        lease_owner: owner,
+        lease_until: now + leaseMs,
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', 'in', (eb) => {
+        let q = eb
+          .selectFrom('broadcasts as c')
+          .select('c.id')
+          .where('c.status', '=', status)
+          .where((w) => w.or([w('c.lease_until', 'is', null), w('c.lease_until', '<', now)]))
+          .orderBy('c.created_at')
+          .limit(limit);
+        if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
+        return q;
+      })
+      .where('status', '=', status)
+      .returningAll()
+      .execute();
+    return rows;
+  }
+
+  /** Store the plan of a leased broadcast: its content, its file and one delivery row per destination. */
+  async savePlan(
+    broadcastId: string,
+    owner: string,
+    content: unknown,
+    file: StoredFile | undefined,
+    deliveries: PlannedDelivery[],
+    now: number,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('broadcasts')
+        .set({
+          status: 'sending',
+          content: JSON.stringify(content),
+          total: deliveries.length,
+          lease_owner: null,
+          lease_until: null,
+          updated_at: now,
+        })
+        .where('id', '=', broadcastId)
+        .where('status', '=', 'received')
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return false;
+      if (file) {
+        await trx
+          .insertInto('files')
+          .values({
+            broadcast_id: broadcastId,
+            name: file.name,
+            content_type: file.contentType,
+            bytes: file.bytes,
+          })
+          .onConflict((oc) => oc.column('broadcast_id').doNothing())
+          .execute();
+      }
+      for (let i = 0; i < deliveries.length; i += 200) {
+        const chunk = deliveries.slice(i, i + 200);
+        await trx
+          .insertInto('deliveries')
+          .values(
+            chunk.map((d) => ({
+              broadcast_id: broadcastId,
+              room_id: d.roomId,
+              room_type: d.roomType,
+              room_title: d.title ?? null,
+              status: 'pending' as const,
+              attempts: 0,
+              not_before: now,
+              lease_owner: null,
+              lease_until: null,
+              message_id: null,
+              error: null,
+              updated_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['broadcast_id', 'room_id']).doNothing())
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  /** End a broadcast without deliveries (sender refused, nothing to send, planning failed for good). */
+  async finishBroadcast(
+    broadcastId: string,
+    status: 'refused' | 'done',
+    note: string | null,
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .updateTable('broadcasts')
+      .set({ status, note, lease_owner: null, lease_until: null, updated_at: now })
+      .where('id', '=', broadcastId)
+      .execute();
+  }
+
+  /** Release a planning lease so that the broadcast is tried again later. */
+  async releaseBroadcast(broadcastId: string, note: string, retryAt: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('broadcasts')
+      .set({ lease_owner: null, lease_until: retryAt, note, updated_at: now })
+      .where('id', '=', broadcastId)
+      .execute();
+  }
+
+  async getBroadcast(id: string): Promise<BroadcastRow | undefined> {
+    return this.db.selectFrom('broadcasts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async getFile(broadcastId: string): Promise<StoredFile | undefined> {
+    const row = await this.db
+      .selectFrom('files')
+      .selectAll()
+      .where('broadcast_id', '=', broadcastId)
+      .executeTakeFirst();
+    return row ? { name: row.name, contentType: row.content_type, bytes: Buffer.from(row.bytes) } : undefined;
+  }
+
+  /** Lease up to `limit` deliveries that are due: pending ones, and sending ones whose lease expired. */
+  async claimDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
+    const rows = await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        status: 'sending',
+        lease_owner: owner,
+        lease_until: now + leaseMs,
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', 'in', (eb) => {
+        let q = eb
+          .selectFrom('deliveries as c')
+          .select('c.id')
+          .where((w) =>
+            w.or([
+              w.and([w('c.status', '=', 'pending'), w('c.not_before', '<=', now)]),
+              w.and([w('c.status', '=', 'sending'), w('c.lease_until', '<', now)]),
+            ]),
+          )
+          .orderBy('c.id')
+          .limit(limit);
+        if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
+        return q;
+      })
+      .returningAll()
+      .execute();
+    return rows.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
+  }
+
+  /** Record the created message; false when the lease was lost to another claimer meanwhile. */
+  async markSent(id: number, owner: string, messageId: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('deliveries')
+      .set({
+        status: 'sent',
+        message_id: messageId,
+        error: null,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'sending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async markFailed(id: number, owner: string, error: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set({ status: 'failed', error, lease_owner: null, lease_until: null, updated_at: now })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  /** Put a delivery back in the queue, due at `notBefore`. */
+  async retryLater(id: number, owner: string, notBefore: number, error: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set({
+        status: 'pending',
+        not_before: notBefore,
+        error,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  /**
+   * Broadcasts whose every delivery is final move from 'sending' to 'reporting' (one instance wins
+   * each), returning their ids.
+   */
+  async completeFinishedBroadcasts(now: number): Promise<string[]> {
+    const finished = await this.db
+      .selectFrom('broadcasts as b')
+      .select('b.id')
+      .where('b.status', '=', 'sending')
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('deliveries as d')
+              .select(sql`1`.as('one'))
+              .whereRef('d.broadcast_id', '=', 'b.id')
+              .where('d.status', 'in', ['pending', 'sending']),
+          ),
+        ),
+      )
+      .limit(50)
+      .execute();
+    const won: string[] = [];
+    for (const { id } of finished) {
+      const r = await this.db
+        .updateTable('broadcasts')
+        .set({ status: 'reporting', updated_at: now, lease_owner: null, lease_until: null })
+        .where('id', '=', id)
+        .where('status', '=', 'sending')
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) won.push(id);
+    }
+    return won;
+  }
+
+  async markReported(
+    broadcastId: string,
+    owner: string,
+    reportMessageId: string | null,
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .updateTable('broadcasts')
+      .set({
+        status: 'done',
+        report_message_id: reportMessageId,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      })
+      .where('id', '=', broadcastId)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  async deliveriesOf(broadcastId: string): Promise<DeliveryRow[]> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('broadcast_id', '=', broadcastId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  }
+
+  async countDeliveries(broadcastId?: string): Promise<DeliveryCounts> {
+    let q = this.db.selectFrom('deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n')]);
+    if (broadcastId) q = q.where('broadcast_id', '=', broadcastId);
+    const rows = await q.groupBy('status').execute();
+    const counts: DeliveryCounts = { pending: 0, sending: 0, sent: 0, failed: 0 };
+    for (const r of rows) counts[r.status] = Number(r.n);
+    return counts;
+  }
+
+  async recentBroadcasts(limit: number): Promise<Array<BroadcastRow & DeliveryCounts>> {
+    const rows = await this.db
+      .selectFrom('broadcasts')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    const out: Array<BroadcastRow & DeliveryCounts> = [];
+    for (const r of rows) out.push({ ...r, ...(await this.countDeliveries(r.id)) });
+    return out;
+  }
+
+  /** True the first time a notice of `kind` is recorded for the room. */
+  async noticeOnce(roomId: string, kind: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .insertInto('notices')
+      .values({ room_id: roomId, kind, created_at: now })
+      .onConflict((oc) => oc.columns(['room_id', 'kind']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async rememberDirectRoom(personId: string, roomId: string): Promise<void> {
+    await this.db
+      .insertInto('direct_rooms')
+      .values({ person_id: personId, room_id: roomId })
+      .onConflict((oc) => oc.column('person_id').doUpdateSet({ room_id: roomId }))
+      .execute();
+  }
+
+  async directRoomOf(personId: string): Promise<string | undefined> {
+    const r = await this.db
+      .selectFrom('direct_rooms')
+      .select('room_id')
+      .where('person_id', '=', personId)
+      .executeTakeFirst();
+    return r?.room_id;
+  }
+
+  /**
+   * At start: leases held by earlier runs of this same instance are released at once (that run is
+   * gone), so a restart after a crash does not wait for them to expire.
+   */
+  async releaseLeasesOf(instancePrefix: string, now: number): Promise<number> {
+    const like = `${instancePrefix.replace(/[%_\\]/g, (c) => `\\${c}`)}:%`;
+    const d = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', lease_owner: null, lease_until: null, not_before: now, updated_at: now })
+      .where('status', '=', 'sending')
+      .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
+      .executeTakeFirst();
+    await this.db
+      .updateTable('broadcasts')
+      .set({ lease_owner: null, lease_until: null, updated_at: now })
+      .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
+      .execute();
+    return Number(d.numUpdatedRows);
+  }
+
+  /** Queue depth for metrics. */
+  async queueDepth(): Promise<number> {
+    const r = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', ['pending', 'sending'])
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+}

@@ -1,0 +1,63 @@
+/** Test helpers: stores on SQLite (a temp file) and, when DATABASE_URL is set, on PostgreSQL. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../src/store/store.js';
+
+export interface StoreFactory {
+  name: 'sqlite' | 'postgres';
+  /** Skip reason when this backend is not available. */
+  skip: string | false;
+  /** A fresh, migrated store; several calls with the same `shared` name share one database. */
+  open(shared?: string): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const dirs: string[] = [];
+
+export function sqliteFactory(): StoreFactory {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-test-'));
+  dirs.push(dir);
+  let n = 0;
+  return {
+    name: 'sqlite',
+    skip: false,
+    async open(shared) {
+      const store = new Store({ sqlitePath: join(dir, `${shared ?? `db${n++}`}.sqlite`) });
+      await store.migrate();
+      return store;
+    },
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function postgresFactory(): StoreFactory {
+  const url = process.env.DATABASE_URL;
+  const schemas: string[] = [];
+  const prefix = `t_${process.pid}_${Date.now().toString(36)}`;
+  let n = 0;
+  return {
+    name: 'postgres',
+    skip: url ? false : 'DATABASE_URL is not set: PostgreSQL tests skipped (CI sets it)',
+    async open(shared) {
+      const schema = `${prefix}_${shared ?? `s${n++}`}`;
+      if (!schemas.includes(schema)) schemas.push(schema);
+      const store = new Store({ databaseUrl: url, schema });
+      await store.migrate();
+      return store;
+    },
+    async cleanup() {
+      if (!url || schemas.length === 0) return;
+      const admin = new Store({ databaseUrl: url });
+      const { sql } = await import('kysely');
+      for (const s of schemas) await sql`drop schema if exists ${sql.id(s)} cascade`.execute(admin.db);
+      await admin.close();
+    },
+  };
+}
+
+export function storeFactories(): StoreFactory[] {
+  return [sqliteFactory(), postgresFactory()];
+}

@@ -1,0 +1,32 @@
+// The REST client: one pipeline, typed resources, wire types.
+export { WebexClient } from './client.js';
+export type { LinkValue } from './headers.js';
+export { filenameFromContentDisposition, nextLinkUrl, parseLinkHeader, parseRetryAfter } from './headers.js';
+export type { CallOptions, RetryPolicy, Sleep, WebexClientOptions, WriteCallOptions } from './options.js';
+export { DEFAULT_BASE_URL, DEFAULT_RETRY_POLICY, defaultSleep } from './options.js';
+export type { Page } from './paginate.js';
+export { Paginated } from './paginate.js';
+export type { HttpMethod, PipelineResponse, QueryValue, RequestSpec } from './pipeline.js';
+export type { CreateAttachmentActionParams } from './resources/attachment-actions.js';
+export type { ContentInfo, DownloadOptions } from './resources/contents.js';
+export {
+  contentIdFromUrl,
+  DEFAULT_MAX_CONTENT_BYTES,
+  DEFAULT_MAX_SCAN_WAIT_MS,
+} from './resources/contents.js';
+export type {
+  CreateMembershipParams,
+  ListMembershipsParams,
+  UpdateMembershipParams,
+} from './resources/memberships.js';
+export type {
+  CreateMessageParams,
+  EditMessageParams,
+  ListDirectMessagesParams,
+  ListMessagesParams,
+  MessageFile,
+} from './resources/messages.js';
+export type { ListPeopleParams } from './resources/people.js';
+export type { CreateRoomParams, ListRoomsParams, UpdateRoomParams } from './resources/rooms.js';
+export type { CreateWebhookParams, ListWebhooksParams, UpdateWebhookParams } from './resources/webhooks.js';
+export type * from './types.js';

@@ -1,0 +1,338 @@
+/**
+ * The one request pipeline every resource goes through: bearer auth, JSON or multipart bodies, a
+ * `trackingid` per call, a time limit per attempt, the caller's AbortSignal, and retries as the
+ * `RetryPolicy` says (429 for any method after `Retry-After`; 5xx and network errors with capped
+ * exponential backoff for idempotent requests only). Errors are split by origin, as grammY does:
+ * `WebexApiError` (Webex answered), `WebexNetworkError` (no answer, or the time limit),
+ * `AbortedError` (the caller's signal). The token never appears in an error or a log line.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  AbortedError,
+  ProtocolError,
+  UrlNotAllowedError,
+  WebexApiError,
+  WebexNetworkError,
+} from '../errors.js';
+import { parseRetryAfter } from './headers.js';
+import type { ResolvedOptions } from './options.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined | null;
+
+export interface RequestSpec {
+  method: HttpMethod;
+  /** Path below the base URL, e.g. `/rooms/<id>` (already URI-encoded), or… */
+  path?: string | undefined;
+  /** …an absolute URL (a `Link` next page). It must be on the base URL's origin. */
+  url?: string | undefined;
+  /** Query parameters; undefined and null are left out, arrays are joined with commas. */
+  query?: Record<string, QueryValue> | undefined;
+  /** A JSON body. */
+  json?: unknown;
+  /** A multipart body, built again for every attempt. */
+  form?: (() => FormData) | undefined;
+  /** Repeat this request after a 5xx or network error even if its method is not idempotent. */
+  idempotent?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  /** Largest body accepted, in bytes. Default the client's `maxResponseBytes`. */
+  maxBytes?: number | undefined;
+  /** `Accept` header. Default `application/json`. */
+  accept?: string | undefined;
+}
+
+export interface PipelineResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  /** The URL that answered (after redirects). */
+  url: string;
+  /** The `trackingid` this client sent. */
+  requestTrackingId: string;
+}
+
+/** Why one attempt ended without an answer. */
+type AttemptFailure =
+  | { kind: 'aborted'; cause: unknown }
+  | { kind: 'network'; cause: unknown; timeout: boolean };
+
+class AttemptError extends Error {
+  constructor(readonly failure: AttemptFailure) {
+    super(failure.kind);
+  }
+}
+
+export class Pipeline {
+  private readonly session = randomUUID();
+  private sequence = 0;
+
+  constructor(readonly options: ResolvedOptions) {}
+
+  /** Build the absolute URL of a spec; refuses absolute URLs on another origin. */
+  resolveUrl(spec: Pick<RequestSpec, 'path' | 'url' | 'query'>): URL {
+    let url: URL;
+    if (spec.url !== undefined) {
+      try {
+        url = new URL(spec.url, `${this.options.base}/`);
+      } catch {
+        throw new ProtocolError('a server-sent URL could not be parsed');
+      }
+      // A URL the server sent must not take the token to another host (§1.6: next URLs are opaque).
+      if (url.origin !== this.options.baseUrl.origin) throw new UrlNotAllowedError(url.href);
+    } else {
+      url = new URL(`${this.options.base}${spec.path ?? ''}`);
+    }
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value === undefined || value === null) continue;
+      url.searchParams.set(key, Array.isArray(value) ? value.join(',') : String(value));
+    }
+    return url;
+  }
+
+  /** Send a request, retrying as the policy allows; resolves with any 2xx answer, body read. */
+  async request(spec: RequestSpec): Promise<PipelineResponse> {
+    const url = this.resolveUrl(spec);
+    const method = spec.method;
+    const path = url.pathname;
+    const what = `${method} ${path}`;
+    const { retry, logger } = this.options;
+    const signal = spec.signal;
+    if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
+    const trackingId = `${this.options.trackingIdPrefix}_${this.session}_${++this.sequence}`;
+    const idempotent = spec.idempotent === true || retry.idempotentMethods.includes(method);
+
+    for (let attempt = 0; ; attempt++) {
+      const started = this.options.now();
+      let response: PipelineResponse;
+      try {
+        response = await this.attempt(url, spec, trackingId);
+      } catch (err) {
+        if (!(err instanceof AttemptError)) throw err;
+        if (err.failure.kind === 'aborted') throw new AbortedError(what, { cause: err.failure.cause });
+        const { cause, timeout } = err.failure;
+        const reason = timeout
+          ? `no answer within ${spec.timeoutMs ?? this.options.timeoutMs} ms`
+          : describeNetworkError(cause);
+        const networkError = new WebexNetworkError(method, path, reason, { cause, timeout });
+        if (!idempotent || attempt >= retry.maxRetries) throw networkError;
+        const waitMs = this.backoffMs(attempt);
+        logger.warn({ method, path, reason, attempt, waitMs, trackingId }, 'webex request failed; retrying');
+        await this.wait(waitMs, signal, what);
+        continue;
+      }
+
+      const status = response.status;
+      logger.debug(
+        {
+          method,
+          path,
+          status,
+          attempt,
+          durationMs: this.options.now() - started,
+          trackingId: response.headers.get('trackingid') ?? trackingId,
+        },
+        'webex request',
+      );
+      if (status >= 200 && status < 300) return response;
+
+      const error = apiErrorFrom(method, path, response, this.options.now());
+      let waitMs: number | undefined;
+      if (status === 429) {
+        // A 429 means the request was not processed, so any method may be repeated (§1.8).
+        waitMs = (error.retryAfter ?? retry.rateLimitDefaultWaitS) * 1000;
+      } else if (idempotent && retry.retryStatuses.includes(status)) {
+        waitMs = error.retryAfter !== undefined ? error.retryAfter * 1000 : this.backoffMs(attempt);
+      }
+      if (waitMs === undefined || attempt >= retry.maxRetries) throw error;
+      if (waitMs > retry.maxWaitS * 1000) {
+        // Holding a call open for longer than the cap helps nobody; the caller gets `retryAfter`.
+        logger.warn(
+          { method, path, status, waitMs, trackingId: error.trackingId },
+          'webex asked to wait too long',
+        );
+        throw error;
+      }
+      logger.warn(
+        { method, path, status, attempt, waitMs, trackingId: error.trackingId },
+        'webex answered with a retryable status; retrying',
+      );
+      await this.wait(waitMs, signal, what);
+    }
+  }
+
+  /** `request`, then the body parsed as JSON (undefined for an empty body, e.g. 204). */
+  async json<T>(spec: RequestSpec): Promise<{ data: T; response: PipelineResponse }> {
+    const response = await this.request(spec);
+    if (response.body.length === 0) return { data: undefined as T, response };
+    try {
+      return { data: JSON.parse(response.body.toString('utf8')) as T, response };
+    } catch (cause) {
+      throw new ProtocolError(
+        `${spec.method} ${new URL(response.url).pathname} answered ${response.status} with a body that is not JSON`,
+        { cause },
+      );
+    }
+  }
+
+  /** Exponential backoff for the `attempt`-th retry (0-based), capped, with jitter. */
+  backoffMs(attempt: number): number {
+    const { backoffBaseMs, backoffMaxMs, jitter } = this.options.retry;
+    const raw = Math.min(backoffMaxMs, backoffBaseMs * 2 ** attempt);
+    return Math.round(raw * (1 - jitter * this.options.random()));
+  }
+
+  private async wait(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+    try {
+      await this.options.sleep(ms, signal);
+    } catch (cause) {
+      if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
+      throw cause;
+    }
+    if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
+  }
+
+  /** One HTTP exchange, body included, under the time limit and the caller's signal. */
+  private async attempt(url: URL, spec: RequestSpec, trackingId: string): Promise<PipelineResponse> {
+    const controller = new AbortController();
+    const callerSignal = spec.signal;
+    let timedOut = false;
+    const timeoutMs = spec.timeoutMs ?? this.options.timeoutMs;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort(new Error('timeout'));
+          }, timeoutMs)
+        : undefined;
+    const onAbort = (): void => controller.abort(callerSignal?.reason);
+    callerSignal?.addEventListener('abort', onAbort, { once: true });
+
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.token}`,
+      accept: spec.accept ?? 'application/json',
+      trackingid: trackingId,
+    };
+    let body: string | FormData | undefined;
+    if (spec.form) body = spec.form();
+    else if (spec.json !== undefined) {
+      body = JSON.stringify(spec.json);
+      headers['content-type'] = 'application/json;charset=utf-8';
+    }
+    const init: RequestInit = {
+      method: spec.method,
+      headers,
+      signal: controller.signal,
+      redirect: 'follow',
+    };
+    if (body !== undefined) init.body = body;
+    // undici's extension of RequestInit (proxies); typed loosely so the library needs no undici types.
+    if (this.options.dispatcher !== undefined) {
+      (init as { dispatcher?: unknown }).dispatcher = this.options.dispatcher;
+    }
+
+    const failure = (cause: unknown): AttemptError =>
+      callerSignal?.aborted
+        ? new AttemptError({ kind: 'aborted', cause: callerSignal.reason })
+        : new AttemptError({ kind: 'network', cause, timeout: timedOut });
+    try {
+      let res: Response;
+      try {
+        res = await this.options.fetch(url, init);
+      } catch (cause) {
+        throw failure(cause);
+      }
+      let buffer: Buffer;
+      try {
+        buffer = await readBody(res, spec.maxBytes ?? this.options.maxResponseBytes, url.pathname);
+      } catch (cause) {
+        if (cause instanceof ProtocolError) throw cause;
+        throw failure(cause);
+      }
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: buffer,
+        url: res.url || url.href,
+        requestTrackingId: trackingId,
+      };
+    } finally {
+      if (timer) clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** Read a body into one Buffer, refusing more than `limit` bytes. */
+async function readBody(res: Response, limit: number, path: string): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await res.body?.cancel().catch(() => {});
+    throw new ProtocolError(`${path} answered with ${declared} bytes, over the limit of ${limit}`);
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new ProtocolError(`${path} answered with more than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Build the `WebexApiError` of a non-2xx answer from its body (§1.7) and headers (§1.8, §1.9). */
+export function apiErrorFrom(
+  method: string,
+  path: string,
+  response: PipelineResponse,
+  now: number,
+): WebexApiError {
+  let parsed: unknown;
+  const contentType = response.headers.get('content-type') ?? '';
+  if (response.body.length > 0 && (contentType.includes('json') || response.body[0] === 0x7b)) {
+    try {
+      parsed = JSON.parse(response.body.toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+  }
+  const obj = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+  const message = typeof obj?.message === 'string' ? obj.message : undefined;
+  const descriptions = Array.isArray(obj?.errors)
+    ? obj.errors
+        .map((e) => (e && typeof e === 'object' ? (e as Record<string, unknown>).description : undefined))
+        .filter((d): d is string => typeof d === 'string')
+    : [];
+  const trackingId =
+    (typeof obj?.trackingId === 'string' ? obj.trackingId : undefined) ??
+    response.headers.get('trackingid') ??
+    undefined;
+  return new WebexApiError({
+    status: response.status,
+    method,
+    path,
+    message,
+    descriptions,
+    trackingId,
+    retryAfter: parseRetryAfter(response.headers.get('retry-after'), now),
+    body: parsed,
+  });
+}
+
+/** A short reason for a fetch failure: undici puts the system error (ECONNREFUSED, …) in `cause`. */
+function describeNetworkError(err: unknown): string {
+  const inner = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  if (inner instanceof Error) {
+    const code = (inner as Error & { code?: unknown }).code;
+    return typeof code === 'string' ? `${code} (${inner.message})` : inner.message;
+  }
+  return String(inner);
+}

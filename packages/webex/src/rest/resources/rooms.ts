@@ -1,0 +1,94 @@
+/** Rooms, a.k.a. spaces (webex-rest-webhooks.md §2.3). */
+import type { CallOptions, WriteCallOptions } from '../options.js';
+import type { Paginated } from '../paginate.js';
+import type { Room, RoomType } from '../types.js';
+import type { ResourceContext } from './context.js';
+import { callSpec, defined, idSegment, requireString } from './util.js';
+
+export interface ListRoomsParams {
+  /** Only rooms of this team. */
+  teamId?: string | undefined;
+  type?: RoomType | undefined;
+  /** `id`, `lastactivity` or `created`. */
+  sortBy?: 'id' | 'lastactivity' | 'created' | undefined;
+  /** Page size, 1-1000 (default 100 on the server). */
+  max?: number | undefined;
+}
+
+export interface CreateRoomParams {
+  title: string;
+  teamId?: string | undefined;
+  classificationId?: string | undefined;
+  /** The creator becomes moderator. */
+  isLocked?: boolean | undefined;
+  /** Requires `description`. */
+  isPublic?: boolean | undefined;
+  description?: string | undefined;
+  /** Requires `isLocked`. */
+  isAnnouncementOnly?: boolean | undefined;
+}
+
+export interface UpdateRoomParams {
+  /** Required by Webex on every update. */
+  title: string;
+  classificationId?: string | undefined;
+  teamId?: string | undefined;
+  isLocked?: boolean | undefined;
+  isPublic?: boolean | undefined;
+  /** A single space clears it. */
+  description?: string | undefined;
+  /** Only when locked. */
+  isAnnouncementOnly?: boolean | undefined;
+  /** Compliance officers, direct rooms. */
+  isReadOnly?: boolean | undefined;
+}
+
+export class RoomsResource {
+  constructor(private readonly ctx: ResourceContext) {}
+
+  /** `GET /rooms`: rooms the caller is in. */
+  list(params: ListRoomsParams = {}, options?: CallOptions): Paginated<Room> {
+    return this.ctx.list<Room>({
+      method: 'GET',
+      path: '/rooms',
+      query: { teamId: params.teamId, type: params.type, sortBy: params.sortBy, max: params.max },
+      ...callSpec(options),
+    });
+  }
+
+  /** `GET /rooms/{roomId}`. */
+  async get(roomId: string, options?: CallOptions): Promise<Room> {
+    return this.ctx.json<Room>({
+      method: 'GET',
+      path: `/rooms/${idSegment('roomId', roomId)}`,
+      ...callSpec(options),
+    });
+  }
+
+  /** `POST /rooms`. Direct rooms cannot be created here (send a message with `toPersonId`, §4.5). */
+  async create(params: CreateRoomParams, options?: WriteCallOptions): Promise<Room> {
+    requireString('title', params?.title);
+    return this.ctx.json<Room>({
+      method: 'POST',
+      path: '/rooms',
+      json: defined(params),
+      ...callSpec(options),
+    });
+  }
+
+  /** `PUT /rooms/{roomId}`. */
+  async update(roomId: string, params: UpdateRoomParams, options?: CallOptions): Promise<Room> {
+    const path = `/rooms/${idSegment('roomId', roomId)}`;
+    requireString('title', params?.title);
+    return this.ctx.json<Room>({ method: 'PUT', path, json: defined(params), ...callSpec(options) });
+  }
+
+  /** `DELETE /rooms/{roomId}`. For a non-moderator this only removes the caller (§2.3). */
+  async delete(roomId: string, options?: CallOptions): Promise<void> {
+    await this.ctx.empty({
+      method: 'DELETE',
+      path: `/rooms/${idSegment('roomId', roomId)}`,
+      ...callSpec(options),
+    });
+  }
+}

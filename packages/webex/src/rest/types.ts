@@ -1,0 +1,266 @@
+/**
+ * Wire types of the Webex REST resources the client covers, named and spelled as on the wire.
+ * Field lists follow webex-rest-webhooks.md §2 (OAS unless noted there). Every id is a REST
+ * ("Hydra") id, every timestamp an ISO-8601 UTC string (§1.4, §1.5). Fields that Webex leaves out
+ * in some answers (presence, admin-only data, `markdown`, `html`, …) are optional.
+ */
+import type { CardAttachment, RoomType } from '../events.js';
+
+export type { CardAttachment, RoomType };
+
+/** The body of every list endpoint (§1.6). */
+export interface ListResponse<T> {
+  items: T[];
+  /** `GET /people?id=…`: ids that matched nobody (§2.1). */
+  notFoundIds?: string[] | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// People (§2.1)
+
+export interface PhoneNumber {
+  type: string;
+  value: string;
+  primary?: boolean | undefined;
+}
+
+export interface SipAddress {
+  type: string;
+  value: string;
+  primary?: boolean | undefined;
+}
+
+export interface PersonAddress {
+  type?: string | undefined;
+  country?: string | undefined;
+  locality?: string | undefined;
+  region?: string | undefined;
+  streetAddress?: string | undefined;
+  postalCode?: string | undefined;
+}
+
+export type PersonStatus =
+  | 'active'
+  | 'call'
+  | 'DoNotDisturb'
+  | 'inactive'
+  | 'meeting'
+  | 'OutOfOffice'
+  | 'pending'
+  | 'presenting'
+  | 'unknown';
+
+/** `person`, `bot` or `appuser` (guest). */
+export type PersonType = 'person' | 'bot' | 'appuser';
+
+export interface Person {
+  /** PEOPLE id. */
+  id: string;
+  /** Only one address is used per person (§2.1). Bots end in `@webex.bot` (older: `@sparkbot.io`). */
+  emails: string[];
+  phoneNumbers?: PhoneNumber[] | undefined;
+  extension?: string | undefined;
+  locationId?: string | undefined;
+  displayName: string;
+  /** Absent when not configured. */
+  nickName?: string | undefined;
+  firstName?: string | undefined;
+  lastName?: string | undefined;
+  /** May be absent. */
+  avatar?: string | undefined;
+  /** ORGANIZATION id of the person's organization. */
+  orgId: string;
+  /** Admin only. */
+  roles?: string[] | undefined;
+  /** Admin only. */
+  licenses?: string[] | undefined;
+  department?: string | undefined;
+  manager?: string | undefined;
+  managerId?: string | undefined;
+  title?: string | undefined;
+  addresses?: PersonAddress[] | undefined;
+  created?: string | undefined;
+  lastModified?: string | undefined;
+  /** Absent when not configured. */
+  timezone?: string | undefined;
+  /** Presence; only for the caller's own or managed organizations. */
+  lastActivity?: string | undefined;
+  /** Presence; only for the caller's own or managed organizations. */
+  status?: PersonStatus | undefined;
+  siteUrls?: string[] | undefined;
+  sipAddresses?: SipAddress[] | undefined;
+  xmppFederationJid?: string | undefined;
+  /** `"true"` / `"false"` as a string (admin only). */
+  invitePending?: string | undefined;
+  /** `"true"` / `"false"` as a string (admin only). */
+  loginEnabled?: string | undefined;
+  type: PersonType;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organizations (§2.2)
+
+export interface Organization {
+  /** ORGANIZATION id. */
+  id: string;
+  displayName: string;
+  created?: string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rooms (§2.3)
+
+export interface Room {
+  /** ROOM id. */
+  id: string;
+  /** For a direct room, the other person's display name. */
+  title: string;
+  type: RoomType;
+  isLocked: boolean;
+  teamId?: string | undefined;
+  lastActivity?: string | undefined;
+  /** PEOPLE id of the creator. */
+  creatorId: string;
+  created: string;
+  /** ORGANIZATION id that owns the room (what is held for direct rooms is unconfirmed, §2.3). */
+  ownerId?: string | undefined;
+  classificationId?: string | undefined;
+  /** Only moderators may post; requires `isLocked` (§4.4). */
+  isAnnouncementOnly?: boolean | undefined;
+  isReadOnly?: boolean | undefined;
+  isPublic?: boolean | undefined;
+  madePublic?: string | undefined;
+  description?: string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memberships (§2.4)
+
+export interface Membership {
+  /** MEMBERSHIP id (`<personUuid>:<roomUuid>` inside). */
+  id: string;
+  roomId: string;
+  personId: string;
+  personEmail: string;
+  personDisplayName?: string | undefined;
+  personOrgId?: string | undefined;
+  isModerator: boolean;
+  /** Direct rooms. */
+  isRoomHidden?: boolean | undefined;
+  roomType?: RoomType | undefined;
+  /** Deprecated, still sent by Webex. */
+  isMonitor?: boolean | undefined;
+  created: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages (§2.5)
+
+export interface Message {
+  /** MESSAGE id. */
+  id: string;
+  /** Thread parent (MESSAGE id). */
+  parentId?: string | undefined;
+  roomId: string;
+  roomType: RoomType;
+  /** Plain text; may be absent for a file-only message. */
+  text?: string | undefined;
+  /** The markdown the sender wrote; when Webex omits it is unconfirmed (§2.5). */
+  markdown?: string | undefined;
+  /** Rendered HTML with `<spark-mention>` tags (§4.2); may be absent. */
+  html?: string | undefined;
+  /** Content URLs `…/v1/contents/<CONTENT id>` (§2.7). */
+  files?: string[] | undefined;
+  personId: string;
+  personEmail: string;
+  /** PEOPLE ids mentioned. */
+  mentionedPeople?: string[] | undefined;
+  /** Group mentions, e.g. `['all']`. */
+  mentionedGroups?: string[] | undefined;
+  attachments?: CardAttachment[] | undefined;
+  created: string;
+  /** Only after an edit. */
+  updated?: string | undefined;
+  isVoiceClip?: boolean | undefined;
+  /** Echoed by the create answer when the message was sent with `toPersonId`. */
+  toPersonId?: string | undefined;
+  /** Echoed by the create answer when the message was sent with `toPersonEmail`. */
+  toPersonEmail?: string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachment actions (§2.6)
+
+export interface AttachmentAction {
+  /** ATTACHMENT_ACTION id. */
+  id: string;
+  type: 'submit';
+  /** The message that carries the card. */
+  messageId: string;
+  /** Input id -> value. */
+  inputs: Record<string, unknown>;
+  personId: string;
+  roomId: string;
+  created: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks (§2.8)
+
+/** Messaging resources plus the firehose `all`; other strings are accepted as Webex adds resources. */
+export type WebhookResource =
+  | 'messages'
+  | 'memberships'
+  | 'rooms'
+  | 'attachmentActions'
+  | 'all'
+  | (string & {});
+
+export type WebhookEvent =
+  | 'created'
+  | 'updated'
+  | 'deleted'
+  | 'started'
+  | 'ended'
+  | 'joined'
+  | 'left'
+  | 'migrated'
+  | 'authorized'
+  | 'deauthorized'
+  | 'statusChanged'
+  | 'all'
+  | (string & {});
+
+export interface Webhook {
+  /** WEBHOOK id. */
+  id: string;
+  name: string;
+  targetUrl: string;
+  resource: WebhookResource;
+  event: WebhookEvent;
+  /** `key=value` pairs joined with `&` (§2.8). */
+  filter?: string | undefined;
+  /** Returned in answers when set. */
+  secret?: string | undefined;
+  status: 'active' | 'inactive';
+  created: string;
+  /** `creator` (default) or `org`. */
+  ownedBy?: 'creator' | 'org' | undefined;
+  orgId?: string | undefined;
+  createdBy?: string | undefined;
+  appId?: string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contents (§2.7)
+
+/** A downloaded file. */
+export interface DownloadedContent {
+  data: Buffer;
+  /** From `Content-Disposition` (RFC 5987 `filename*` preferred), else the URL's last segment. */
+  filename: string;
+  /** From `Content-Type`; `application/octet-stream` when absent. */
+  contentType: string;
+  /** Bytes received (equals `data.length`). */
+  size: number;
+}

@@ -1,0 +1,82 @@
+/**
+ * Reading a request body with a limit (STYLE.md: every buffer a peer can grow has a limit). Shared by
+ * the node:http and Express adapters; event listeners rather than async iteration, which costs more
+ * per request.
+ */
+
+/** The part of a node `IncomingMessage` the adapters use. */
+export interface ReadableRequest {
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  method?: string | undefined;
+  on(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  removeAllListeners?(event?: string): unknown;
+  resume?(): unknown;
+  destroy?(err?: Error): unknown;
+}
+
+/** The part of a node `ServerResponse` the adapters use (Express's `res` has it too). */
+export interface WritableResponse {
+  statusCode: number;
+  setHeader(name: string, value: string | number): unknown;
+  end(body?: string): unknown;
+  once?(event: 'finish', listener: () => void): unknown;
+}
+
+export const TOO_LARGE = Symbol('too large');
+
+/** `Content-Length` announces more than the limit (checked before reading a byte). */
+export function declaredTooLarge(headers: ReadableRequest['headers'], limit: number): boolean {
+  const raw = headers['content-length'];
+  const value = typeof raw === 'string' ? Number(raw) : Number.NaN;
+  return Number.isFinite(value) && value > limit;
+}
+
+/** The whole body, or `TOO_LARGE` as soon as more than `limit` bytes arrived (reading stops there). */
+export function readBody(req: ReadableRequest, limit: number): Promise<Buffer | typeof TOO_LARGE> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk) => {
+      if (done) return;
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      size += buf.length;
+      if (size > limit) {
+        done = true;
+        chunks.length = 0;
+        resolve(TOO_LARGE);
+        return;
+      }
+      chunks.push(buf);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
+    req.on('error', (err) => {
+      if (done) return;
+      done = true;
+      reject(err);
+    });
+  });
+}
+
+/** Write a short plain-text answer. `close` asks the client to drop the connection (after a 413). */
+export function writeAnswer(res: WritableResponse, status: number, body: string, close = false): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  if (close) res.setHeader('connection', 'close');
+  res.end(body);
+}
+
+/** Answer 413 without reading the rest of an oversized body, then drop the connection. */
+export function refuseTooLarge(req: ReadableRequest, res: WritableResponse): void {
+  writeAnswer(res, 413, 'payload too large', true);
+  const drop = () => req.destroy?.();
+  if (res.once) res.once('finish', drop);
+  else drop();
+}

@@ -1,0 +1,74 @@
+/**
+ * Express/Connect-style middleware. Signatures are over the raw bytes (§3.4), so the middleware finds
+ * them wherever they are:
+ * 1. `req.rawBody` (a Buffer or string kept by a body parser's `verify` hook, or by a framework);
+ * 2. `req.body` as a Buffer (`express.raw()`) or a string (`express.text()`);
+ * 3. the request stream, when no body parser has read it.
+ * A body already parsed into an object, with its bytes gone, cannot be verified: `next(error)` with a
+ * message saying how to mount the middleware. It never re-serialises a parsed body.
+ * Typed structurally: Express is not a dependency.
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import type { WebhookReceiver } from '../receiver.js';
+import {
+  declaredTooLarge,
+  type ReadableRequest,
+  readBody,
+  refuseTooLarge,
+  TOO_LARGE,
+  type WritableResponse,
+  writeAnswer,
+} from './body.js';
+
+export interface ExpressLikeRequest extends ReadableRequest {
+  body?: unknown;
+  rawBody?: unknown;
+  /** Set by node once the stream has been read to the end. */
+  readableEnded?: boolean;
+}
+
+export type ExpressLikeNext = (err?: unknown) => void;
+
+export type ExpressWebhookMiddleware = (
+  req: ExpressLikeRequest,
+  res: WritableResponse,
+  next: ExpressLikeNext,
+) => void;
+
+export function createExpressMiddleware(receiver: WebhookReceiver): ExpressWebhookMiddleware {
+  return (req, res, next) => {
+    const respond = (rawBody: Uint8Array | string) => {
+      receiver
+        .handle({ headers: req.headers, rawBody })
+        .then((answer) => writeAnswer(res, answer.status, answer.body), next);
+    };
+    const kept = keptRawBody(req);
+    if (kept !== undefined) {
+      respond(kept);
+      return;
+    }
+    if (req.readableEnded === true) {
+      next(
+        new InvalidArgumentError(
+          'webhook middleware: the body was already parsed and its raw bytes were not kept; mount the ' +
+            'webhook middleware before express.json(), or use express.raw({ type: "*/*" }) on its route',
+        ),
+      );
+      return;
+    }
+    if (declaredTooLarge(req.headers, receiver.maxBodyBytes)) {
+      refuseTooLarge(req, res);
+      return;
+    }
+    readBody(req, receiver.maxBodyBytes).then((body) => {
+      if (body === TOO_LARGE) refuseTooLarge(req, res);
+      else respond(body);
+    }, next);
+  };
+}
+
+function keptRawBody(req: ExpressLikeRequest): Uint8Array | string | undefined {
+  if (req.rawBody instanceof Uint8Array || typeof req.rawBody === 'string') return req.rawBody;
+  if (req.body instanceof Uint8Array || typeof req.body === 'string') return req.body;
+  return undefined;
+}

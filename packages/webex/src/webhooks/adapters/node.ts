@@ -1,0 +1,38 @@
+/**
+ * node:http adapter: `http.createServer(createNodeHandler(receiver))`, or call it from a router for
+ * the webhook path. Reads the raw body itself (with the receiver's size limit) and answers POST only.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebhookReceiver } from '../receiver.js';
+import { declaredTooLarge, readBody, refuseTooLarge, TOO_LARGE, writeAnswer } from './body.js';
+
+export type NodeWebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createNodeHandler(receiver: WebhookReceiver): NodeWebhookHandler {
+  return (req, res) => {
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      writeAnswer(res, 405, 'method not allowed');
+      req.resume();
+      return;
+    }
+    if (declaredTooLarge(req.headers, receiver.maxBodyBytes)) {
+      refuseTooLarge(req, res);
+      return;
+    }
+    readBody(req, receiver.maxBodyBytes).then(
+      async (body) => {
+        if (body === TOO_LARGE) {
+          refuseTooLarge(req, res);
+          return;
+        }
+        const answer = await receiver.handle({ headers: req.headers, rawBody: body });
+        writeAnswer(res, answer.status, answer.body);
+      },
+      () => {
+        // The client went away mid-body; nothing to answer.
+        req.destroy();
+      },
+    );
+  };
+}

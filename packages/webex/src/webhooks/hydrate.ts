@@ -1,0 +1,184 @@
+/**
+ * Envelope -> typed event. Webex leaves message text and card inputs out of webhook bodies
+ * (webex-rest-webhooks.md §3.3, §2.6), so messages and attachment actions are fetched over REST;
+ * memberships and rooms are built from `data`. The result has the same shape the Mercury receiver
+ * emits (events.ts), with `transport: 'webhook'`.
+ */
+import { WebexApiError } from '../errors.js';
+import type {
+  AttachmentActionData,
+  MembershipData,
+  MessageData,
+  MessageDeletedData,
+  RoomData,
+  RoomType,
+  WebexEvent,
+} from '../events.js';
+import type { AttachmentAction, Message } from '../rest/types.js';
+
+/** A parsed webhook body (§3.2). Only `resource`, `event` and `data.id` are relied upon. */
+export interface WebhookEnvelope {
+  id?: string;
+  name?: string;
+  targetUrl?: string;
+  resource: string;
+  event: string;
+  filter?: string;
+  orgId?: string;
+  createdBy?: string;
+  appId?: string;
+  ownedBy?: string;
+  status?: string;
+  created?: string;
+  actorId?: string;
+  data: Record<string, unknown> & { id: string };
+}
+
+/**
+ * What hydration needs from a REST client. `WebexClient` fits; any object with these two methods
+ * does (tests, a caching wrapper).
+ */
+export interface WebhookHydrationClient {
+  messages: { get(messageId: string): Promise<Message> };
+  attachmentActions: { get(actionId: string): Promise<AttachmentAction> };
+}
+
+export interface HydrateOptions {
+  client: WebhookHydrationClient;
+  /**
+   * Waits (ms) between GETs that answered 404 right after creation: a `messages:created` webhook can
+   * arrive before the message is readable (§3.6). Default `[250, 500, 1000, 2000]` (at most 5 GETs).
+   */
+  notFoundRetryDelaysMs: readonly number[];
+  sleep: (ms: number) => Promise<void>;
+  now: () => Date;
+}
+
+/** Returns `undefined` for resource/event pairs that have no typed event (e.g. meetings). */
+export async function hydrateEnvelope(
+  envelope: WebhookEnvelope,
+  options: HydrateOptions,
+): Promise<WebexEvent | undefined> {
+  const { resource, event, data } = envelope;
+  const base = {
+    transport: 'webhook' as const,
+    receivedAt: options.now().toISOString(),
+    actorId: str(envelope.actorId),
+  };
+  switch (`${resource}:${event}`) {
+    case 'messages:created':
+    case 'messages:updated': {
+      const message = await withNotFoundRetry(() => options.client.messages.get(data.id), options);
+      const type = event === 'created' ? 'message.created' : 'message.updated';
+      return { ...base, type, data: messageData(message) };
+    }
+    case 'messages:deleted':
+      return { ...base, type: 'message.deleted', data: messageDeletedData(data) };
+    case 'attachmentActions:created': {
+      const action = await withNotFoundRetry(() => options.client.attachmentActions.get(data.id), options);
+      return { ...base, type: 'attachmentAction.created', data: attachmentActionData(action) };
+    }
+    case 'memberships:created':
+      return { ...base, type: 'membership.created', data: membershipData(data) };
+    case 'memberships:updated':
+      return { ...base, type: 'membership.updated', data: membershipData(data) };
+    case 'memberships:deleted':
+      return { ...base, type: 'membership.deleted', data: membershipData(data) };
+    case 'rooms:created':
+      return { ...base, type: 'room.created', data: roomData(data) };
+    case 'rooms:updated':
+      return { ...base, type: 'room.updated', data: roomData(data) };
+    default:
+      return undefined;
+  }
+}
+
+async function withNotFoundRetry<T>(get: () => Promise<T>, options: HydrateOptions): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await get();
+    } catch (err) {
+      const delay = options.notFoundRetryDelaysMs[attempt];
+      if (!(err instanceof WebexApiError && err.status === 404) || delay === undefined) throw err;
+      await options.sleep(delay);
+    }
+  }
+}
+
+export function messageData(m: Message): MessageData {
+  return {
+    id: m.id,
+    roomId: m.roomId,
+    roomType: m.roomType,
+    personId: m.personId,
+    personEmail: m.personEmail,
+    text: m.text ?? '',
+    html: m.html,
+    markdown: m.markdown,
+    mentionedPeople: m.mentionedPeople ?? [],
+    mentionedGroups: m.mentionedGroups ?? [],
+    files: m.files ?? [],
+    attachments: m.attachments ?? [],
+    parentId: m.parentId,
+    created: m.created,
+    updated: m.updated,
+  };
+}
+
+function attachmentActionData(a: AttachmentAction): AttachmentActionData {
+  return {
+    id: a.id,
+    type: 'submit',
+    messageId: a.messageId,
+    personId: a.personId,
+    roomId: a.roomId,
+    inputs: a.inputs ?? {},
+    created: a.created,
+  };
+}
+
+function messageDeletedData(d: Record<string, unknown>): MessageDeletedData {
+  return {
+    id: String(d.id),
+    roomId: str(d.roomId) ?? '',
+    roomType: roomType(d.roomType) ?? 'group',
+    personId: str(d.personId) ?? '',
+    personEmail: str(d.personEmail),
+  };
+}
+
+function membershipData(d: Record<string, unknown>): MembershipData {
+  return {
+    id: String(d.id),
+    roomId: str(d.roomId) ?? '',
+    personId: str(d.personId) ?? '',
+    personEmail: str(d.personEmail),
+    personDisplayName: str(d.personDisplayName),
+    personOrgId: str(d.personOrgId),
+    isModerator: d.isModerator === true,
+    roomType: roomType(d.roomType),
+    created: str(d.created),
+  };
+}
+
+function roomData(d: Record<string, unknown>): RoomData {
+  return {
+    id: String(d.id),
+    type: roomType(d.type) ?? 'group',
+    title: str(d.title),
+    isLocked: d.isLocked === true,
+    isAnnouncementOnly: typeof d.isAnnouncementOnly === 'boolean' ? d.isAnnouncementOnly : undefined,
+    creatorId: str(d.creatorId),
+    ownerId: str(d.ownerId),
+    lastActivity: str(d.lastActivity),
+    created: str(d.created),
+  };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function roomType(v: unknown): RoomType | undefined {
+  return v === 'direct' || v === 'group' ? v : undefined;
+}

@@ -1,0 +1,302 @@
+/**
+ * The framework-free webhook receiver. Adapters (adapters/) turn a node:http request, an Express
+ * request, a Web `Request` or a Lambda event into `{ headers, rawBody }`, call `handle`, and write
+ * back `{ status, body }`.
+ *
+ * Order of checks, each before the next (STYLE.md smells; webex-rest-webhooks.md §3.4-§3.6):
+ * body size (413) -> `X-Spark-Signature` over the raw bytes (401; nothing else runs) -> JSON (400)
+ * -> dedupe (duplicate: 200, not processed again) -> 200 at once, then hydrate and emit
+ * asynchronously (Webex only looks at the status code, §3.5; its timeout is unknown, so the answer
+ * must not wait for a REST round trip).
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { WebexEvent, WebexEventMap, WebexEventType } from '../events.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { type DedupeStore, deliveryKey, MemoryDedupeStore } from './dedupe.js';
+import { hydrateEnvelope, type WebhookEnvelope, type WebhookHydrationClient } from './hydrate.js';
+import { SIGNATURE_HEADER, verifyWebexSignature } from './verify.js';
+
+/** Headers as node gives them (lower-case keys) or anything with a case-insensitive `get`. */
+export type HeaderBag =
+  | Readonly<Record<string, string | string[] | undefined>>
+  | { get(name: string): string | null };
+
+export interface WebhookRequest {
+  headers: HeaderBag;
+  /** The body exactly as received. A string is taken as its UTF-8 bytes. */
+  rawBody: Uint8Array | string;
+}
+
+export interface WebhookResponse {
+  /** 200 accepted (or duplicate), 400 malformed, 401 signature, 413 too large, 503 overloaded. */
+  status: number;
+  /** A short plain-text reason; never anything from the request. */
+  body: string;
+  /**
+   * Settles when the delivery has been hydrated and every handler has run (at once when nothing is
+   * processed). Never rejects. The Lambda adapter awaits it, since a frozen function would not finish.
+   */
+  processed: Promise<void>;
+}
+
+/** Where an error reported through `onError` / the `error` event happened. */
+export interface WebhookErrorContext {
+  stage: 'dedupe' | 'hydrate' | 'handler';
+  resource?: string | undefined;
+  event?: string | undefined;
+  /** `data.id` of the delivery (a REST id; no content). */
+  dataId?: string | undefined;
+  /** The typed event's type, for `handler` errors. */
+  eventType?: WebexEventType | undefined;
+}
+
+export interface WebhookReceiverOptions {
+  /** The webhook secret. Give this or `secrets`; a receiver without a secret cannot exist. */
+  secret?: string | undefined;
+  /** Every accepted secret, e.g. `[next, current]` while rotating (`syncWebhooks` sets the new one). */
+  secrets?: readonly string[] | undefined;
+  /** REST client used to fetch messages and attachment actions. A `WebexClient` fits. */
+  client: WebhookHydrationClient;
+  /** Largest body accepted, in bytes; larger answers 413. Default 1 MiB (1048576). */
+  maxBodyBytes?: number | undefined;
+  /** Delivery de-duplication; default an in-memory LRU of 10000 keys. `false` turns it off. */
+  dedupe?: DedupeStore | false | undefined;
+  /**
+   * Deliveries being processed at once; beyond it the receiver answers 503 instead of queueing
+   * without bound. Default 1000.
+   */
+  maxInFlight?: number | undefined;
+  /** Waits (ms) between GETs answering 404 right after creation (§3.6). Default `[250, 500, 1000, 2000]`. */
+  notFoundRetryDelaysMs?: readonly number[] | undefined;
+  /** Default: silent. Never receives secrets or message content. */
+  logger?: Logger | undefined;
+  /** Called for every processing error (in addition to `error` listeners). */
+  onError?: ((error: unknown, context: WebhookErrorContext) => void) | undefined;
+  /** Injected for tests. Default `setTimeout`-based. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** Injected clock for `receivedAt`. Default `() => new Date()`. */
+  now?: (() => Date) | undefined;
+}
+
+type EventHandler<E> = (event: E) => void | Promise<void>;
+type ErrorHandler = (error: unknown, context: WebhookErrorContext) => void;
+
+const DEFAULT_MAX_BODY = 1024 * 1024;
+const DEFAULT_NOT_FOUND_DELAYS = [250, 500, 1000, 2000] as const;
+const DONE: Promise<void> = Promise.resolve();
+
+export class WebhookReceiver {
+  /** Largest accepted body in bytes (adapters stop reading beyond it). */
+  readonly maxBodyBytes: number;
+  readonly #secrets: string[];
+  readonly #client: WebhookHydrationClient;
+  readonly #dedupe: DedupeStore | undefined;
+  readonly #maxInFlight: number;
+  readonly #delays: readonly number[];
+  readonly #logger: Logger;
+  readonly #onError: WebhookReceiverOptions['onError'];
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => Date;
+  readonly #handlers = new Map<string, Array<EventHandler<never>>>();
+  readonly #errorHandlers: ErrorHandler[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(options: WebhookReceiverOptions) {
+    const secrets = [...(options.secret !== undefined ? [options.secret] : []), ...(options.secrets ?? [])];
+    if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length === 0)) {
+      throw new InvalidArgumentError(
+        'WebhookReceiver: secret (or secrets) must be one or more non-empty strings',
+      );
+    }
+    if (!options.client)
+      throw new InvalidArgumentError('WebhookReceiver: client is required (used for hydration)');
+    this.maxBodyBytes = positiveInt(options.maxBodyBytes ?? DEFAULT_MAX_BODY, 'maxBodyBytes');
+    this.#maxInFlight = positiveInt(options.maxInFlight ?? 1000, 'maxInFlight');
+    this.#secrets = secrets;
+    this.#client = options.client;
+    this.#dedupe = options.dedupe === false ? undefined : (options.dedupe ?? new MemoryDedupeStore());
+    this.#delays = options.notFoundRetryDelaysMs ?? DEFAULT_NOT_FOUND_DELAYS;
+    this.#logger = options.logger ?? silentLogger;
+    this.#onError = options.onError;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Listen for one event type, every event (`'event'`), or processing errors (`'error'`). */
+  on<T extends WebexEventType>(type: T, handler: EventHandler<WebexEventMap[T]>): this;
+  on(type: 'event', handler: EventHandler<WebexEvent>): this;
+  on(type: 'error', handler: ErrorHandler): this;
+  on(type: string, handler: EventHandler<never> | ErrorHandler): this {
+    if (type === 'error') this.#errorHandlers.push(handler as ErrorHandler);
+    else {
+      const list = this.#handlers.get(type) ?? [];
+      list.push(handler as EventHandler<never>);
+      this.#handlers.set(type, list);
+    }
+    return this;
+  }
+
+  /** Remove a handler added with `on`. */
+  off(type: string, handler: (...args: never[]) => unknown): this {
+    if (type === 'error') {
+      const i = this.#errorHandlers.indexOf(handler as ErrorHandler);
+      if (i >= 0) this.#errorHandlers.splice(i, 1);
+    } else {
+      const list = this.#handlers.get(type);
+      const i = list?.indexOf(handler as EventHandler<never>) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+    }
+    return this;
+  }
+
+  /** Deliveries accepted and still being processed. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Settles when every accepted delivery has been processed (for tests and graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+  }
+
+  /** Check one delivery and answer it. Never throws. */
+  async handle(request: WebhookRequest): Promise<WebhookResponse> {
+    let rawBody: Uint8Array | string;
+    let headers: HeaderBag;
+    try {
+      ({ rawBody, headers } = request);
+      const size = typeof rawBody === 'string' ? Buffer.byteLength(rawBody) : rawBody.byteLength;
+      if (size > this.maxBodyBytes) return answer(413, 'payload too large');
+      const signature = header(headers, SIGNATURE_HEADER);
+      if (!verifyWebexSignature({ secrets: this.#secrets, rawBody, signature })) {
+        this.#logger.warn(
+          { signature: signature === undefined ? 'missing' : 'wrong' },
+          'webhook refused: bad signature',
+        );
+        return answer(401, 'invalid signature');
+      }
+    } catch {
+      // Only reachable with a request object that breaks its own types (a throwing getter, …).
+      return answer(400, 'bad request');
+    }
+    const envelope = parseEnvelope(rawBody);
+    if (!envelope) return answer(400, 'malformed webhook body');
+    if (this.#inFlight.size >= this.#maxInFlight) return answer(503, 'busy');
+
+    const { resource, event, data } = envelope;
+    if (this.#dedupe) {
+      try {
+        if (await this.#dedupe.seen(deliveryKey(resource, event, data))) {
+          this.#logger.debug({ resource, event, dataId: data.id }, 'webhook duplicate ignored');
+          return answer(200, 'duplicate');
+        }
+      } catch (err) {
+        // Fail open: a possible duplicate is better than a lost event.
+        this.#report(err, { stage: 'dedupe', resource, event, dataId: data.id });
+      }
+    }
+    const processed = this.#process(envelope);
+    this.#inFlight.add(processed);
+    void processed.finally(() => this.#inFlight.delete(processed));
+    return { status: 200, body: 'ok', processed };
+  }
+
+  async #process(envelope: WebhookEnvelope): Promise<void> {
+    const { resource, event, data } = envelope;
+    let typed: WebexEvent | undefined;
+    try {
+      typed = await hydrateEnvelope(envelope, {
+        client: this.#client,
+        notFoundRetryDelaysMs: this.#delays,
+        sleep: this.#sleep,
+        now: this.#now,
+      });
+    } catch (err) {
+      this.#report(err, { stage: 'hydrate', resource, event, dataId: data.id });
+      return;
+    }
+    if (!typed) {
+      this.#logger.debug({ resource, event }, 'webhook without a typed event ignored');
+      return;
+    }
+    const handlers = [...(this.#handlers.get(typed.type) ?? []), ...(this.#handlers.get('event') ?? [])];
+    for (const handler of handlers) {
+      try {
+        await (handler as EventHandler<WebexEvent>)(typed);
+      } catch (err) {
+        this.#report(err, { stage: 'handler', resource, event, dataId: data.id, eventType: typed.type });
+      }
+    }
+  }
+
+  #report(error: unknown, context: WebhookErrorContext): void {
+    const listeners = [...(this.#onError ? [this.#onError] : []), ...this.#errorHandlers];
+    if (listeners.length === 0) {
+      this.#logger.error({ ...context, err: describeError(error) }, 'webhook processing failed');
+      return;
+    }
+    for (const listener of listeners) {
+      try {
+        listener(error, context);
+      } catch (err) {
+        this.#logger.error({ ...context, err: describeError(err) }, 'webhook error listener threw');
+      }
+    }
+  }
+}
+
+function answer(status: number, body: string): WebhookResponse {
+  return { status, body, processed: DONE };
+}
+
+/** The envelope, or `undefined` when the body is not JSON or lacks `resource`, `event`, `data.id`. */
+export function parseEnvelope(rawBody: Uint8Array | string): WebhookEnvelope | undefined {
+  let parsed: unknown;
+  try {
+    const text = typeof rawBody === 'string' ? rawBody : Buffer.from(rawBody).toString('utf8');
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed)) return undefined;
+  const { resource, event, data } = parsed;
+  if (typeof resource !== 'string' || typeof event !== 'string') return undefined;
+  if (!isRecord(data) || typeof data.id !== 'string') return undefined;
+  return parsed as unknown as WebhookEnvelope;
+}
+
+/** One header value; a repeated header counts as absent (ambiguous). */
+export function header(headers: HeaderBag, name: string): string | undefined {
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
+  }
+  const bag = headers as Readonly<Record<string, string | string[] | undefined>>;
+  let value = bag[name];
+  if (value === undefined) {
+    for (const key of Object.keys(bag)) {
+      if (key.toLowerCase() === name) {
+        value = bag[key];
+        break;
+      }
+    }
+  }
+  if (Array.isArray(value)) return value.length === 1 ? value[0] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function positiveInt(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`WebhookReceiver: ${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+function describeError(err: unknown): Record<string, unknown> {
+  if (err instanceof Error)
+    return { name: err.name, message: err.message, code: (err as { code?: unknown }).code };
+  return { message: String(err) };
+}

@@ -1,0 +1,61 @@
+/**
+ * `X-Spark-Signature` verification (webex-rest-webhooks.md §3.4): lower-case hex HMAC-SHA1 of the
+ * raw request body bytes, keyed with the webhook's secret. Pure, over the bytes as received: never
+ * over a re-serialised body (the smell STYLE.md names), compared in constant time.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** The header Webex signs deliveries with (§3.4). Node lower-cases header names. */
+export const SIGNATURE_HEADER = 'x-spark-signature';
+
+/** HMAC-SHA1 digest length in bytes; a valid signature is exactly twice this many hex digits. */
+const DIGEST_BYTES = 20;
+const HEX_SIGNATURE = /^[0-9a-fA-F]{40}$/;
+
+export interface VerifyWebexSignatureOptions {
+  /** The webhook secret. Give this or `secrets`. */
+  secret?: string | undefined;
+  /**
+   * Every secret currently accepted, e.g. `[newSecret, oldSecret]` while rotating: a delivery signed
+   * with any of them verifies.
+   */
+  secrets?: readonly string[] | undefined;
+  /** The request body exactly as received. A string is taken as its UTF-8 bytes. */
+  rawBody: Uint8Array | string;
+  /** The `X-Spark-Signature` header value; `undefined` when the request had none. */
+  signature: string | undefined;
+}
+
+/**
+ * True when `signature` is the HMAC-SHA1 of `rawBody` under one of the secrets. A missing or
+ * malformed signature, or no usable secret, is false. Never throws on bad input.
+ */
+export function verifyWebexSignature(options: VerifyWebexSignatureOptions): boolean {
+  const { signature, rawBody } = options;
+  if (typeof signature !== 'string') return false;
+  const trimmed = signature.trim();
+  if (!HEX_SIGNATURE.test(trimmed)) return false;
+  const given = Buffer.from(trimmed, 'hex');
+  if (given.length !== DIGEST_BYTES) return false;
+  const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
+  let ok = false;
+  for (const secret of secretList(options)) {
+    const expected = createHmac('sha1', secret).update(body).digest();
+    // Every secret is tried (no early exit), so timing does not tell which one matched.
+    if (timingSafeEqual(expected, given)) ok = true;
+  }
+  return ok;
+}
+
+/** The lower-case hex `X-Spark-Signature` for a body: what Webex sends (for tests and tools). */
+export function signWebexBody(secret: string, rawBody: Uint8Array | string): string {
+  const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
+  return createHmac('sha1', secret).update(body).digest('hex');
+}
+
+function secretList(options: VerifyWebexSignatureOptions): string[] {
+  const out: string[] = [];
+  if (typeof options.secret === 'string' && options.secret.length > 0) out.push(options.secret);
+  for (const s of options.secrets ?? []) if (typeof s === 'string' && s.length > 0) out.push(s);
+  return out;
+}
