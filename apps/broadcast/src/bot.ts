@@ -27,6 +27,11 @@ import type { Store } from './store/store.js';
 
 export interface BotOptions {
   client: WebexClient;
+  /**
+   * Client for sending copies; default `client`. The app gives it a retry policy that hands every
+   * 429 back (`maxWaitS: 0`), so that the shared limiter and the durable queue do the waiting.
+   */
+  sendClient?: WebexClient | undefined;
   store: Store;
   config: BroadcastConfig;
   locale: string;
@@ -264,6 +269,7 @@ export class BroadcastBot {
     if (!d) return false;
     const deps: DispatcherDeps = {
       ...this.deps(),
+      client: this.options.sendClient ?? this.options.client,
       limiter: this.limiter,
       count: (outcome) => this.metrics.deliveries[outcome]++,
     };

@@ -69,15 +69,18 @@ function attr(tag: string, name: string): string | undefined {
 
 /** Webex message HTML → Webex markdown, dropping the bot's own mention. */
 export function htmlToMarkdown(html: string, bot: BotIdentity): string {
+  // Mentions become placeholders first, so that stripping the remaining tags keeps them.
+  const kept: string[] = [];
+  const keep = (markdown: string) => `\u{F0000}${kept.push(markdown) - 1}\u{F0001}`;
   let s = html.replace(
     /<spark-mention\b([^>]*)>([\s\S]*?)<\/spark-mention>/gi,
     (_w, attrs: string, inner: string) => {
       const type = attr(attrs, 'data-object-type');
-      if (type === 'groupMention') return `<@${attr(attrs, 'data-group-type') ?? 'all'}>`;
+      if (type === 'groupMention') return keep(`<@${attr(attrs, 'data-group-type') ?? 'all'}>`);
       const id = attr(attrs, 'data-object-id') ?? '';
       if (isBotRef(id, bot)) return '';
       const name = decodeEntities(inner.replace(/<[^>]*>/g, ''));
-      return `<@personId:${id}|${name}>`;
+      return keep(`<@personId:${id}|${name}>`);
     },
   );
   s = s
@@ -95,7 +98,10 @@ export function htmlToMarkdown(html: string, bot: BotIdentity): string {
     .replace(/<blockquote[^>]*>/gi, '> ')
     .replace(/<\/(p|div|blockquote|ul|ol|h\d)>/gi, '\n\n')
     .replace(/<[^>]+>/g, '');
-  return tidy(decodeEntities(s).replace(/\n{3,}/g, '\n\n'));
+  const md = decodeEntities(s)
+    .replace(/\n{3,}/g, '\n\n')
+    .replace(/\u{F0000}(\d+)\u{F0001}/gu, (_w, i: string) => kept[Number(i)] ?? '');
+  return tidy(md);
 }
 
 /** The body of a copy: the message as the sender wrote it, minus the bot's own mention. */

@@ -153,6 +153,12 @@ export interface Settings {
   logLevel: string;
   /** REST base URL (the emulator's in demo mode). */
   apiBaseUrl?: string | undefined;
+  /** Mercury discovery (U2C) base URL, to point the bot at an emulator. */
+  u2cUrl?: string | undefined;
+  /** Extra origins server-sent Mercury/KMS URLs may have (an emulator's); Webex domains always. */
+  allowedOrigins?: string[] | undefined;
+  /** Names this instance in leases and its Mercury device; default the host name. */
+  instanceId?: string | undefined;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
@@ -191,5 +197,10 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     statusToken: env.STATUS_TOKEN || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     apiBaseUrl: env.WEBEX_API_URL || undefined,
+    u2cUrl: env.WEBEX_U2C_URL || undefined,
+    allowedOrigins: env.HERALD_ALLOWED_ORIGINS
+      ? env.HERALD_ALLOWED_ORIGINS.split(',').map((s) => s.trim())
+      : undefined,
+    instanceId: env.HERALD_INSTANCE || undefined,
   };
 }

@@ -18,8 +18,12 @@ interface NodeKms {
     createECDHKey(): Promise<KmsKeyObject & { asKey(): Promise<{ toJSON(): Record<string, unknown> }> }>;
     deriveEphemeralKey(remote: unknown): Promise<KmsKeyObject>;
   };
-  Request: new (body: unknown) => { wrapped: string; requestId: string; wrap(ctx: unknown, opts?: unknown): Promise<string> };
-  Response: new (wrapped: string) => { body: Record<string, unknown>; unwrap(ctx: unknown): Promise<Record<string, unknown>> };
+  Request: new (
+    body: unknown,
+  ) => { wrapped: string; requestId: string; wrap(ctx: unknown, opts?: unknown): Promise<string> };
+  Response: new (
+    wrapped: string,
+  ) => { body: Record<string, unknown>; unwrap(ctx: unknown): Promise<Record<string, unknown>> };
 }
 const KMS = createRequire(import.meta.url)('node-kms') as NodeKms;
 
@@ -36,7 +40,9 @@ function setup(member = true) {
   });
   /** Transport a request as POST /kms/messages + the Mercury reply would. */
   const exchange = (wrapped: string) =>
-    new Promise<string>((resolve) => kms.submit({ personId: USER, token: TOKEN }, [wrapped], (_p, r) => resolve(r[0] ?? '')));
+    new Promise<string>((resolve) =>
+      kms.submit({ personId: USER, token: TOKEN }, [wrapped], (_p, r) => resolve(r[0] ?? '')),
+    );
   return { kms, exchange };
 }
 
@@ -73,7 +79,11 @@ describe('emulator KMS against node-kms (Cisco)', () => {
     const req = new KMS.Request({ method: 'retrieve', uri: ROOM_KEY });
     await req.wrap(ctx);
     const res = new KMS.Response(await exchange(req.wrapped));
-    const body = (await res.unwrap(ctx)) as { status: number; requestId: string; key: { jwk: { k: string } } };
+    const body = (await res.unwrap(ctx)) as {
+      status: number;
+      requestId: string;
+      key: { jwk: { k: string } };
+    };
     assert.equal(body.status, 200);
     assert.equal(body.requestId, req.requestId);
     assert.deepEqual(Buffer.from(body.key.jwk.k, 'base64url'), kms.contentKey(ROOM_KEY));

@@ -6,3 +6,5 @@ export * from './logger.js';
 export * from './rest/index.js';
 export * from './webhooks/index.js';
 export * from './cards.js';
+export * from './mercury/index.js';
+export * from './guard.js';

@@ -16,7 +16,11 @@ describe('KmsClient against the emulator KMS', () => {
     const { client, posts } = harness();
     await client.initialize();
     const before = posts.length;
-    const [a, b, c] = await Promise.all([client.getKey(ROOM_KEY), client.getKey(ROOM_KEY), client.getKey(ROOM_KEY)]);
+    const [a, b, c] = await Promise.all([
+      client.getKey(ROOM_KEY),
+      client.getKey(ROOM_KEY),
+      client.getKey(ROOM_KEY),
+    ]);
     assert.deepEqual(a, b);
     assert.deepEqual(b, c);
     await client.getKey(ROOM_KEY);
@@ -59,7 +63,10 @@ describe('KmsClient against the emulator KMS', () => {
 
   it('refuses a KMS static key whose kid host is outside the allow-list', async () => {
     const { client } = harness({ urlPolicy: { allowedOrigins: [] } });
-    await assert.rejects(client.initialize(), (e: unknown) => (e as { code?: string }).code === 'HERALD_URL_NOT_ALLOWED');
+    await assert.rejects(
+      client.initialize(),
+      (e: unknown) => (e as { code?: string }).code === 'HERALD_URL_NOT_ALLOWED',
+    );
     void USER;
   });
 });

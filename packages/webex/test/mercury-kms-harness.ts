@@ -28,7 +28,8 @@ export function harness(opts: Partial<KmsClientOptions> & { members?: Set<string
       text: async () => (body === undefined ? '' : JSON.stringify(body)),
     });
     if (auth !== `Bearer ${TOKEN}`) return respond(401, { message: 'bad token' });
-    if (init.method === 'GET' && u.pathname === `/encryption/api/v1/kms/${USER}`) return respond(200, kms.details());
+    if (init.method === 'GET' && u.pathname === `/encryption/api/v1/kms/${USER}`)
+      return respond(200, kms.details());
     if (init.method === 'POST' && u.pathname === '/encryption/api/v1/kms/messages') {
       const body = JSON.parse(init.body ?? '{}') as { kmsMessages: string[] };
       posts.push(body);

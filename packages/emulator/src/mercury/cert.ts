@@ -14,7 +14,8 @@ function len(n: number): Buffer {
   for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
-const tlv = (tag: number, content: Buffer): Buffer => Buffer.concat([Buffer.from([tag]), len(content.length), content]);
+const tlv = (tag: number, content: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([tag]), len(content.length), content]);
 const seq = (...items: Buffer[]): Buffer => tlv(0x30, Buffer.concat(items));
 const set = (...items: Buffer[]): Buffer => tlv(0x31, Buffer.concat(items));
 const explicit = (n: number, content: Buffer): Buffer => tlv(0xa0 + n, content);
@@ -57,7 +58,12 @@ function ipBytes(ip: string): Buffer {
 const SHA256_RSA = seq(oid('1.2.840.113549.1.1.11'), NULL);
 
 /** A DER self-signed certificate for `host`, valid from one day ago for ten years. */
-export function selfSignedCertificate(host: string, publicKey: KeyObject, privateKey: KeyObject, now = Date.now()): Buffer {
+export function selfSignedCertificate(
+  host: string,
+  publicKey: KeyObject,
+  privateKey: KeyObject,
+  now = Date.now(),
+): Buffer {
   const name = seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(host, 'utf8')))));
   const altName = isIP(host) ? tlv(0x87, ipBytes(host)) : tlv(0x82, Buffer.from(host, 'ascii'));
   const extensions = explicit(3, seq(seq(oid('2.5.29.17'), tlv(0x04, seq(altName)))));

@@ -17,7 +17,13 @@ export function jweEncrypt(plaintext: string, key: Buffer, kid?: string): string
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(header, 'ascii'));
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return [header, '', iv.toString('base64url'), ct.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  return [
+    header,
+    '',
+    iv.toString('base64url'),
+    ct.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+  ].join('.');
 }
 
 /** The protected header of a compact JWE/JWS, or undefined. */

@@ -17,7 +17,7 @@ import {
 } from 'node:crypto';
 import { CompactSign, compactDecrypt } from 'jose';
 import { selfSignedCertificate } from './cert.js';
-import { jweDecryptDir, jweEncrypt, joseHeader } from './crypto.js';
+import { joseHeader, jweDecryptDir, jweEncrypt } from './crypto.js';
 
 export interface KmsFaults {
   /** Refuse every `retrieve` with this status (e.g. 403, 500). */
@@ -162,16 +162,24 @@ export class EmulatorKms {
     if (body.method !== 'create' || typeof body.uri !== 'string' || !body.uri.endsWith('/ecdhe')) {
       return this.signed({ status: 400, reason: 'expected an ECDHE create', requestId });
     }
-    if (!this.credentialOk(requester, body)) return this.signed({ status: 401, reason: 'bad credential', requestId });
+    if (!this.credentialOk(requester, body))
+      return this.signed({ status: 401, reason: 'bad credential', requestId });
     if (this.faults.refuseHandshake && this.faults.refuseStatus) {
-      return this.signed({ status: this.faults.refuseStatus, reason: this.faults.refuseReason ?? 'refused', requestId });
+      return this.signed({
+        status: this.faults.refuseStatus,
+        reason: this.faults.refuseReason ?? 'refused',
+        requestId,
+      });
     }
     const jwk = body.jwk as Record<string, unknown> | undefined;
     let z: Buffer;
     let serverPub: Record<string, unknown>;
     try {
       if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('not P-256');
-      const peer = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: String(jwk.x), y: String(jwk.y) }, format: 'jwk' });
+      const peer = createPublicKey({
+        key: { kty: 'EC', crv: 'P-256', x: String(jwk.x), y: String(jwk.y) },
+        format: 'jwk',
+      });
       const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       z = diffieHellman({ privateKey: pair.privateKey, publicKey: peer });
       const p = pair.publicKey.export({ format: 'jwk' });

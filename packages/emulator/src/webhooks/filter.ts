@@ -99,7 +99,9 @@ function pairMatches(world: World, ownerId: string, change: Change, key: string,
         case 'mentionedPeople':
           return value
             .split(',')
-            .some((v) => (v === 'me' ? m.mentionedPeople.includes(ownerId) : m.mentionedPeople.includes(uuidOf(v))));
+            .some((v) =>
+              v === 'me' ? m.mentionedPeople.includes(ownerId) : m.mentionedPeople.includes(uuidOf(v)),
+            );
         case 'hasFiles':
           return String(m.files.length > 0) === value;
         case 'mentionedGroups':

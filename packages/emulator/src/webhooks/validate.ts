@@ -44,10 +44,13 @@ export function validateWebhookCreate(body: unknown): WebhookCreateInput {
   const resource = requiredString(b, 'resource');
   const event = requiredString(b, 'event');
   if (!(resource in RESOURCE_EVENTS)) {
-    throw bad(`resource: "${resource}" is not supported; use one of ${Object.keys(RESOURCE_EVENTS).join(', ')}`);
+    throw bad(
+      `resource: "${resource}" is not supported; use one of ${Object.keys(RESOURCE_EVENTS).join(', ')}`,
+    );
   }
   const events = RESOURCE_EVENTS[resource as keyof typeof RESOURCE_EVENTS];
-  if (!events.includes(event)) throw bad(`event: "${event}" is not valid for ${resource}; use one of ${events.join(', ')}`);
+  if (!events.includes(event))
+    throw bad(`event: "${event}" is not valid for ${resource}; use one of ${events.join(', ')}`);
   const filter = optionalString(b, 'filter');
   if (filter !== undefined && filter !== '') checkFilter(resource as keyof typeof FILTER_KEYS, filter);
   const secret = optionalString(b, 'secret');
@@ -149,7 +152,8 @@ function checkTargetUrl(value: string): string {
 }
 
 function record(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body: must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw bad('body: must be a JSON object');
   return body as Record<string, unknown>;
 }
 

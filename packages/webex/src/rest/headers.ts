@@ -83,7 +83,8 @@ function readParam(s: string, start: number): Param {
   if (s[i] === '"') {
     i++;
     while (i < n && s[i] !== '"') {
-      if (s[i] === '\\' && i + 1 < n) i++;
+      // quoted-pair for `\"` and `\\` only: servers often send Windows paths unescaped.
+      if (s[i] === '\\' && (s[i + 1] === '"' || s[i + 1] === '\\')) i++;
       value += s[i++];
     }
     i++; // closing quote

@@ -7,8 +7,11 @@ export { DEFAULT_BASE_URL, DEFAULT_RETRY_POLICY, defaultSleep } from './options.
 export type { Page } from './paginate.js';
 export { Paginated } from './paginate.js';
 export type { HttpMethod, PipelineResponse, QueryValue, RequestSpec } from './pipeline.js';
-export type { CreateAttachmentActionParams } from './resources/attachment-actions.js';
-export type { ContentInfo, DownloadOptions } from './resources/contents.js';
+export type {
+  AttachmentActionsResource,
+  CreateAttachmentActionParams,
+} from './resources/attachment-actions.js';
+export type { ContentInfo, ContentsResource, DownloadOptions } from './resources/contents.js';
 export {
   contentIdFromUrl,
   DEFAULT_MAX_CONTENT_BYTES,
@@ -17,6 +20,7 @@ export {
 export type {
   CreateMembershipParams,
   ListMembershipsParams,
+  MembershipsResource,
   UpdateMembershipParams,
 } from './resources/memberships.js';
 export type {
@@ -25,8 +29,20 @@ export type {
   ListDirectMessagesParams,
   ListMessagesParams,
   MessageFile,
+  MessagesResource,
 } from './resources/messages.js';
-export type { ListPeopleParams } from './resources/people.js';
-export type { CreateRoomParams, ListRoomsParams, UpdateRoomParams } from './resources/rooms.js';
-export type { CreateWebhookParams, ListWebhooksParams, UpdateWebhookParams } from './resources/webhooks.js';
+export type { OrganizationsResource } from './resources/organizations.js';
+export type { ListPeopleParams, PeopleResource } from './resources/people.js';
+export type {
+  CreateRoomParams,
+  ListRoomsParams,
+  RoomsResource,
+  UpdateRoomParams,
+} from './resources/rooms.js';
+export type {
+  CreateWebhookParams,
+  ListWebhooksParams,
+  UpdateWebhookParams,
+  WebhooksResource,
+} from './resources/webhooks.js';
 export type * from './types.js';

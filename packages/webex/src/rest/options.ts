@@ -67,7 +67,7 @@ export interface WebexClientOptions {
   baseUrl?: string | undefined;
   /**
    * Time limit of one HTTP attempt (headers and body), in ms. A call that retries may take
-   * longer in total. Per-call `timeoutMs` overrides it. Default 30 000 ms.
+   * longer in total. Per-call `timeoutMs` overrides it; `0` means no limit. Default 30 000 ms.
    */
   timeoutMs?: number | undefined;
   /** The fetch to use. Default the global `fetch` of Node 20. */

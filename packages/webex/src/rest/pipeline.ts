@@ -195,6 +195,17 @@ export class Pipeline {
 
   /** One HTTP exchange, body included, under the time limit and the caller's signal. */
   private async attempt(url: URL, spec: RequestSpec, trackingId: string): Promise<PipelineResponse> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.token}`,
+      accept: spec.accept ?? 'application/json',
+      trackingid: trackingId,
+    };
+    let body: string | FormData | undefined;
+    if (spec.form) body = spec.form();
+    else if (spec.json !== undefined) {
+      body = JSON.stringify(spec.json);
+      headers['content-type'] = 'application/json;charset=utf-8';
+    }
     const controller = new AbortController();
     const callerSignal = spec.signal;
     let timedOut = false;
@@ -208,18 +219,8 @@ export class Pipeline {
         : undefined;
     const onAbort = (): void => controller.abort(callerSignal?.reason);
     callerSignal?.addEventListener('abort', onAbort, { once: true });
+    if (callerSignal?.aborted) onAbort();
 
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.options.token}`,
-      accept: spec.accept ?? 'application/json',
-      trackingid: trackingId,
-    };
-    let body: string | FormData | undefined;
-    if (spec.form) body = spec.form();
-    else if (spec.json !== undefined) {
-      body = JSON.stringify(spec.json);
-      headers['content-type'] = 'application/json;charset=utf-8';
-    }
     const init: RequestInit = {
       method: spec.method,
       headers,

@@ -86,7 +86,12 @@ export class MessagesResource {
     const call = { signal: options?.signal, timeoutMs: options?.timeoutMs };
     const file = params.file;
     if (file === undefined) {
-      return this.ctx.json<Message>({ method: 'POST', path: '/messages', json: defined(params), ...call });
+      const body = defined({
+        ...params,
+        files: hasFiles ? params.files : undefined,
+        attachments: hasCards ? params.attachments : undefined,
+      });
+      return this.ctx.json<Message>({ method: 'POST', path: '/messages', json: body, ...call });
     }
     if (hasFiles)
       throw new InvalidArgumentError('messages.create: give files (URLs) or file (bytes), not both');

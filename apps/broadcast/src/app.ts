@@ -1,0 +1,143 @@
+/**
+ * Wiring: settings → REST clients, store, bot core, transport, HTTP server. `runBot` is what
+ * `herald start` and `herald demo` run, and what tests start in-process.
+ */
+import type { AddressInfo } from 'node:net';
+import { type Logger, WebexClient } from '@herald/webex';
+import { BroadcastBot } from './bot.js';
+import type { Settings } from './config.js';
+import { createBotServer } from './server.js';
+import { Store } from './store/store.js';
+import { mercuryTransport } from './transports/mercury.js';
+import type { Transport } from './transports/transport.js';
+import { webhookTransport } from './transports/webhooks.js';
+
+export interface RunOptions {
+  logger: Logger;
+  /** Lease owner name; default the host name. */
+  instanceId?: string | undefined;
+  /** Mercury discovery URL (the emulator's in demo mode and tests). */
+  u2cUrl?: string | undefined;
+  /** Extra origins Mercury may be sent to by the server (the emulator's). */
+  allowedOrigins?: string[] | undefined;
+  /** HTTP port; default `settings.port`. 0 picks a free one. */
+  port?: number | undefined;
+  /** Host to bind; default 0.0.0.0 with webhooks (Webex must reach it), else 127.0.0.1. */
+  host?: string | undefined;
+  /** Idle poll interval of the work loops, ms. */
+  pollMs?: number | undefined;
+  /** PostgreSQL schema (tests). */
+  schema?: string | undefined;
+}
+
+export interface RunningBot {
+  bot: BroadcastBot;
+  store: Store;
+  transport: Transport;
+  /** The bot's HTTP base URL. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function runBot(settings: Settings, options: RunOptions): Promise<RunningBot> {
+  const log = options.logger;
+  const baseUrl = settings.apiBaseUrl;
+  const client = new WebexClient({ token: settings.token, baseUrl, logger: log });
+  // Sends hand every 429 back to the dispatcher: the shared limiter and the queue wait, not a socket.
+  const sendClient = new WebexClient({ token: settings.token, baseUrl, logger: log, retry: { maxWaitS: 0 } });
+  const store = new Store({
+    databaseUrl: settings.databaseUrl,
+    sqlitePath: settings.sqlitePath,
+    schema: options.schema,
+  });
+  await store.migrate();
+  const bot = new BroadcastBot({
+    client,
+    sendClient,
+    store,
+    config: settings.config,
+    locale: settings.locale,
+    logger: log,
+    instanceId: options.instanceId ?? settings.instanceId,
+    pollMs: options.pollMs,
+  });
+  try {
+    await bot.init();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const onEvent = async (event: Parameters<BroadcastBot['handle']>[0]) => {
+    try {
+      await bot.handle(event);
+    } catch (err) {
+      log.error(
+        { type: event.type, error: err instanceof Error ? err.message : String(err) },
+        'event handling failed',
+      );
+    }
+  };
+  const transport: Transport =
+    settings.publicUrl && settings.webhookSecret
+      ? webhookTransport({
+          client,
+          publicUrl: settings.publicUrl,
+          secret: settings.webhookSecret,
+          onEvent,
+          logger: log,
+        })
+      : mercuryTransport({
+          token: settings.token,
+          client,
+          apiBaseUrl: baseUrl,
+          u2cUrl: options.u2cUrl ?? settings.u2cUrl,
+          allowedOrigins: options.allowedOrigins ?? settings.allowedOrigins,
+          deviceName: `herald-broadcast-${options.instanceId ?? settings.instanceId ?? 'main'}`,
+          onEvent,
+          logger: log,
+        });
+
+  const server = createBotServer({
+    bot,
+    store,
+    webhook: transport.webhookHandler,
+    statusToken: settings.statusToken,
+  });
+  const host = options.host ?? (transport.name === 'webhook' ? '0.0.0.0' : '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? settings.port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+
+  bot.start();
+  try {
+    await transport.start();
+  } catch (err) {
+    await bot.stop();
+    server.close();
+    await store.close();
+    throw err;
+  }
+  log.info({ transport: transport.name, url, bot: bot.bot.id }, 'herald broadcast bot running');
+
+  let stopped = false;
+  return {
+    bot,
+    store,
+    transport,
+    url,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await transport.stop();
+      await bot.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

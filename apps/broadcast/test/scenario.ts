@@ -1,0 +1,189 @@
+/**
+ * Scenario harness: the emulator in-process with a two-org seed, the bot (`runBot`) against it over
+ * Mercury or webhooks, helpers to act as people and to read what the bot did.
+ */
+
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator } from '@herald/emulator';
+import { encodeId, silentLogger } from '@herald/webex';
+import type { Message, Seed } from '../../../packages/emulator/src/state/types.js';
+import type { PostMessageInput } from '../../../packages/emulator/src/state/world.js';
+import { type RunningBot, runBot } from '../src/app.js';
+import { parseConfig, type Settings } from '../src/config.js';
+
+export type TransportName = 'mercury' | 'webhook';
+export const TRANSPORTS: TransportName[] = ['mercury', 'webhook'];
+
+export const BOT_TOKEN = 'SCENARIO_BOT_TOKEN';
+export const WEBHOOK_SECRET = 'scenario-webhook-secret-0123456789';
+
+export const twoOrgSeed: Seed = {
+  orgs: [
+    { key: 'acme', displayName: 'Acme' },
+    { key: 'globex', displayName: 'Globex' },
+  ],
+  people: [
+    {
+      key: 'bot',
+      org: 'acme',
+      email: 'herald@webex.bot',
+      displayName: 'Herald',
+      type: 'bot',
+      token: BOT_TOKEN,
+    },
+    { key: 'alice', org: 'acme', email: 'alice@acme.example', displayName: 'Alice Archer', token: 'ALICE' },
+    { key: 'bob', org: 'acme', email: 'bob@acme.example', displayName: 'Bob Baker', token: 'BOB' },
+    { key: 'gina', org: 'globex', email: 'gina@globex.example', displayName: 'Gina Gold', token: 'GINA' },
+    { key: 'hank', org: 'globex', email: 'hank@globex.example', displayName: 'Hank Hill', token: 'HANK' },
+  ],
+  rooms: [
+    { key: 'acme-1', title: 'Acme One', creator: 'alice', members: ['bob', 'bot'] },
+    { key: 'acme-2', title: 'Acme Two', creator: 'bob', members: ['bot'] },
+    {
+      key: 'acme-announce',
+      title: 'Acme Announcements',
+      creator: 'alice',
+      isLocked: true,
+      isAnnouncementOnly: true,
+      members: ['bot'],
+    },
+    { key: 'globex-1', title: 'Globex One', creator: 'gina', members: ['hank', 'bot'] },
+    { key: 'alice-bot', title: 'Alice', type: 'direct', creator: 'alice', members: ['bot'] },
+    { key: 'bob-bot', title: 'Bob', type: 'direct', creator: 'bob', members: ['bot'] },
+    { key: 'gina-bot', title: 'Gina', type: 'direct', creator: 'gina', members: ['bot'] },
+  ],
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ScenarioOptions {
+  transport: TransportName;
+  config?: object;
+  locale?: string;
+  seed?: Seed;
+  /** Extra bot instances sharing the store (needs `databaseUrl`). */
+  instances?: number;
+  databaseUrl?: string;
+  schema?: string;
+}
+
+export type Scenario = Awaited<ReturnType<typeof startScenario>>;
+
+export async function startScenario(options: ScenarioOptions) {
+  const emu = await startEmulator({ port: 0, seed: options.seed ?? twoOrgSeed });
+  const world = emu.world;
+  const person = (key: string) => {
+    const p = world.findPerson(key);
+    if (!p) throw new Error(`no person ${key}`);
+    return p;
+  };
+  const room = (key: string) => {
+    const r = world.findRoom(key);
+    if (!r) throw new Error(`no room ${key}`);
+    return r;
+  };
+  const botPerson = person('bot');
+  const dir = mkdtempSync(join(tmpdir(), 'herald-scenario-'));
+  const bots: RunningBot[] = [];
+  const count = options.instances ?? 1;
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    const webhook = options.transport === 'webhook';
+    const settings: Settings = {
+      token: BOT_TOKEN,
+      config: parseConfig({
+        delivery: { rate_per_second: 200, workers: 4, lease_seconds: 30, max_attempts: 3 },
+        ...options.config,
+      }),
+      locale: options.locale ?? 'en_US',
+      databaseUrl: options.databaseUrl,
+      sqlitePath: join(dir, 'bot.sqlite'),
+      publicUrl: webhook ? `http://127.0.0.1:${port}` : undefined,
+      webhookSecret: webhook ? WEBHOOK_SECRET : undefined,
+      port,
+      logLevel: 'silent',
+      apiBaseUrl: `${emu.url}/v1`,
+    };
+    bots.push(
+      await runBot(settings, {
+        logger: silentLogger,
+        instanceId: `scenario-${i}`,
+        u2cUrl: `${emu.url}/u2c/api/v1`,
+        allowedOrigins: [emu.url, emu.wsUrl],
+        port,
+        host: '127.0.0.1',
+        pollMs: 25,
+        schema: options.schema,
+      }),
+    );
+  }
+
+  /** Messages the bot posted in a room. */
+  const copiesIn = (roomKey: string): Message[] =>
+    [...world.messages.values()].filter(
+      (m) => m.roomId === room(roomKey).id && m.personId === botPerson.id && !m.deleted,
+    );
+
+  const post = (personKey: string, input: PostMessageInput) => world.postMessage(person(personKey).id, input);
+
+  /** Mention the bot, in markdown. */
+  const mentionBot = `<@personId:${encodeId('PEOPLE', botPerson.id)}|Herald>`;
+
+  async function waitFor<T>(
+    what: string,
+    probe: () => T | undefined | false,
+    timeoutMs = 15_000,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = probe();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Wait until every broadcast in the store is done or refused. */
+  async function settled(timeoutMs = 20_000): Promise<void> {
+    const store = bots[0]!.store;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await store.recentBroadcasts(1000);
+      if (rows.length > 0 && rows.every((r) => r.status === 'done' || r.status === 'refused')) return;
+      if (Date.now() > deadline)
+        throw new Error(`broadcasts not settled: ${rows.map((r) => r.status).join(',')}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  return {
+    emu,
+    world,
+    bots,
+    bot: bots[0]!,
+    botPerson,
+    person,
+    room,
+    post,
+    copiesIn,
+    mentionBot,
+    waitFor,
+    settled,
+    async stop() {
+      for (const b of bots) await b.stop();
+      await emu.stop();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * A broadcast to 1,000 spaces with the emulator limiting `POST /messages` to R per second:
+ * wall time from the sender's message to the report, against the floor 1000 / R, and the REST
+ * calls the bot made for it (target ≤ 1,000 + listing pages + 5; the original needed about two
+ * per destination). Runs the bot in-process over Mercury with SQLite.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBot } from '@herald/broadcast';
+import { startEmulator } from '@herald/emulator';
+import { silentLogger } from '@herald/webex';
+import { parseConfig } from '../apps/broadcast/src/config.js';
+import type { Seed } from '../packages/emulator/src/state/types.js';
+import type { BenchTable } from './table.js';
+
+const SPACES = 1000;
+const R = 100;
+
+function seed(): Seed {
+  return {
+    orgs: [{ key: 'acme', displayName: 'Acme' }],
+    people: [
+      {
+        key: 'bot',
+        org: 'acme',
+        email: 'herald@webex.bot',
+        displayName: 'Herald',
+        type: 'bot',
+        token: 'BENCH_BOT',
+      },
+      { key: 'alice', org: 'acme', email: 'alice@acme.example', displayName: 'Alice', token: 'BENCH_ALICE' },
+    ],
+    rooms: [
+      { key: 'alice-bot', title: 'Alice', type: 'direct', creator: 'alice', members: ['bot'] },
+      ...Array.from({ length: SPACES }, (_, i) => ({
+        key: `s${i}`,
+        title: `Space ${i}`,
+        creator: 'alice',
+        members: ['bot'],
+      })),
+    ],
+  };
+}
+
+async function run(
+  botRate: number,
+): Promise<{ seconds: number; calls: number; pages: number; rateLimited: number }> {
+  const emu = await startEmulator({ port: 0, seed: seed() });
+  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+  const bot = await runBot(
+    {
+      token: 'BENCH_BOT',
+      config: parseConfig({
+        delivery: { rate_per_second: botRate, workers: 4, lease_seconds: 30, max_attempts: 5 },
+      }),
+      locale: 'en_US',
+      sqlitePath: join(dir, 'bench.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+      apiBaseUrl: `${emu.url}/v1`,
+    },
+    {
+      logger: silentLogger,
+      u2cUrl: `${emu.url}/u2c/api/v1`,
+      allowedOrigins: [emu.url, emu.wsUrl],
+      port: 0,
+      pollMs: 50,
+    },
+  );
+  try {
+    const world = emu.world;
+    const botId = world.findPerson('bot')!.id;
+    const alice = world.findPerson('alice')!;
+    const direct = world.findRoom('alice-bot')!;
+    emu.control.setRateLimits({ postPerToken: { capacity: R, perSecond: R } });
+    emu.control.clearRequests();
+    const started = performance.now();
+    world.postMessage(alice.id, { roomId: direct.id, text: 'to everyone' });
+    for (;;) {
+      const done = [...world.messages.values()].some(
+        (m) => m.roomId === direct.id && m.personId === botId && /Delivered to/.test(m.markdown ?? ''),
+      );
+      if (done) break;
+      if (performance.now() - started > 120_000) throw new Error('broadcast did not finish in 120 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const calls = emu.control.requests({ personId: botId }).filter((r) => r.path.startsWith('/v1/'));
+    const pages = calls.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/rooms')).length;
+    const rateLimited = calls.filter((r) => r.status === 429).length;
+    return { seconds, calls: calls.length, pages, rateLimited };
+  } finally {
+    await bot.stop();
+    await emu.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default async function (): Promise<BenchTable[]> {
+  const floor = SPACES / R;
+  const rows: BenchTable['rows'] = [];
+  const targets: NonNullable<BenchTable['targets']> = [];
+  for (const [label, rate] of [
+    ['bot limiter = R (configured to the limit)', R],
+    ['bot limiter = 2R (learns from 429)', 2 * R],
+  ] as const) {
+    const r = await run(rate);
+    const budget = SPACES + r.pages + 5;
+    rows.push([label, r.seconds, floor, r.seconds / floor, r.calls, budget, r.rateLimited]);
+    targets.push({
+      what: `${label}: wall time ≤ 1.10 × floor (${(r.seconds / floor).toFixed(2)}×)`,
+      met: r.seconds / floor <= 1.1,
+    });
+    targets.push({
+      what: `${label}: REST calls ≤ ${budget} (${r.calls}, incl. ${r.rateLimited} answered 429)`,
+      met: r.calls - r.rateLimited <= budget,
+    });
+  }
+  return [
+    {
+      title: `Broadcast to ${SPACES} spaces, emulator limit R = ${R} POST /messages per second`,
+      columns: ['run', 'wall s', 'floor s', 'ratio', 'REST calls', 'budget', '429s'],
+      rows,
+      notes: [
+        'Wall time: from the sender posting to the report arriving. Budget: 1,000 sends + room listing pages + 5.',
+      ],
+      targets,
+    },
+  ];
+}

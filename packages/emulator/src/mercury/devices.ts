@@ -1,0 +1,142 @@
+/**
+ * U2C catalog and WDM devices (protocol-mercury-kms.md §1.1-§1.4), every service pointing at the
+ * emulator's own origin.
+ */
+import { randomUUID } from 'node:crypto';
+
+export interface Device {
+  id: string;
+  personId: string;
+  /** Mercury registration id: the path part of `webSocketUrl`. */
+  registrationId: string;
+  name: string;
+  deviceType: string;
+  model: string;
+  localizedModel: string;
+  systemName: string;
+  systemVersion: string;
+  created: string;
+  modificationTime: string;
+}
+
+export interface DeviceBody {
+  name?: unknown;
+  deviceName?: unknown;
+  deviceType?: unknown;
+  model?: unknown;
+  localizedModel?: unknown;
+  systemName?: unknown;
+  systemVersion?: unknown;
+}
+
+const str = (v: unknown, dflt: string): string =>
+  typeof v === 'string' && v.length > 0 ? v.slice(0, 200) : dflt;
+
+export class DeviceRegistry {
+  readonly byId = new Map<string, Device>();
+  readonly byRegistration = new Map<string, Device>();
+
+  ofPerson(personId: string): Device[] {
+    return [...this.byId.values()].filter((d) => d.personId === personId);
+  }
+
+  create(personId: string, body: DeviceBody, now: string): Device {
+    const d: Device = {
+      id: randomUUID(),
+      personId,
+      registrationId: randomUUID(),
+      created: now,
+      modificationTime: now,
+      name: 'javascript',
+      deviceType: 'WEB',
+      model: 'unknown',
+      localizedModel: 'unknown',
+      systemName: 'unknown',
+      systemVersion: '1.0.0',
+    };
+    this.apply(d, body, now);
+    this.byId.set(d.id, d);
+    this.byRegistration.set(d.registrationId, d);
+    return d;
+  }
+
+  apply(d: Device, body: DeviceBody, now: string): void {
+    d.name = str(body?.name ?? body?.deviceName, d.name);
+    d.deviceType = str(body?.deviceType, d.deviceType);
+    d.model = str(body?.model, d.model);
+    d.localizedModel = str(body?.localizedModel, d.localizedModel);
+    d.systemName = str(body?.systemName, d.systemName);
+    d.systemVersion = str(body?.systemVersion, d.systemVersion);
+    d.modificationTime = now;
+  }
+
+  remove(id: string): Device | undefined {
+    const d = this.byId.get(id);
+    if (d) {
+      this.byId.delete(id);
+      this.byRegistration.delete(d.registrationId);
+    }
+    return d;
+  }
+
+  clear(): void {
+    this.byId.clear();
+    this.byRegistration.clear();
+  }
+}
+
+export interface Origins {
+  http: string;
+  ws: string;
+}
+
+export function serviceLinks(o: Origins): Record<string, string> {
+  return {
+    wdm: `${o.http}/wdm/api/v1`,
+    encryption: `${o.http}/encryption/api/v1`,
+    conversation: `${o.http}/conversation/api/v1`,
+    hydra: `${o.http}/v1`,
+    u2c: `${o.http}/u2c/api/v1`,
+  };
+}
+
+/** §1.1: `serviceLinks` + `hostCatalog` with `urn:TEAM:us-east-2_a:<service>` ids. */
+export function hostmap(o: Origins): Record<string, unknown> {
+  const links = serviceLinks(o);
+  const host = new URL(o.http).host;
+  return {
+    serviceLinks: links,
+    hostCatalog: {
+      [host]: Object.keys(links).map((name) => ({
+        host,
+        ttl: -1,
+        priority: 5,
+        id: `urn:TEAM:us-east-2_a:${name}`,
+      })),
+    },
+    format: 'hostmap',
+  };
+}
+
+/** §1.2 response fields. */
+export function deviceJson(d: Device, o: Origins): Record<string, unknown> {
+  const links = serviceLinks(o);
+  const services: Record<string, string> = {};
+  for (const [k, v] of Object.entries(links)) services[`${k}ServiceUrl`] = v;
+  return {
+    url: `${links.wdm}/devices/${d.id}`,
+    webSocketUrl: `${o.ws}/mercury/v1/apps/wx2/registrations/${d.registrationId}/messages`,
+    userId: d.personId,
+    name: d.name,
+    deviceType: d.deviceType,
+    model: d.model,
+    localizedModel: d.localizedModel,
+    systemName: d.systemName,
+    systemVersion: d.systemVersion,
+    creationTime: d.created,
+    modificationTime: d.modificationTime,
+    services,
+    serviceHostMap: hostmap(o),
+    features: { developer: [], entitlement: [], user: [] },
+  };
+}

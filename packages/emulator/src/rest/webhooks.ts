@@ -1,0 +1,78 @@
+/**
+ * Webhook registrations (webex-rest-webhooks.md §2.8). Creator-owned: another person's webhook
+ * answers 404. Delivery lives in `webhooks/`.
+ */
+import { decodeId } from '@herald/webex';
+import type { Person } from '../state/types.js';
+import { EmulatorHttpError, type World } from '../state/world.js';
+import { applyWebhookUpdate, validateWebhookCreate, validateWebhookUpdate } from '../webhooks/validate.js';
+import { noContent, ok, type Route } from './env.js';
+import { uuidOf } from './ids.js';
+import { page, parseMax } from './paginate.js';
+import { webhookView } from './views.js';
+
+/** §2.8 (reported): filtering on a room the caller cannot access is refused. */
+function checkRoomFilter(world: World, me: Person, filter: string | undefined): void {
+  for (const pair of (filter ?? '').split('&')) {
+    if (!pair.startsWith('roomId=')) continue;
+    const d = decodeId(decodeURIComponent(pair.slice('roomId='.length)));
+    if (d?.type !== 'ROOM' || !world.membership(me.id, d.uuid)) {
+      throw new EmulatorHttpError(400, 'invalid value for filter: roomId');
+    }
+  }
+}
+
+export const webhookRoutes: Route[] = [
+  {
+    method: 'GET',
+    pattern: '/webhooks',
+    handler: (req, { world, ctx }) => {
+      const max = parseMax(req.url, 100, 1000);
+      const own = [...world.webhooks.values()].filter((h) => h.ownerPersonId === req.me.id);
+      return page(own, req.url, ctx.baseUrl(), max, (h) => webhookView(world, h));
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/webhooks',
+    // Registration rules are shared with delivery (webhooks/validate.ts).
+    handler: async (req, { world }) => {
+      const input = validateWebhookCreate(await req.json());
+      checkRoomFilter(world, req.me, input.filter);
+      const hook = world.createWebhook(req.me.id, {
+        name: input.name,
+        targetUrl: input.targetUrl,
+        resource: input.resource,
+        event: input.event,
+        filter: input.filter,
+        secret: input.secret,
+      });
+      return ok(webhookView(world, hook));
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/webhooks/{id}',
+    handler: (req, { world }) =>
+      ok(webhookView(world, world.webhookOf(req.me.id, uuidOf(req.params.id, 'WEBHOOK')))),
+  },
+  {
+    method: 'PUT',
+    pattern: '/webhooks/{id}',
+    handler: async (req, { world }) => {
+      const id = uuidOf(req.params.id, 'WEBHOOK');
+      const hook = world.webhookOf(req.me.id, id);
+      // §2.8: name and targetUrl required; only name, targetUrl, secret and status=active change.
+      applyWebhookUpdate(hook, validateWebhookUpdate(await req.json()));
+      return ok(webhookView(world, hook));
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/webhooks/{id}',
+    handler: (req, { world }) => {
+      world.deleteWebhook(req.me.id, uuidOf(req.params.id, 'WEBHOOK'));
+      return noContent();
+    },
+  },
+];

@@ -1,0 +1,115 @@
+/**
+ * The delivery body (webex-rest-webhooks.md §3.1-§3.3): compact JSON, keys in exactly the captured
+ * order `id, name, targetUrl, resource, event, filter?, orgId, createdBy, appId, ownedBy, status,
+ * created, actorId, data`. Receivers that re-serialise to verify (NBF) depend on that order. `data`
+ * never holds message text or card inputs (§3.3); `secret` is never in the body (§3.2).
+ */
+import { encodeId } from '@herald/webex';
+import { EMULATOR_APP_UUID } from '../rest/views.js';
+import type { Change, Webhook } from '../state/types.js';
+import type { World } from '../state/world.js';
+import type { MessagingResource } from './filter.js';
+
+/** The application id Webex puts in envelopes (§2.8): the same one REST shows on webhook objects. */
+export const EMULATOR_APP_ID = encodeId('APPLICATION', EMULATOR_APP_UUID);
+
+export function envelopeJson(
+  world: World,
+  webhook: Webhook,
+  change: Change,
+  resource: MessagingResource,
+  event: string,
+): { json: string; dataId: string } {
+  const owner = world.people.get(webhook.ownerPersonId);
+  const envelope = {
+    id: encodeId('WEBHOOK', webhook.id),
+    name: webhook.name,
+    targetUrl: webhook.targetUrl,
+    // The happening's own resource/event, also under a firehose webhook (receivers switch on them).
+    resource,
+    event,
+    filter: webhook.filter || undefined,
+    orgId: owner ? encodeId('ORGANIZATION', owner.orgId) : undefined,
+    createdBy: encodeId('PEOPLE', webhook.ownerPersonId),
+    appId: EMULATOR_APP_ID,
+    ownedBy: webhook.ownedBy,
+    status: webhook.status,
+    created: webhook.created,
+    actorId: encodeId('PEOPLE', change.actorId),
+    data: changeData(world, change),
+  };
+  return { json: JSON.stringify(envelope), dataId: String(envelope.data.id) };
+}
+
+/** `data` per resource (§3.3). */
+export function changeData(world: World, change: Change): Record<string, unknown> {
+  switch (change.kind) {
+    case 'message.created':
+    case 'message.updated':
+    case 'message.deleted': {
+      const m = change.message;
+      const room = world.rooms.get(m.roomId);
+      const sender = world.people.get(m.personId);
+      return {
+        id: encodeId('MESSAGE', m.id),
+        roomId: encodeId('ROOM', m.roomId),
+        roomType: room?.type ?? 'group',
+        personId: encodeId('PEOPLE', m.personId),
+        personEmail: sender?.emails[0],
+        // *Reported* for group rooms (§3.3); ids only, no content.
+        mentionedPeople:
+          room?.type === 'group' && m.mentionedPeople.length > 0
+            ? m.mentionedPeople.map((p) => encodeId('PEOPLE', p))
+            : undefined,
+        created: m.created,
+        // Emulator decision: edits carry `updated`, so receivers can tell two edits apart.
+        updated: change.kind === 'message.updated' ? m.updated : undefined,
+      };
+    }
+    case 'membership.created':
+    case 'membership.updated':
+    case 'membership.deleted': {
+      const ms = change.membership;
+      const person = world.people.get(ms.personId);
+      const room = world.rooms.get(ms.roomId);
+      return {
+        id: encodeId('MEMBERSHIP', `${ms.personId}:${ms.roomId}`),
+        roomId: encodeId('ROOM', ms.roomId),
+        personId: encodeId('PEOPLE', ms.personId),
+        personEmail: person?.emails[0],
+        personDisplayName: person?.displayName,
+        personOrgId: person ? encodeId('ORGANIZATION', person.orgId) : undefined,
+        isModerator: ms.isModerator,
+        isMonitor: false,
+        isRoomHidden: ms.isRoomHidden,
+        roomType: room?.type,
+        created: ms.created,
+      };
+    }
+    case 'room.created':
+    case 'room.updated': {
+      const r = change.room;
+      // `title` is unconfirmed in webhook data (§3.3) and left out.
+      return {
+        id: encodeId('ROOM', r.id),
+        type: r.type,
+        isLocked: r.isLocked,
+        lastActivity: r.lastActivity,
+        creatorId: encodeId('PEOPLE', r.creatorId),
+        created: r.created,
+      };
+    }
+    case 'attachmentAction.created': {
+      const a = change.action;
+      // No `inputs` and no `personEmail` (§2.6, §3.3).
+      return {
+        id: encodeId('ATTACHMENT_ACTION', a.id),
+        type: a.type,
+        messageId: encodeId('MESSAGE', a.messageId),
+        personId: encodeId('PEOPLE', a.personId),
+        roomId: encodeId('ROOM', a.roomId),
+        created: a.created,
+      };
+    }
+  }
+}

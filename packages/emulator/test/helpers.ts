@@ -1,0 +1,45 @@
+/** Start an emulator on port 0 with the test seed and talk to it with plain fetch. */
+import { encodeId } from '@herald/webex';
+import { type RunningEmulator, startEmulator, type StartEmulatorOptions } from '../src/server.js';
+import { testSeed, TOKENS } from './fixtures.js';
+
+export interface Harness {
+  emu: RunningEmulator;
+  /** A manual clock (ms); tests advance it instead of sleeping. */
+  clock: { now: number };
+  call(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** call + JSON body. */
+  json<T = Record<string, unknown>>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T; res: Response }>;
+  /** REST id of a seeded person / room by key. */
+  personId(key: string): string;
+  roomId(key: string): string;
+}
+
+export async function harness(options: StartEmulatorOptions = {}): Promise<Harness> {
+  const clock = { now: Date.UTC(2024, 4, 1, 9, 0, 0) };
+  const emu = await startEmulator({ port: 0, seed: testSeed, clock: () => clock.now, randomSeed: 42, ...options });
+  const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (token) (init.headers as Record<string, string>).Authorization = `Bearer ${token}`;
+    if (body instanceof FormData) init.body = body;
+    else if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)['Content-Type'] ??= 'application/json';
+    }
+    return fetch(path.startsWith('http') ? path : `${emu.url}${path}`, init);
+  };
+  return {
+    emu,
+    clock,
+    call,
+    async json(token, method, path, body) {
+      const res = await call(token, method, path, body);
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, res };
+    },
+    personId: (key) => encodeId('PEOPLE', emu.world.keys.people.get(key)!),
+    roomId: (key) => encodeId('ROOM', emu.world.keys.rooms.get(key)!),
+  };
+}
+
+export { TOKENS };

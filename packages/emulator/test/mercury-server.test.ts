@@ -1,0 +1,140 @@
+// The emulator's U2C, WDM and Mercury server, driven with plain fetch and a plain `ws` client.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { startMercuryHarness } from './mercury-harness.js';
+
+type Harness = Awaited<ReturnType<typeof startMercuryHarness>>;
+
+describe('emulator U2C, WDM and Mercury', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startMercuryHarness();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  const api = async (method: string, path: string, token = 'alice-token', body?: unknown) => {
+    const res = await fetch(path.startsWith('http') ? path : `${h.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+  };
+
+  const register = async (token = 'alice-token') => {
+    const r = await api('POST', '/wdm/api/v1/devices?includeUpstreamServices=all', token, { name: 'test', deviceType: 'DESKTOP' });
+    assert.equal(r.status, 200);
+    return r.body as { url: string; webSocketUrl: string; userId: string; services: Record<string, string> };
+  };
+
+  /** Open, authorize, collect frames. */
+  const open = (wsUrl: string, token: string | undefined = 'alice-token') => {
+    const ws = new WebSocket(wsUrl);
+    const frames: Array<Record<string, unknown>> = [];
+    const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+    ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    const opened = new Promise<void>((r) => ws.on('open', () => r()));
+    void opened.then(() => {
+      if (token !== undefined) ws.send(JSON.stringify({ id: 'a1', type: 'authorization', data: { token: `Bearer ${token}` } }));
+    });
+    return { ws, frames, closed, opened };
+  };
+
+  const waitFor = async <T>(f: () => T | undefined, ms = 3000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = f();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  it('serves the U2C hostmap pointing at itself, the limited one without a token', async () => {
+    const r = await api('GET', '/u2c/api/v1/catalog?format=hostmap');
+    const links = r.body?.serviceLinks as Record<string, string>;
+    assert.equal(links.wdm, `${h.url}/wdm/api/v1`);
+    assert.equal(links.hydra, `${h.url}/v1`);
+    assert.equal(links.encryption, `${h.url}/encryption/api/v1`);
+    assert.equal((await fetch(`${h.url}/u2c/api/v1/limited/catalog?format=hostmap&orgId=x`)).status, 200);
+    assert.equal((await api('GET', '/u2c/api/v1/catalog?format=hostmap', 'nope')).status, 401);
+  });
+
+  it('WDM: create, list, refresh, delete; 401, 403 past the limit, 404 unknown', async () => {
+    const d = await register();
+    assert.match(d.webSocketUrl, /^ws:\/\/127\.0\.0\.1:\d+\/mercury\//);
+    assert.equal(d.userId, h.id('alice'));
+    assert.equal(d.services.encryptionServiceUrl, `${h.url}/encryption/api/v1`);
+    assert.equal((await api('GET', '/wdm/api/v1/devices')).body?.devices instanceof Array, true);
+    assert.equal((await api('PUT', d.url, 'alice-token', { name: 'test' })).status, 200);
+    assert.equal((await api('PUT', d.url, 'bob-token', {})).status, 404, "another person's device is unknown");
+    assert.equal((await api('POST', '/wdm/api/v1/devices', 'bad-token', {})).status, 401);
+    h.control.maxDevicesPerPerson = 2;
+    await register();
+    const refused = await api('POST', '/wdm/api/v1/devices', 'alice-token', {});
+    assert.equal(refused.status, 403);
+    assert.match(String(refused.body?.message), /excessive device registrations/);
+    assert.equal((await api('DELETE', d.url)).status, 204);
+    assert.equal((await api('DELETE', d.url)).status, 404);
+    h.control.maxDevicesPerPerson = 10;
+  });
+
+  it('Mercury: buffer_state after auth, stamped frames, ping → pong with the same id', async () => {
+    const d = await register();
+    const c = open(d.webSocketUrl);
+    const ready = await waitFor(() => c.frames[0]);
+    assert.equal((ready.data as { eventType: string }).eventType, 'mercury.buffer_state');
+    assert.equal(ready.type, undefined);
+    assert.equal(ready.sequenceNumber, 1);
+    assert.equal(typeof ready.timestamp, 'number');
+    assert.equal(typeof ready.trackingId, 'string');
+    c.ws.send(JSON.stringify({ messageId: ready.id, type: 'ack' }));
+    c.ws.send(JSON.stringify({ id: 'p-42', type: 'ping' }));
+    const pong = await waitFor(() => c.frames.find((f) => f.type === 'pong'));
+    assert.equal(pong.id, 'p-42');
+    h.world.postMessage(h.id('alice'), { roomId: h.id('dm'), text: 'x' });
+    const act = await waitFor(() => c.frames.find((f) => (f.data as { eventType?: string })?.eventType === 'conversation.activity'));
+    assert.equal(act.sequenceNumber, 2);
+    const activity = (act.data as { activity: { object: { displayName: string }; encryptionKeyUrl: string } }).activity;
+    assert.match(activity.object.displayName, /^eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0\.\./, 'dir/A256GCM JWE, no kid (§5)');
+    assert.match(activity.encryptionKeyUrl, /^kms:\/\//);
+    c.ws.close();
+  });
+
+  it('closes 4401 on a bad token, 4404 on an unknown registration, 1008 without auth', async () => {
+    const d = await register();
+    assert.equal((await open(d.webSocketUrl, 'wrong').closed).code, 4401);
+    const unknown = d.webSocketUrl.replace(/registrations\/[^/]+/, 'registrations/00000000-0000-4000-8000-000000000000');
+    assert.equal((await open(unknown).closed).code, 4404);
+    h.control.setAuthTimeout(50);
+    const silent = await open(d.webSocketUrl, undefined).closed;
+    h.control.setAuthTimeout(30_000);
+    assert.equal(silent.code, 1008);
+    assert.match(silent.reason, /authentication did not happen/);
+  });
+
+  it('a second socket on one registration replaces the first (4000); shutdown then 4001', async () => {
+    const d = await register();
+    const first = open(d.webSocketUrl);
+    await waitFor(() => first.frames[0]);
+    const second = open(d.webSocketUrl);
+    await waitFor(() => second.frames[0]);
+    assert.deepEqual(await first.closed, { code: 4000, reason: 'replaced' });
+    assert.equal(h.control.shutdown('alice', 50), 1);
+    await waitFor(() => second.frames.find((f) => f.type === 'shutdown'));
+    assert.equal((await second.closed).code, 4001);
+  });
+
+  it('a revoked token closes its sockets with 4401', async () => {
+    const d = await register('bob-token');
+    const c = open(d.webSocketUrl, 'bob-token');
+    await waitFor(() => c.frames[0]);
+    h.control.revokeToken('bob-token');
+    assert.equal((await c.closed).code, 4401);
+    h.world.reset();
+  });
+});
