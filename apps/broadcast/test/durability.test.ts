@@ -76,7 +76,7 @@ describe('durability', () => {
       HERALD_INSTANCE: 'kill-test',
       CONFIG_FILE: config,
       PORT: '0',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     };
     delete (env as Record<string, unknown>).DATABASE_URL;
     delete (env as Record<string, unknown>).PUBLIC_URL;
