@@ -1,15 +1,26 @@
 /** Start an emulator on port 0 with the test seed and talk to it with plain fetch. */
 import { encodeId } from '@herald/webex';
-import { type RunningEmulator, startEmulator, type StartEmulatorOptions } from '../src/server.js';
-import { testSeed, TOKENS } from './fixtures.js';
+import { type RunningEmulator, type StartEmulatorOptions, startEmulator } from '../src/server.js';
+import { TOKENS, testSeed } from './fixtures.js';
 
 export interface Harness {
   emu: RunningEmulator;
   /** A manual clock (ms); tests advance it instead of sleeping. */
   clock: { now: number };
-  call(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  call(
+    token: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   /** call + JSON body. */
-  json<T = Record<string, unknown>>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T; res: Response }>;
+  json<T = Record<string, unknown>>(
+    token: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T; res: Response }>;
   /** REST id of a seeded person / room by key. */
   personId(key: string): string;
   roomId(key: string): string;
@@ -17,8 +28,20 @@ export interface Harness {
 
 export async function harness(options: StartEmulatorOptions = {}): Promise<Harness> {
   const clock = { now: Date.UTC(2024, 4, 1, 9, 0, 0) };
-  const emu = await startEmulator({ port: 0, seed: testSeed, clock: () => clock.now, randomSeed: 42, ...options });
-  const call = (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const emu = await startEmulator({
+    port: 0,
+    seed: testSeed,
+    clock: () => clock.now,
+    randomSeed: 42,
+    ...options,
+  });
+  const call = (
+    token: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (token) (init.headers as Record<string, string>).Authorization = `Bearer ${token}`;
     if (body instanceof FormData) init.body = body;

@@ -26,20 +26,26 @@ describe('emulator U2C, WDM and Mercury', () => {
   };
 
   const register = async (token = 'alice-token') => {
-    const r = await api('POST', '/wdm/api/v1/devices?includeUpstreamServices=all', token, { name: 'test', deviceType: 'DESKTOP' });
+    const r = await api('POST', '/wdm/api/v1/devices?includeUpstreamServices=all', token, {
+      name: 'test',
+      deviceType: 'DESKTOP',
+    });
     assert.equal(r.status, 200);
     return r.body as { url: string; webSocketUrl: string; userId: string; services: Record<string, string> };
   };
 
   /** Open, authorize, collect frames. */
-  const open = (wsUrl: string, token: string | undefined = 'alice-token') => {
+  const open = (wsUrl: string, token: string | null = 'alice-token') => {
     const ws = new WebSocket(wsUrl);
     const frames: Array<Record<string, unknown>> = [];
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Record<string, unknown>));
     const opened = new Promise<void>((r) => ws.on('open', () => r()));
     void opened.then(() => {
-      if (token !== undefined) ws.send(JSON.stringify({ id: 'a1', type: 'authorization', data: { token: `Bearer ${token}` } }));
+      if (token !== null)
+        ws.send(JSON.stringify({ id: 'a1', type: 'authorization', data: { token: `Bearer ${token}` } }));
     });
     return { ws, frames, closed, opened };
   };
@@ -69,9 +75,13 @@ describe('emulator U2C, WDM and Mercury', () => {
     assert.match(d.webSocketUrl, /^ws:\/\/127\.0\.0\.1:\d+\/mercury\//);
     assert.equal(d.userId, h.id('alice'));
     assert.equal(d.services.encryptionServiceUrl, `${h.url}/encryption/api/v1`);
-    assert.equal((await api('GET', '/wdm/api/v1/devices')).body?.devices instanceof Array, true);
+    assert.equal(Array.isArray((await api('GET', '/wdm/api/v1/devices')).body?.devices), true);
     assert.equal((await api('PUT', d.url, 'alice-token', { name: 'test' })).status, 200);
-    assert.equal((await api('PUT', d.url, 'bob-token', {})).status, 404, "another person's device is unknown");
+    assert.equal(
+      (await api('PUT', d.url, 'bob-token', {})).status,
+      404,
+      "another person's device is unknown",
+    );
     assert.equal((await api('POST', '/wdm/api/v1/devices', 'bad-token', {})).status, 401);
     h.control.maxDevicesPerPerson = 2;
     await register();
@@ -97,10 +107,17 @@ describe('emulator U2C, WDM and Mercury', () => {
     const pong = await waitFor(() => c.frames.find((f) => f.type === 'pong'));
     assert.equal(pong.id, 'p-42');
     h.world.postMessage(h.id('alice'), { roomId: h.id('dm'), text: 'x' });
-    const act = await waitFor(() => c.frames.find((f) => (f.data as { eventType?: string })?.eventType === 'conversation.activity'));
+    const act = await waitFor(() =>
+      c.frames.find((f) => (f.data as { eventType?: string })?.eventType === 'conversation.activity'),
+    );
     assert.equal(act.sequenceNumber, 2);
-    const activity = (act.data as { activity: { object: { displayName: string }; encryptionKeyUrl: string } }).activity;
-    assert.match(activity.object.displayName, /^eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0\.\./, 'dir/A256GCM JWE, no kid (§5)');
+    const activity = (act.data as { activity: { object: { displayName: string }; encryptionKeyUrl: string } })
+      .activity;
+    assert.match(
+      activity.object.displayName,
+      /^eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0\.\./,
+      'dir/A256GCM JWE, no kid (§5)',
+    );
     assert.match(activity.encryptionKeyUrl, /^kms:\/\//);
     c.ws.close();
   });
@@ -108,10 +125,13 @@ describe('emulator U2C, WDM and Mercury', () => {
   it('closes 4401 on a bad token, 4404 on an unknown registration, 1008 without auth', async () => {
     const d = await register();
     assert.equal((await open(d.webSocketUrl, 'wrong').closed).code, 4401);
-    const unknown = d.webSocketUrl.replace(/registrations\/[^/]+/, 'registrations/00000000-0000-4000-8000-000000000000');
+    const unknown = d.webSocketUrl.replace(
+      /registrations\/[^/]+/,
+      'registrations/00000000-0000-4000-8000-000000000000',
+    );
     assert.equal((await open(unknown).closed).code, 4404);
     h.control.setAuthTimeout(50);
-    const silent = await open(d.webSocketUrl, undefined).closed;
+    const silent = await open(d.webSocketUrl, null).closed;
     h.control.setAuthTimeout(30_000);
     assert.equal(silent.code, 1008);
     assert.match(silent.reason, /authentication did not happen/);

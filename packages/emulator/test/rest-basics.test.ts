@@ -20,7 +20,9 @@ test('401 without or with an unknown token, with Webex error body and TrackingID
     assert.match(String(r.body.trackingId), /^EMU_[0-9a-f-]{36}$/);
     assert.equal(r.res.headers.get('trackingid'), r.body.trackingId);
   }
-  const echoed = await h.call(TOKENS.alice, 'GET', '/v1/people/me', undefined, { trackingid: 'client_abc_1' });
+  const echoed = await h.call(TOKENS.alice, 'GET', '/v1/people/me', undefined, {
+    trackingid: 'client_abc_1',
+  });
   assert.equal(echoed.headers.get('trackingid'), 'client_abc_1');
 });
 
@@ -43,19 +45,40 @@ test('GET /people/me, /people/{id} (padded id accepted), wrong type or garbage 4
 
 test('GET /people: a filter is required; email same-org; displayName prefix; id list with notFoundIds', async () => {
   assert.equal((await h.json(TOKENS.alice, 'GET', '/v1/people')).status, 400);
-  const bob = await h.json<{ items: Array<{ id: string }> }>(TOKENS.alice, 'GET', '/v1/people?email=bob@acme.example');
-  assert.deepEqual(bob.body.items.map((p) => p.id), [h.personId('bob')]);
-  const crossOrg = await h.json<{ items: unknown[] }>(TOKENS.alice, 'GET', '/v1/people?email=carol@globex.example');
+  const bob = await h.json<{ items: Array<{ id: string }> }>(
+    TOKENS.alice,
+    'GET',
+    '/v1/people?email=bob@acme.example',
+  );
+  assert.deepEqual(
+    bob.body.items.map((p) => p.id),
+    [h.personId('bob')],
+  );
+  const crossOrg = await h.json<{ items: unknown[] }>(
+    TOKENS.alice,
+    'GET',
+    '/v1/people?email=carol@globex.example',
+  );
   assert.equal(crossOrg.body.items.length, 0);
-  const prefix = await h.json<{ items: Array<{ displayName: string }> }>(TOKENS.alice, 'GET', '/v1/people?displayName=car');
-  assert.deepEqual(prefix.body.items.map((p) => p.displayName), ['Carol Cruz']);
+  const prefix = await h.json<{ items: Array<{ displayName: string }> }>(
+    TOKENS.alice,
+    'GET',
+    '/v1/people?displayName=car',
+  );
+  assert.deepEqual(
+    prefix.body.items.map((p) => p.displayName),
+    ['Carol Cruz'],
+  );
   const ghost = encodeId('PEOPLE', '00000000-0000-4000-8000-000000000000');
   const byId = await h.json<{ items: Array<{ id: string }>; notFoundIds: string[] }>(
     TOKENS.alice,
     'GET',
     `/v1/people?id=${h.personId('bob')},${ghost}`,
   );
-  assert.deepEqual(byId.body.items.map((p) => p.id), [h.personId('bob')]);
+  assert.deepEqual(
+    byId.body.items.map((p) => p.id),
+    [h.personId('bob')],
+  );
   assert.deepEqual(byId.body.notFoundIds, [ghost]);
 });
 
@@ -76,8 +99,15 @@ test('rooms: list with type and sortBy, get (direct title per viewer), create, u
   );
   assert.equal(list.status, 200);
   assert.equal(list.body.items.length, 4);
-  const direct = await h.json<{ items: Array<{ title: string }> }>(TOKENS.bot, 'GET', '/v1/rooms?type=direct');
-  assert.deepEqual(direct.body.items.map((r) => r.title), ['Alice Archer']);
+  const direct = await h.json<{ items: Array<{ title: string }> }>(
+    TOKENS.bot,
+    'GET',
+    '/v1/rooms?type=direct',
+  );
+  assert.deepEqual(
+    direct.body.items.map((r) => r.title),
+    ['Alice Archer'],
+  );
   const fromAlice = await h.json(TOKENS.alice, 'GET', `/v1/rooms/${h.roomId('alice-bot')}`);
   assert.equal(fromAlice.body.title, 'Herald');
   const globex = list.body.items.find((r) => r.id === h.roomId('globex-room'))!;
@@ -92,12 +122,22 @@ test('rooms: list with type and sortBy, get (direct title per viewer), create, u
   assert.equal(created.body.creatorId, h.personId('bob'));
   assert.equal(created.body.isLocked, true);
   assert.equal((await h.json(TOKENS.bob, 'POST', '/v1/rooms', { isLocked: true })).status, 400);
-  assert.equal((await h.json(TOKENS.bob, 'POST', '/v1/rooms', { title: 'x', isAnnouncementOnly: true })).status, 400);
+  assert.equal(
+    (await h.json(TOKENS.bob, 'POST', '/v1/rooms', { title: 'x', isAnnouncementOnly: true })).status,
+    400,
+  );
   const id = String(created.body.id);
-  const upd = await h.json(TOKENS.bob, 'PUT', `/v1/rooms/${id}`, { title: 'Renamed', isAnnouncementOnly: true });
+  const upd = await h.json(TOKENS.bob, 'PUT', `/v1/rooms/${id}`, {
+    title: 'Renamed',
+    isAnnouncementOnly: true,
+  });
   assert.equal(upd.body.title, 'Renamed');
   assert.equal(upd.body.isAnnouncementOnly, true);
-  assert.equal((await h.json(TOKENS.alice, 'GET', `/v1/rooms/${id}`)).status, 404, 'non-members cannot see it');
+  assert.equal(
+    (await h.json(TOKENS.alice, 'GET', `/v1/rooms/${id}`)).status,
+    404,
+    'non-members cannot see it',
+  );
   const del = await h.call(TOKENS.bob, 'DELETE', `/v1/rooms/${id}`);
   assert.equal(del.status, 204);
   assert.equal(await del.text(), '');
@@ -107,10 +147,17 @@ test('rooms: list with type and sortBy, get (direct title per viewer), create, u
 });
 
 test('memberships: own list, room list, person filter, create 409, get, put, delete, leave', async () => {
-  const own = await h.json<{ items: Array<{ roomId: string; personId: string }> }>(TOKENS.bot, 'GET', '/v1/memberships');
+  const own = await h.json<{ items: Array<{ roomId: string; personId: string }> }>(
+    TOKENS.bot,
+    'GET',
+    '/v1/memberships',
+  );
   assert.equal(own.body.items.length, 4);
   assert.ok(own.body.items.every((m) => m.personId === h.personId('bot')));
-  assert.equal((await h.json(TOKENS.bot, 'GET', `/v1/memberships?personId=${h.personId('bob')}`)).status, 400);
+  assert.equal(
+    (await h.json(TOKENS.bot, 'GET', `/v1/memberships?personId=${h.personId('bob')}`)).status,
+    400,
+  );
   const room = h.roomId('general');
   const members = await h.json<{ items: Array<{ personEmail: string; roomType: string }> }>(
     TOKENS.bot,
@@ -123,18 +170,33 @@ test('memberships: own list, room list, person filter, create 409, get, put, del
     'GET',
     `/v1/memberships?roomId=${room}&personEmail=bob@acme.example`,
   );
-  assert.deepEqual(bobOnly.body.items.map((m) => m.personEmail), ['bob@acme.example']);
+  assert.deepEqual(
+    bobOnly.body.items.map((m) => m.personEmail),
+    ['bob@acme.example'],
+  );
 
-  const dup = await h.json(TOKENS.alice, 'POST', '/v1/memberships', { roomId: room, personId: h.personId('bob') });
+  const dup = await h.json(TOKENS.alice, 'POST', '/v1/memberships', {
+    roomId: room,
+    personId: h.personId('bob'),
+  });
   assert.equal(dup.status, 409);
   const news = h.roomId('news');
-  const added = await h.json(TOKENS.alice, 'POST', '/v1/memberships', { roomId: news, personEmail: 'carol@globex.example' });
+  const added = await h.json(TOKENS.alice, 'POST', '/v1/memberships', {
+    roomId: news,
+    personEmail: 'carol@globex.example',
+  });
   assert.equal(added.status, 200);
   assert.equal(added.body.personOrgId, (await h.json(TOKENS.carol, 'GET', '/v1/people/me')).body.orgId);
   const mid = String(added.body.id);
   assert.equal(decodeId(mid)?.type, 'MEMBERSHIP');
-  assert.equal((await h.json(TOKENS.bob, 'GET', `/v1/memberships/${mid}`)).body.personEmail, 'carol@globex.example');
-  assert.equal((await h.json(TOKENS.bob, 'PUT', `/v1/memberships/${mid}`, { isModerator: true })).status, 403);
+  assert.equal(
+    (await h.json(TOKENS.bob, 'GET', `/v1/memberships/${mid}`)).body.personEmail,
+    'carol@globex.example',
+  );
+  assert.equal(
+    (await h.json(TOKENS.bob, 'PUT', `/v1/memberships/${mid}`, { isModerator: true })).status,
+    403,
+  );
   const promoted = await h.json(TOKENS.alice, 'PUT', `/v1/memberships/${mid}`, { isModerator: true });
   assert.equal(promoted.body.isModerator, true);
   assert.equal((await h.json(TOKENS.alice, 'PUT', `/v1/memberships/${mid}`, {})).status, 400);

@@ -38,11 +38,25 @@ test('pagination: 250 messages walked newest first through exactly one Link rel=
   assert.equal(pages, 3);
   assert.deepEqual(seen, [...sent].reverse());
   // before / beforeMessage
-  const older = await h.json<{ items: Msg[] }>(TOKENS.bob, 'GET', `/v1/messages?roomId=${room}&beforeMessage=${sent[5]}`);
-  assert.deepEqual(older.body.items.map((m) => m.id), sent.slice(0, 5).reverse());
+  const older = await h.json<{ items: Msg[] }>(
+    TOKENS.bob,
+    'GET',
+    `/v1/messages?roomId=${room}&beforeMessage=${sent[5]}`,
+  );
+  assert.deepEqual(
+    older.body.items.map((m) => m.id),
+    sent.slice(0, 5).reverse(),
+  );
   const at = h.emu.world.messages.get(decodeId(sent[3]!)!.uuid)!.created;
-  const beforeTime = await h.json<{ items: Msg[] }>(TOKENS.bob, 'GET', `/v1/messages?roomId=${room}&before=${at}&max=10`);
-  assert.deepEqual(beforeTime.body.items.map((m) => m.id), sent.slice(0, 3).reverse());
+  const beforeTime = await h.json<{ items: Msg[] }>(
+    TOKENS.bob,
+    'GET',
+    `/v1/messages?roomId=${room}&before=${at}&max=10`,
+  );
+  assert.deepEqual(
+    beforeTime.body.items.map((m) => m.id),
+    sent.slice(0, 3).reverse(),
+  );
   assert.equal((await h.json(TOKENS.bob, 'GET', '/v1/messages')).status, 400, 'roomId required');
 });
 
@@ -69,22 +83,37 @@ test('mentions over REST: two people and @all render to html, text, mentionedPeo
     'GET',
     `/v1/messages?roomId=${h.roomId('general')}&mentionedPeople=me&max=100`,
   );
-  assert.deepEqual(mine.body.items.map((m) => m.id), [r.body.id]);
+  assert.deepEqual(
+    mine.body.items.map((m) => m.id),
+    [r.body.id],
+  );
   assert.equal(
-    (await h.json(TOKENS.bot, 'GET', `/v1/messages?roomId=${h.roomId('general')}&mentionedPeople=me&max=101`)).status,
+    (await h.json(TOKENS.bot, 'GET', `/v1/messages?roomId=${h.roomId('general')}&mentionedPeople=me&max=101`))
+      .status,
     400,
   );
 });
 
 test('bot visibility: listing a group room without mentionedPeople 403, an unmentioned message 404', async () => {
-  const plain = await h.json<Msg>(TOKENS.alice, 'POST', '/v1/messages', { roomId: h.roomId('general'), text: 'not for bots' });
+  const plain = await h.json<Msg>(TOKENS.alice, 'POST', '/v1/messages', {
+    roomId: h.roomId('general'),
+    text: 'not for bots',
+  });
   assert.equal((await h.json(TOKENS.bot, 'GET', `/v1/messages?roomId=${h.roomId('general')}`)).status, 403);
   assert.equal((await h.json(TOKENS.bot, 'GET', `/v1/messages/${plain.body.id}`)).status, 404);
   assert.equal((await h.json(TOKENS.bob, 'GET', `/v1/messages/${plain.body.id}`)).status, 200);
-  assert.equal((await h.json(TOKENS.alice, 'GET', `/v1/messages/${h.roomId('general')}`)).status, 404, 'wrong id type');
+  assert.equal(
+    (await h.json(TOKENS.alice, 'GET', `/v1/messages/${h.roomId('general')}`)).status,
+    404,
+    'wrong id type',
+  );
   // in a 1-1 room the bot sees everything and may list
   await h.json(TOKENS.alice, 'POST', '/v1/messages', { roomId: h.roomId('alice-bot'), text: 'hello bot' });
-  const direct = await h.json<{ items: Msg[] }>(TOKENS.bot, 'GET', `/v1/messages?roomId=${h.roomId('alice-bot')}`);
+  const direct = await h.json<{ items: Msg[] }>(
+    TOKENS.bot,
+    'GET',
+    `/v1/messages?roomId=${h.roomId('alice-bot')}`,
+  );
   assert.equal(direct.status, 200);
   assert.equal(direct.body.items[0]?.text, 'hello bot');
   assert.equal(direct.body.items[0]?.roomType, 'direct');
@@ -95,7 +124,10 @@ test('posting rules: membership 404, announcement-only 403, 7,439 bytes ok and 7
   assert.equal((await post(TOKENS.carol, { roomId: h.roomId('news'), text: 'x' })).status, 404);
   const refused = await post(TOKENS.bot, { roomId: h.roomId('news'), text: 'x' });
   assert.equal(refused.status, 403);
-  assert.equal((await post(TOKENS.alice, { roomId: h.roomId('news'), text: 'from a moderator' })).status, 200);
+  assert.equal(
+    (await post(TOKENS.alice, { roomId: h.roomId('news'), text: 'from a moderator' })).status,
+    200,
+  );
   const room = h.roomId('general');
   const exact = 'é'.repeat(3719) + 'a';
   assert.equal(Buffer.byteLength(exact), 7439);
@@ -103,12 +135,30 @@ test('posting rules: membership 404, announcement-only 403, 7,439 bytes ok and 7
   assert.equal((await post(TOKENS.alice, { roomId: room, markdown: `${exact}b` })).status, 400);
   assert.equal((await post(TOKENS.alice, { roomId: room })).status, 400, 'no content');
   assert.equal((await post(TOKENS.alice, { text: 'x' })).status, 400, 'no target');
-  assert.equal((await post(TOKENS.alice, { roomId: room, toPersonEmail: 'bob@acme.example', text: 'x' })).status, 400);
-  assert.equal((await post(TOKENS.alice, { toPersonId: h.personId('alice'), text: 'x' })).status, 400, 'self');
-  assert.equal((await post(TOKENS.alice, { roomId: room, files: ['https://e.example/a', 'https://e.example/b'] })).status, 400);
+  assert.equal(
+    (await post(TOKENS.alice, { roomId: room, toPersonEmail: 'bob@acme.example', text: 'x' })).status,
+    400,
+  );
+  assert.equal(
+    (await post(TOKENS.alice, { toPersonId: h.personId('alice'), text: 'x' })).status,
+    400,
+    'self',
+  );
+  assert.equal(
+    (await post(TOKENS.alice, { roomId: room, files: ['https://e.example/a', 'https://e.example/b'] }))
+      .status,
+    400,
+  );
   const card = { contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard' } };
-  assert.equal((await post(TOKENS.alice, { roomId: room, text: 'x', attachments: [card, card] })).status, 400);
-  assert.equal((await post(TOKENS.alice, { roomId: room, files: ['https://e.example/a.pdf'], attachments: [card] })).status, 400);
+  assert.equal(
+    (await post(TOKENS.alice, { roomId: room, text: 'x', attachments: [card, card] })).status,
+    400,
+  );
+  assert.equal(
+    (await post(TOKENS.alice, { roomId: room, files: ['https://e.example/a.pdf'], attachments: [card] }))
+      .status,
+    400,
+  );
   const urlFile = await post(TOKENS.alice, { roomId: room, files: ['https://files.example/reports/q1.pdf'] });
   assert.equal(urlFile.status, 200);
   const fileRes = await h.call(TOKENS.bob, 'GET', (urlFile.body.files as string[])[0]!);
@@ -120,7 +170,10 @@ test('implicit 1-1: the first toPersonEmail message creates the room with events
   const changes: Change[] = [];
   const listener = (c: Change) => changes.push(c);
   h.emu.world.events.on('change', listener);
-  const first = await h.json<Msg>(TOKENS.bob, 'POST', '/v1/messages', { toPersonEmail: 'herald@webex.bot', text: 'hi bot' });
+  const first = await h.json<Msg>(TOKENS.bob, 'POST', '/v1/messages', {
+    toPersonEmail: 'herald@webex.bot',
+    text: 'hi bot',
+  });
   h.emu.world.events.off('change', listener);
   assert.equal(first.status, 200);
   assert.equal(first.body.roomType, 'direct');
@@ -132,12 +185,33 @@ test('implicit 1-1: the first toPersonEmail message creates the room with events
   for (let i = 1; i < changes.length; i++) assert.ok(changes[i]!.seq > changes[i - 1]!.seq);
   const botUuid = h.emu.world.keys.people.get('bot')!;
   const bobUuid = h.emu.world.keys.people.get('bob')!;
-  for (const c of changes) assert.deepEqual(h.emu.world.audience(c).map((p) => p.id).sort(), [botUuid, bobUuid].sort());
-  const again = await h.json<Msg>(TOKENS.bob, 'POST', '/v1/messages', { toPersonId: h.personId('bot'), text: 'again' });
+  for (const c of changes)
+    assert.deepEqual(
+      h.emu.world
+        .audience(c)
+        .map((p) => p.id)
+        .sort(),
+      [botUuid, bobUuid].sort(),
+    );
+  const again = await h.json<Msg>(TOKENS.bob, 'POST', '/v1/messages', {
+    toPersonId: h.personId('bot'),
+    text: 'again',
+  });
   assert.equal(again.body.roomId, first.body.roomId);
-  const direct = await h.json<{ items: Msg[] }>(TOKENS.bot, 'GET', '/v1/messages/direct?personEmail=bob@acme.example');
-  assert.deepEqual(direct.body.items.map((m) => m.text), ['again', 'hi bot']);
-  const none = await h.json<{ items: Msg[] }>(TOKENS.bot, 'GET', `/v1/messages/direct?personId=${h.personId('carol')}`);
+  const direct = await h.json<{ items: Msg[] }>(
+    TOKENS.bot,
+    'GET',
+    '/v1/messages/direct?personEmail=bob@acme.example',
+  );
+  assert.deepEqual(
+    direct.body.items.map((m) => m.text),
+    ['again', 'hi bot'],
+  );
+  const none = await h.json<{ items: Msg[] }>(
+    TOKENS.bot,
+    'GET',
+    `/v1/messages/direct?personId=${h.personId('carol')}`,
+  );
   assert.deepEqual(none.body.items, []);
 });
 
@@ -146,7 +220,10 @@ test('edit (PUT) and delete: roomId required, html refused, own only, limit of 1
   const m = await h.json<Msg>(TOKENS.alice, 'POST', '/v1/messages', { roomId: room, text: 'v0' });
   const url = `/v1/messages/${m.body.id}`;
   assert.equal((await h.json(TOKENS.alice, 'PUT', url, { text: 'v1' })).status, 400);
-  assert.equal((await h.json(TOKENS.alice, 'PUT', url, { roomId: room, text: 'v1', html: '<p>x</p>' })).status, 400);
+  assert.equal(
+    (await h.json(TOKENS.alice, 'PUT', url, { roomId: room, text: 'v1', html: '<p>x</p>' })).status,
+    400,
+  );
   assert.equal((await h.json(TOKENS.bob, 'PUT', url, { roomId: room, text: 'v1' })).status, 403);
   for (let i = 1; i <= 10; i++) {
     const e = await h.json<Msg>(TOKENS.alice, 'PUT', url, { roomId: room, markdown: `**v${i}**` });
@@ -160,17 +237,31 @@ test('edit (PUT) and delete: roomId required, html refused, own only, limit of 1
   assert.equal((await h.json(TOKENS.alice, 'GET', url)).status, 404);
   const bobs = await h.json<Msg>(TOKENS.bob, 'POST', '/v1/messages', { roomId: h.roomId('news'), text: 'x' });
   assert.equal(bobs.status, 403, 'bob is no moderator of the announcement room');
-  const alices = await h.json<Msg>(TOKENS.alice, 'POST', '/v1/messages', { roomId: h.roomId('news'), text: 'mine' });
+  const alices = await h.json<Msg>(TOKENS.alice, 'POST', '/v1/messages', {
+    roomId: h.roomId('news'),
+    text: 'mine',
+  });
   assert.equal((await h.call(TOKENS.bob, 'DELETE', `/v1/messages/${alices.body.id}`)).status, 403);
 });
 
 test('threads: parentId posts a reply and filters the list', async () => {
   const room = h.roomId('general');
   const parent = await h.json<Msg>(TOKENS.alice, 'POST', '/v1/messages', { roomId: room, text: 'parent' });
-  const reply = await h.json<Msg>(TOKENS.bob, 'POST', '/v1/messages', { roomId: room, text: 'reply', parentId: parent.body.id });
+  const reply = await h.json<Msg>(TOKENS.bob, 'POST', '/v1/messages', {
+    roomId: room,
+    text: 'reply',
+    parentId: parent.body.id,
+  });
   assert.equal(reply.body.parentId, parent.body.id);
-  const thread = await h.json<{ items: Msg[] }>(TOKENS.bob, 'GET', `/v1/messages?roomId=${room}&parentId=${parent.body.id}`);
-  assert.deepEqual(thread.body.items.map((m) => m.id), [reply.body.id]);
+  const thread = await h.json<{ items: Msg[] }>(
+    TOKENS.bob,
+    'GET',
+    `/v1/messages?roomId=${room}&parentId=${parent.body.id}`,
+  );
+  assert.deepEqual(
+    thread.body.items.map((m) => m.id),
+    [reply.body.id],
+  );
 });
 
 test('cards: a card message, POST /attachment/actions 200, GET by submitter and card sender only', async () => {
@@ -178,10 +269,18 @@ test('cards: a card message, POST /attachment/actions 200, GET by submitter and 
     contentType: 'application/vnd.microsoft.card.adaptive',
     content: { type: 'AdaptiveCard', version: '1.3', body: [] },
   };
-  const m = await h.json<Msg>(TOKENS.bot, 'POST', '/v1/messages', { roomId: h.roomId('general'), text: 'card', attachments: [card] });
+  const m = await h.json<Msg>(TOKENS.bot, 'POST', '/v1/messages', {
+    roomId: h.roomId('general'),
+    text: 'card',
+    attachments: [card],
+  });
   assert.equal(m.status, 200);
   assert.deepEqual(m.body.attachments, [card]);
-  assert.equal((await h.json(TOKENS.bot, 'PUT', `/v1/messages/${m.body.id}`, { roomId: h.roomId('general'), text: 'x' })).status, 400);
+  assert.equal(
+    (await h.json(TOKENS.bot, 'PUT', `/v1/messages/${m.body.id}`, { roomId: h.roomId('general'), text: 'x' }))
+      .status,
+    400,
+  );
   const action = await h.json<Msg>(TOKENS.bob, 'POST', '/v1/attachment/actions', {
     type: 'submit',
     messageId: m.body.id,
@@ -193,5 +292,9 @@ test('cards: a card message, POST /attachment/actions 200, GET by submitter and 
   assert.deepEqual(read.body.inputs, { answer: 'yes' });
   assert.equal(read.body.personId, h.personId('bob'));
   assert.equal((await h.json(TOKENS.carol, 'GET', `/v1/attachment/actions/${action.body.id}`)).status, 404);
-  assert.equal((await h.json(TOKENS.bob, 'POST', '/v1/attachment/actions', { type: 'other', messageId: m.body.id })).status, 400);
+  assert.equal(
+    (await h.json(TOKENS.bob, 'POST', '/v1/attachment/actions', { type: 'other', messageId: m.body.id }))
+      .status,
+    400,
+  );
 });

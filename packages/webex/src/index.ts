@@ -1,10 +1,11 @@
 // @herald/webex: the public API. Each area adds its exports here, one line per module.
+
+export * from './cards.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './guard.js';
 export * from './ids.js';
 export * from './logger.js';
+export * from './mercury/index.js';
 export * from './rest/index.js';
 export * from './webhooks/index.js';
-export * from './cards.js';
-export * from './mercury/index.js';
-export * from './guard.js';

@@ -9,7 +9,12 @@ import { backoffDelay, DEFAULT_BACKOFF } from '../src/mercury/backoff.js';
 import type { Clock } from '../src/mercury/clock.js';
 import { MessageDecryptor } from '../src/mercury/decrypt.js';
 import { parseFrame } from '../src/mercury/frames.js';
-import { DIR_A256GCM_HEADER_B64, decryptCompactJwe, encryptCompactJwe, parseCompactJwe } from '../src/mercury/jwe.js';
+import {
+  DIR_A256GCM_HEADER_B64,
+  decryptCompactJwe,
+  encryptCompactJwe,
+  parseCompactJwe,
+} from '../src/mercury/jwe.js';
 import { MercurySocket, type WebSocketLike } from '../src/mercury/socket.js';
 import { assertAllowedUrl, compileUrlPolicy } from '../src/mercury/urls.js';
 
@@ -18,7 +23,9 @@ const KEY = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1
 describe('JWE fast path, checked against jose', () => {
   it('decrypts what jose encrypts (dir/A256GCM, the Webex field header)', async () => {
     for (const text of ['', 'hello', 'héllo ✓ <p>x</p>', 'x'.repeat(7000)]) {
-      const jwe = await new CompactEncrypt(Buffer.from(text)).setProtectedHeader({ enc: 'A256GCM', alg: 'dir' }).encrypt(KEY);
+      const jwe = await new CompactEncrypt(Buffer.from(text))
+        .setProtectedHeader({ enc: 'A256GCM', alg: 'dir' })
+        .encrypt(KEY);
       assert.equal(jwe.split('.')[0], DIR_A256GCM_HEADER_B64);
       assert.equal(decryptCompactJwe(jwe, KEY), text);
     }
@@ -34,13 +41,18 @@ describe('JWE fast path, checked against jose', () => {
   });
 
   it('decrypts A256KW (AES key wrap) JWEs from jose', async () => {
-    const jwe = await new CompactEncrypt(Buffer.from('wrapped')).setProtectedHeader({ enc: 'A256GCM', alg: 'A256KW' }).encrypt(KEY);
+    const jwe = await new CompactEncrypt(Buffer.from('wrapped'))
+      .setProtectedHeader({ enc: 'A256GCM', alg: 'A256KW' })
+      .encrypt(KEY);
     assert.equal(decryptCompactJwe(jwe, KEY), 'wrapped');
   });
 
   it('fails with DecryptionError on a wrong key or a changed byte, never returning ciphertext', () => {
     const jwe = encryptCompactJwe('secret', KEY);
-    assert.throws(() => decryptCompactJwe(jwe, randomBytes(32), 'displayName'), (e: unknown) => e instanceof DecryptionError && e.message === 'decryption failed for field displayName');
+    assert.throws(
+      () => decryptCompactJwe(jwe, randomBytes(32), 'displayName'),
+      (e: unknown) => e instanceof DecryptionError && e.message === 'decryption failed for field displayName',
+    );
     const parts = jwe.split('.');
     parts[3] = `A${(parts[3] ?? '').slice(1)}`;
     assert.throws(() => decryptCompactJwe(parts.join('.'), KEY), DecryptionError);
@@ -58,7 +70,9 @@ describe('JWE fast path, checked against jose', () => {
     const jweish = fc.oneof(
       fc.string(),
       fc.array(fc.string({ maxLength: 30 }), { minLength: 5, maxLength: 5 }).map((p) => p.join('.')),
-      fc.array(fc.base64String({ maxLength: 40 }), { minLength: 5, maxLength: 5 }).map((p) => [DIR_A256GCM_HEADER_B64, ...p.slice(1)].join('.')),
+      fc
+        .array(fc.base64String({ maxLength: 40 }), { minLength: 5, maxLength: 5 })
+        .map((p) => [DIR_A256GCM_HEADER_B64, ...p.slice(1)].join('.')),
       fc.anything(),
     );
     fc.assert(
@@ -80,14 +94,23 @@ describe('MessageDecryptor', () => {
   it('a field that fails makes the activity fail; nothing is passed on as text', async () => {
     const other = randomBytes(32);
     const d = new MessageDecryptor({ getKey: async () => KEY });
-    const ok = await d.decryptActivity({ encryptionKeyUrl: 'kms://k/keys/1', object: { displayName: encryptCompactJwe('hi', KEY), content: encryptCompactJwe('<b>hi</b>', KEY) } });
+    const ok = await d.decryptActivity({
+      encryptionKeyUrl: 'kms://k/keys/1',
+      object: { displayName: encryptCompactJwe('hi', KEY), content: encryptCompactJwe('<b>hi</b>', KEY) },
+    });
     assert.equal(ok.object?.displayName, 'hi');
     assert.equal(ok.object?.content, '<b>hi</b>');
     await assert.rejects(
-      d.decryptActivity({ encryptionKeyUrl: 'kms://k/keys/1', object: { displayName: encryptCompactJwe('hi', KEY), content: encryptCompactJwe('x', other) } }),
+      d.decryptActivity({
+        encryptionKeyUrl: 'kms://k/keys/1',
+        object: { displayName: encryptCompactJwe('hi', KEY), content: encryptCompactJwe('x', other) },
+      }),
       DecryptionError,
     );
-    await assert.rejects(d.decryptActivity({ object: { displayName: encryptCompactJwe('hi', KEY) } }), DecryptionError);
+    await assert.rejects(
+      d.decryptActivity({ object: { displayName: encryptCompactJwe('hi', KEY) } }),
+      DecryptionError,
+    );
   });
 });
 
@@ -95,8 +118,15 @@ describe('frame parser', () => {
   it('parses the frames of §2', () => {
     assert.deepEqual(parseFrame('{"id":"1","type":"pong"}'), { kind: 'pong', id: '1' });
     assert.deepEqual(parseFrame(Buffer.from('{"type":"shutdown"}')), { kind: 'shutdown' });
-    const f = parseFrame('{"id":"e","data":{"eventType":"conversation.activity"},"sequenceNumber":3,"timestamp":5,"trackingId":"t"}');
-    assert.ok(!(f instanceof ProtocolError) && f.kind === 'event' && f.sequenceNumber === 3 && f.eventType === 'conversation.activity');
+    const f = parseFrame(
+      '{"id":"e","data":{"eventType":"conversation.activity"},"sequenceNumber":3,"timestamp":5,"trackingId":"t"}',
+    );
+    assert.ok(
+      !(f instanceof ProtocolError) &&
+        f.kind === 'event' &&
+        f.sequenceNumber === 3 &&
+        f.eventType === 'conversation.activity',
+    );
     assert.ok(parseFrame('{"type":"pong"}') instanceof ProtocolError);
     assert.ok(parseFrame('[]') instanceof ProtocolError);
     assert.ok(parseFrame('x'.repeat(2 << 20)) instanceof ProtocolError);
@@ -108,7 +138,9 @@ describe('frame parser', () => {
       fc.uint8Array().map((a) => Buffer.from(a)),
       fc.json(),
       fc.anything(),
-      fc.record({ id: fc.anything(), type: fc.anything(), data: fc.anything() }).map((o) => JSON.stringify(o)),
+      fc
+        .record({ id: fc.anything(), type: fc.anything(), data: fc.anything() })
+        .map((o) => JSON.stringify(o)),
     );
     fc.assert(
       fc.property(input, (i) => {
@@ -123,11 +155,23 @@ describe('frame parser', () => {
 describe('URL allow-list', () => {
   it('allows Webex domains with the right scheme and configured origins only', () => {
     const p = compileUrlPolicy(['http://127.0.0.1:8787']);
-    assert.equal(assertAllowedUrl('wss://mercury-connection-a.wbx2.com/x', 'wss:', p), 'wss://mercury-connection-a.wbx2.com/x');
+    assert.equal(
+      assertAllowedUrl('wss://mercury-connection-a.wbx2.com/x', 'wss:', p),
+      'wss://mercury-connection-a.wbx2.com/x',
+    );
     assert.ok(assertAllowedUrl('ws://127.0.0.1:8787/mercury', 'wss:', p));
     assert.ok(assertAllowedUrl('kms://kms-cisco.wbx2.com', 'kms:', p));
-    for (const bad of ['ws://mercury.wbx2.com/x', 'wss://evil.com/x', 'wss://wbx2.com.evil.com/', 'https://user:pw@wdm.wbx2.com/', 'wss://127.0.0.1:9999/']) {
-      assert.throws(() => assertAllowedUrl(bad, 'wss:', p), (e: unknown) => (e as { code?: string }).code === 'HERALD_URL_NOT_ALLOWED');
+    for (const bad of [
+      'ws://mercury.wbx2.com/x',
+      'wss://evil.com/x',
+      'wss://wbx2.com.evil.com/',
+      'https://user:pw@wdm.wbx2.com/',
+      'wss://127.0.0.1:9999/',
+    ]) {
+      assert.throws(
+        () => assertAllowedUrl(bad, 'wss:', p),
+        (e: unknown) => (e as { code?: string }).code === 'HERALD_URL_NOT_ALLOWED',
+      );
     }
   });
 });
@@ -182,11 +226,13 @@ function fakeSockets(script: () => 'ok' | number) {
         if (f.type === 'authorization') {
           const r = script();
           setImmediate(() => {
-            if (r === 'ok') ws.onmessage?.({ data: '{"id":"b","data":{"eventType":"mercury.buffer_state"}}' });
+            if (r === 'ok')
+              ws.onmessage?.({ data: '{"id":"b","data":{"eventType":"mercury.buffer_state"}}' });
             else ws.onclose?.({ code: r, reason: '' });
           });
         }
-        if (f.type === 'ping') setImmediate(() => ws.onmessage?.({ data: JSON.stringify({ id: f.id, type: 'pong' }) }));
+        if (f.type === 'ping')
+          setImmediate(() => ws.onmessage?.({ data: JSON.stringify({ id: f.id, type: 'pong' }) }));
       },
       close: () => {},
     };
@@ -200,15 +246,28 @@ function fakeSockets(script: () => 'ok' | number) {
 describe('backoff and reconnection (injected clock, no real sleeping)', () => {
   it('delays double from 1 s up to the maximum', () => {
     const p = { ...DEFAULT_BACKOFF };
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 10].map((n) => backoffDelay(p, n)), [1000, 2000, 4000, 8000, 16000, 32000, 32000, 32000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 10].map((n) => backoffDelay(p, n)),
+      [1000, 2000, 4000, 8000, 16000, 32000, 32000, 32000],
+    );
     assert.equal(backoffDelay({ ...p, maxDelay: 5000 }, 4), 5000);
   });
 
   it('reconnects with growing delays and gives up after maxAttempts consecutive failures', async () => {
     const clock = new FakeClock();
     let first = true;
-    const { factory, opened } = fakeSockets(() => (first ? ((first = false), 'ok') : 1011));
-    const s = new MercurySocket({ url: 'wss://m.wbx2.com/x', token: 't', clock, webSocketFactory: factory, backoff: { maxAttempts: 4 } });
+    const { factory, opened } = fakeSockets(() => {
+      if (!first) return 1011;
+      first = false;
+      return 'ok';
+    });
+    const s = new MercurySocket({
+      url: 'wss://m.wbx2.com/x',
+      token: 't',
+      clock,
+      webSocketFactory: factory,
+      backoff: { maxAttempts: 4 },
+    });
     const delays: number[] = [];
     let gaveUp: string | undefined;
     s.on('reconnecting', (r) => delays.push(r.delay));
@@ -229,7 +288,14 @@ describe('backoff and reconnection (injected clock, no real sleeping)', () => {
   it('counts failures across flaps inside the stability window, resets after it', async () => {
     const clock = new FakeClock();
     const { factory, opened } = fakeSockets(() => 'ok');
-    const s = new MercurySocket({ url: 'wss://m.wbx2.com/x', token: 't', clock, webSocketFactory: factory, pingInterval: 1e9, backoff: { stabilityWindow: 60_000 } });
+    const s = new MercurySocket({
+      url: 'wss://m.wbx2.com/x',
+      token: 't',
+      clock,
+      webSocketFactory: factory,
+      pingInterval: 1e9,
+      backoff: { stabilityWindow: 60_000 },
+    });
     const c = s.connect();
     await clock.advance(0);
     await c;
@@ -253,7 +319,11 @@ describe('backoff and reconnection (injected clock, no real sleeping)', () => {
     await clock.advance(15_000);
     assert.equal(opened[0]?.sent.filter((x) => x.includes('"ping"')).length, 1);
     await clock.advance(15_000);
-    assert.equal(opened[0]?.sent.filter((x) => x.includes('"ping"')).length, 2, 'the pong re-armed the heartbeat');
+    assert.equal(
+      opened[0]?.sent.filter((x) => x.includes('"ping"')).length,
+      2,
+      'the pong re-armed the heartbeat',
+    );
     const sock = opened[0];
     if (sock) sock.ws.send = (d) => sock.sent.push(d); // stop answering pings
     let reconnecting = 0;
@@ -269,7 +339,10 @@ describe('backoff and reconnection (injected clock, no real sleeping)', () => {
     const clock = new FakeClock();
     const { factory, opened } = fakeSockets(() => 4401);
     const s = new MercurySocket({ url: 'wss://m.wbx2.com/x', token: 't', clock, webSocketFactory: factory });
-    const rejected = assert.rejects(s.connect(), (e: unknown) => (e as { code?: string }).code === 'HERALD_AUTH');
+    const rejected = assert.rejects(
+      s.connect(),
+      (e: unknown) => (e as { code?: string }).code === 'HERALD_AUTH',
+    );
     await clock.advance(0);
     await rejected;
     await clock.advance(100_000);
@@ -281,7 +354,12 @@ describe('LoopGuard', () => {
   it('pauses a room past 5 messages in 3 s and logs a warning; other rooms unaffected', () => {
     let t = 0;
     const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, error() {}, warn: (_f: Record<string, unknown>, m: string) => warnings.push(m) };
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (_f: Record<string, unknown>, m: string) => warnings.push(m),
+    };
     const g = new LoopGuard({ now: () => t, logger, pauseMs: 10_000 });
     const allowed = Array.from({ length: 7 }, () => g.allow('r1'));
     assert.deepEqual(allowed, [true, true, true, true, true, false, false]);

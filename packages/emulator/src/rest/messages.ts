@@ -244,7 +244,8 @@ export const messageRoutes: Route[] = [
   {
     method: 'DELETE',
     pattern: '/messages/{id}',
-    handler: (req, { world }) => {
+    handler: (req, { world, limiter }) => {
+      limiter.take('delete', req.token);
       world.deleteMessage(req.me.id, uuidOf(req.params.id, 'MESSAGE'));
       return noContent();
     },

@@ -21,6 +21,8 @@ export interface RateLimitOptions {
   readPerRoom?: BucketSpec | undefined;
   /** Every GET per token. Default: off. */
   readPerToken?: BucketSpec | undefined;
+  /** `DELETE /messages/{id}` per token (a bot recalling its copies). Default: off. */
+  deletePerToken?: BucketSpec | undefined;
 }
 
 /** §1.7: the 429 text seen in the wild. */
@@ -52,17 +54,19 @@ export class RateLimiter {
   }
 
   /** Take one token from each applicable bucket or throw 429 with the longest wait (integer seconds, §1.8). */
-  take(kind: 'post' | 'read', token: string, roomKey?: string): void {
+  take(kind: 'post' | 'read' | 'delete', token: string, roomKey?: string): void {
     // Reads: the dispatcher charges the per-token bucket, handlers the per-room one (one charge each).
     const specs: Array<[string, BucketSpec | undefined]> =
-      kind === 'post'
-        ? [
-            [`post|${token}|${roomKey}`, roomKey === undefined ? undefined : this.options.postPerRoom],
-            [`post|${token}`, this.options.postPerToken],
-          ]
-        : roomKey === undefined
-          ? [[`read|${token}`, this.options.readPerToken]]
-          : [[`read|${token}|${roomKey}`, this.options.readPerRoom]];
+      kind === 'delete'
+        ? [[`delete|${token}`, this.options.deletePerToken]]
+        : kind === 'post'
+          ? [
+              [`post|${token}|${roomKey}`, roomKey === undefined ? undefined : this.options.postPerRoom],
+              [`post|${token}`, this.options.postPerToken],
+            ]
+          : roomKey === undefined
+            ? [[`read|${token}`, this.options.readPerToken]]
+            : [[`read|${token}|${roomKey}`, this.options.readPerRoom]];
     const now = this.now();
     let wait = 0;
     const ready: Bucket[] = [];

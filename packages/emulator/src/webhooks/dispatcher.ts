@@ -298,7 +298,7 @@ export class Dispatcher {
 
   /** Settles once nothing is queued or in flight. */
   idle(): Promise<void> {
-    if (this.#pending === 0 && !this.#flushScheduled) return Promise.resolve();
+    if (this.#pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 

@@ -72,7 +72,10 @@ function cards(a: Activity): CardAttachment[] {
     try {
       const content = typeof c === 'string' ? (JSON.parse(c) as unknown) : c;
       if (content && typeof content === 'object') {
-        out.push({ contentType: 'application/vnd.microsoft.card.adaptive', content: content as Record<string, unknown> });
+        out.push({
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          content: content as Record<string, unknown>,
+        });
       }
     } catch {
       // A card that is not JSON is left out; the text still arrives.
@@ -81,7 +84,13 @@ function cards(a: Activity): CardAttachment[] {
   return out;
 }
 
-function message(a: Activity, ctx: ActivityContext, id: string, roomUuid: string, actor: string): MessageData {
+function message(
+  a: Activity,
+  ctx: ActivityContext,
+  id: string,
+  roomUuid: string,
+  actor: string,
+): MessageData {
   const cluster = ctx.cluster ?? 'us';
   const activityId = uuid(a.id) ?? id;
   const m = mentions(a);
@@ -103,7 +112,8 @@ function message(a: Activity, ctx: ActivityContext, id: string, roomUuid: string
     attachments: cards(a),
     created: a.published ?? ctx.receivedAt,
   };
-  if (parent?.type === 'reply' && uuid(parent.id)) data.parentId = encodeId('MESSAGE', parent.id as string, cluster);
+  if (parent?.type === 'reply' && uuid(parent.id))
+    data.parentId = encodeId('MESSAGE', parent.id as string, cluster);
   return data;
 }
 
@@ -208,7 +218,10 @@ export function activityToEvents(a: Activity, ctx: ActivityContext): WebexEvent[
         messageId: encodeId('MESSAGE', messageUuid, cluster),
         personId: encodeId('PEOPLE', actor),
         roomId: encodeId('ROOM', roomUuid, cluster),
-        inputs: inputs && typeof inputs === 'object' && !Array.isArray(inputs) ? (inputs as Record<string, unknown>) : {},
+        inputs:
+          inputs && typeof inputs === 'object' && !Array.isArray(inputs)
+            ? (inputs as Record<string, unknown>)
+            : {},
         created: a.published ?? ctx.receivedAt,
       };
       return [{ type: 'attachmentAction.created', data, ...base }];
@@ -221,7 +234,11 @@ export function activityToEvents(a: Activity, ctx: ActivityContext): WebexEvent[
       const data = membership(a, roomUuid, cluster);
       if (!data) return [];
       const type =
-        a.verb === 'add' ? 'membership.created' : a.verb === 'leave' ? 'membership.deleted' : 'membership.updated';
+        a.verb === 'add'
+          ? 'membership.created'
+          : a.verb === 'leave'
+            ? 'membership.deleted'
+            : 'membership.updated';
       return [{ type, data, ...base }];
     }
     case 'create': {
@@ -231,7 +248,12 @@ export function activityToEvents(a: Activity, ctx: ActivityContext): WebexEvent[
       const events: WebexEvent[] = [{ type: 'room.created', data: room(a, rid, cluster, actor), ...base }];
       for (const p of a.object?.participants?.items ?? []) {
         const data = membership({ ...a, object: p, verb: 'add' }, rid, cluster);
-        if (data) events.push({ type: 'membership.created', data: { ...data, isModerator: data.isModerator }, ...base });
+        if (data)
+          events.push({
+            type: 'membership.created',
+            data: { ...data, isModerator: data.isModerator },
+            ...base,
+          });
       }
       return events;
     }

@@ -31,7 +31,8 @@ export class MessageDecryptor {
 
   /** The key URL of an activity, or undefined when it carries nothing encrypted. */
   static keyUrl(activity: Activity): string | undefined {
-    const u = activity.encryptionKeyUrl ?? activity.object?.encryptionKeyUrl ?? activity.target?.encryptionKeyUrl;
+    const u =
+      activity.encryptionKeyUrl ?? activity.object?.encryptionKeyUrl ?? activity.target?.encryptionKeyUrl;
     return typeof u === 'string' && u.length > 0 ? u : undefined;
   }
 

@@ -115,7 +115,12 @@ export class DeviceManager {
     const enc = d.services?.encryptionServiceUrl ?? this.links.encryption;
     const encryptionServiceUrl = assertAllowedUrl(enc, 'https:', this.opts.urlPolicy);
     if (typeof d.userId !== 'string' || !/^[0-9a-fA-F-]{36}$/.test(d.userId)) {
-      throw new WebexApiError({ status: 502, method: 'POST', path: '/devices', message: 'WDM answer has no userId' });
+      throw new WebexApiError({
+        status: 502,
+        method: 'POST',
+        path: '/devices',
+        message: 'WDM answer has no userId',
+      });
     }
     return { url, webSocketUrl, userId: d.userId, encryptionServiceUrl, restBase: this.restBase() };
   }
@@ -148,7 +153,12 @@ export class DeviceManager {
       break;
     }
     const create = () =>
-      requestJson<WdmDevice>(this.opts.http, 'POST', `${base}/devices?includeUpstreamServices=all`, this.body());
+      requestJson<WdmDevice>(
+        this.opts.http,
+        'POST',
+        `${base}/devices?includeUpstreamServices=all`,
+        this.body(),
+      );
     try {
       this.current = this.toRegistration((await create()).body);
     } catch (err) {

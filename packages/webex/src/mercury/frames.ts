@@ -48,7 +48,8 @@ export function parseFrame(input: unknown): ServerFrame | ProtocolError {
   } catch {
     return new ProtocolError('frame is not JSON');
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return new ProtocolError('frame is not an object');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return new ProtocolError('frame is not an object');
   const f = value as Record<string, unknown>;
   const id = typeof f.id === 'string' && f.id.length <= 200 ? f.id : undefined;
   if (f.type === 'pong') {
@@ -57,7 +58,9 @@ export function parseFrame(input: unknown): ServerFrame | ProtocolError {
   if (f.type === 'shutdown') return { kind: 'shutdown' };
   const data = f.data;
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
-    return new ProtocolError(`frame without data (type ${typeof f.type === 'string' ? f.type.slice(0, 40) : 'none'})`);
+    return new ProtocolError(
+      `frame without data (type ${typeof f.type === 'string' ? f.type.slice(0, 40) : 'none'})`,
+    );
   }
   const eventType = (data as Record<string, unknown>).eventType;
   if (typeof eventType !== 'string' || eventType.length === 0 || eventType.length > 200) {

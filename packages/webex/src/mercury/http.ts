@@ -93,7 +93,10 @@ export async function requestJson<T>(
       method,
       path,
       message: typeof b.message === 'string' ? b.message : undefined,
-      trackingId: (typeof b.trackingId === 'string' ? b.trackingId : undefined) ?? res.headers.get('trackingid') ?? undefined,
+      trackingId:
+        (typeof b.trackingId === 'string' ? b.trackingId : undefined) ??
+        res.headers.get('trackingid') ??
+        undefined,
       body: parsed,
     });
   }

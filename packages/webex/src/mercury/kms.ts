@@ -216,15 +216,19 @@ export class KmsClient {
   }
 
   private async handleOne(message: unknown): Promise<void> {
-    if (typeof message !== 'string' || message.length > 65_536) throw new ProtocolError('KMS reply not a string');
+    if (typeof message !== 'string' || message.length > 65_536)
+      throw new ProtocolError('KMS reply not a string');
     const dots = message.split('.').length - 1;
     let body: KmsReplyBody;
     if (dots === 2) {
       // JWS: the ECDH reply, or an error when the ephemeral key is unknown (§4.7, §4.10).
       const sk = this.staticKey;
       if (!sk) throw new ProtocolError('JWS before KMS details');
-      const { payload, protectedHeader } = await compactVerify(message, sk.key, { algorithms: ['RS256', 'RS384', 'RS512', 'PS256'] });
-      if (protectedHeader.kid !== undefined && protectedHeader.kid !== sk.kid) throw new ProtocolError('JWS kid mismatch');
+      const { payload, protectedHeader } = await compactVerify(message, sk.key, {
+        algorithms: ['RS256', 'RS384', 'RS512', 'PS256'],
+      });
+      if (protectedHeader.kid !== undefined && protectedHeader.kid !== sk.kid)
+        throw new ProtocolError('JWS kid mismatch');
       body = JSON.parse(Buffer.from(payload).toString('utf8')) as KmsReplyBody;
     } else if (dots === 4) {
       const ctx = this.context;
@@ -257,12 +261,17 @@ export class KmsClient {
     // §4.1 / §7.9: a JSON string (the SDK requires it); tolerate an object as 3R does.
     let jwk: JWK;
     try {
-      jwk = (typeof body.rsaPublicKey === 'string' ? JSON.parse(body.rsaPublicKey) : body.rsaPublicKey) as JWK;
+      jwk = (
+        typeof body.rsaPublicKey === 'string' ? JSON.parse(body.rsaPublicKey) : body.rsaPublicKey
+      ) as JWK;
     } catch (cause) {
       throw new KmsError('KMS static key is not JSON', undefined, { cause });
     }
     checkStaticKey(jwk, this.opts.urlPolicy);
-    const key = createPublicKey({ key: { kty: 'RSA', n: jwk.n as string, e: jwk.e as string }, format: 'jwk' });
+    const key = createPublicKey({
+      key: { kty: 'RSA', n: jwk.n as string, e: jwk.e as string },
+      format: 'jwk',
+    });
     this.cluster = cluster.replace(/\/+$/, '');
     this.staticKey = { kid: jwk.kid as string, jwk, key };
     return this.staticKey;
@@ -294,7 +303,8 @@ export class KmsClient {
     }
     return this.handshake.then((c) => {
       // A handshake finished but is already near expiry (tests with a fake clock): use it once.
-      if (this.context === c && c.expiresAt - this.renewBefore <= this.clock.now()) this.handshake = undefined;
+      if (this.context === c && c.expiresAt - this.renewBefore <= this.clock.now())
+        this.handshake = undefined;
       return c;
     });
   }
@@ -323,7 +333,10 @@ export class KmsClient {
     }
     let z: Buffer;
     try {
-      const peer = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: remote.x, y: remote.y }, format: 'jwk' });
+      const peer = createPublicKey({
+        key: { kty: 'EC', crv: 'P-256', x: remote.x, y: remote.y },
+        format: 'jwk',
+      });
       z = diffieHellman({ privateKey, publicKey: peer });
     } catch (cause) {
       throw new KmsError('KMS ECDH key is not a valid P-256 point', undefined, { cause });
@@ -343,8 +356,8 @@ export class KmsClient {
     const jwe = encryptCompactJwe(JSON.stringify(body), ctx.key, ctx.uri);
     const reply = await this.send(requestId, jwe);
     const k = reply.key?.jwk?.k;
-    const key = typeof k === 'string' ? Buffer.from(k, 'base64url') : undefined;
-    if (!key || key.length !== 32) throw new KmsError('KMS reply carries no 256-bit key');
+    const key = Buffer.from(typeof k === 'string' ? k : '', 'base64url');
+    if (key.length !== 32) throw new KmsError('KMS reply carries no 256-bit key');
     this.keys.set(uri, key);
     return key;
   }
@@ -361,17 +374,24 @@ export class KmsClient {
     });
     reply.catch(() => {});
     try {
-      await requestJson(this.opts.http, 'POST', `${this.opts.encryptionServiceUrl.replace(/\/+$/, '')}/kms/messages`, {
-        destination: this.cluster,
-        kmsMessages: [wrapped],
-      });
+      await requestJson(
+        this.opts.http,
+        'POST',
+        `${this.opts.encryptionServiceUrl.replace(/\/+$/, '')}/kms/messages`,
+        {
+          destination: this.cluster,
+          kmsMessages: [wrapped],
+        },
+      );
     } catch (err) {
       const p = this.pending.get(requestId);
       if (p) {
         this.clock.clearTimeout(p.timer);
         this.pending.delete(requestId);
       }
-      throw err instanceof KmsError ? err : new KmsError('KMS request failed', (err as { status?: number }).status, { cause: err });
+      throw err instanceof KmsError
+        ? err
+        : new KmsError('KMS request failed', (err as { status?: number }).status, { cause: err });
     }
     const body = await reply;
     const status = typeof body.status === 'number' ? body.status : 0;

@@ -11,12 +11,12 @@
  * not emitted yet. Message ids are de-duplicated in a bounded set.
  */
 import { EventEmitter } from 'node:events';
+import { InvalidArgumentError, KmsError } from '../errors.js';
 import type { MessageData, WebexEvent, WebexEventMap } from '../events.js';
 import { idToUuid } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { WebexClient } from '../rest/client.js';
 import type { Message as RestMessage } from '../rest/types.js';
-import { InvalidArgumentError, KmsError } from '../errors.js';
 import { activityToEvents } from './activity.js';
 import { type Clock, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
@@ -130,17 +130,20 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       throw new InvalidArgumentError('token is required');
     }
     const mode = options.mode ?? 'native';
-    if (mode !== 'native' && mode !== 'injected') throw new InvalidArgumentError('mode must be native or injected');
+    if (mode !== 'native' && mode !== 'injected')
+      throw new InvalidArgumentError('mode must be native or injected');
     if (mode === 'injected' && (!options.fetch || !options.webSocketFactory)) {
       throw new InvalidArgumentError('mode injected needs both fetch and webSocketFactory');
     }
-    if (mode === 'injected' && options.proxy) throw new InvalidArgumentError('proxy is for native mode; injected mode brings its own transport');
+    if (mode === 'injected' && options.proxy)
+      throw new InvalidArgumentError('proxy is for native mode; injected mode brings its own transport');
     if (mode === 'native' && (options.fetch || options.webSocketFactory)) {
       throw new InvalidArgumentError('fetch and webSocketFactory need mode injected');
     }
     for (const k of ['pingInterval', 'pongTimeout', 'reconnectBackoffMax', 'maxReconnectAttempts'] as const) {
       const v = options[k];
-      if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new InvalidArgumentError(`${k} must be a non-negative number`);
+      if (v !== undefined && (!Number.isFinite(v) || v < 0))
+        throw new InvalidArgumentError(`${k} must be a non-negative number`);
     }
     this.opts = options;
     this.log = options.logger ?? silentLogger;
@@ -299,14 +302,23 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     if (Number.isFinite(published) && published > this.lastSeen) this.lastSeen = published;
     const actor = activity.actor?.entryUUID ?? activity.actor?.id;
     const isMessage = ['post', 'share', 'delete', 'update'].includes(activity.verb ?? '');
-    if (isMessage && this.selfUuid && actor === this.selfUuid && activity.object?.objectType !== 'conversation') return;
+    if (
+      isMessage &&
+      this.selfUuid &&
+      actor === this.selfUuid &&
+      activity.object?.objectType !== 'conversation'
+    )
+      return;
     let clear: Activity;
     try {
       clear = await decryptor.decryptActivity(activity);
     } catch (err) {
       // Never pass ciphertext on: the activity becomes an error event.
       const e = err instanceof Error ? err : new KmsError('decryption failed');
-      this.log.warn({ code: (e as { code?: string }).code, verb: activity.verb }, 'mercury: activity not decrypted');
+      this.log.warn(
+        { code: (e as { code?: string }).code, verb: activity.verb },
+        'mercury: activity not decrypted',
+      );
       this.emit('error', e);
       return;
     }
@@ -357,7 +369,10 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     for await (const room of this.rest.rooms.list({ sortBy: 'lastactivity', max: 100 })) {
       const last = room.lastActivity ? Date.parse(room.lastActivity) : Number.POSITIVE_INFINITY;
       if (last < since) break;
-      const params = room.type === 'group' ? { roomId: room.id, mentionedPeople: 'me', max: 100 } : { roomId: room.id, max: 100 };
+      const params =
+        room.type === 'group'
+          ? { roomId: room.id, mentionedPeople: 'me', max: 100 }
+          : { roomId: room.id, max: 100 };
       for await (const m of this.rest.messages.list(params)) {
         if (Date.parse(m.created) < since) break;
         if (this.selfUuid && idToUuid(m.personId) === this.selfUuid) continue;

@@ -74,7 +74,12 @@ export interface MercurySocketOptions {
   reRegister?: () => Promise<string>;
 }
 
-export type DisconnectReason = 'client' | 'auth-failed' | 'permanent-failure' | 'replaced' | 'max-attempts-exceeded';
+export type DisconnectReason =
+  | 'client'
+  | 'auth-failed'
+  | 'permanent-failure'
+  | 'replaced'
+  | 'max-attempts-exceeded';
 
 export interface MercurySocketEvents {
   /** Authorized and ready; `reconnect` is false the first time. */
@@ -376,7 +381,10 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
         this.attempts++;
         if (this.attempts > this.policy.maxAttempts) {
           this.stopped = true;
-          this.emit('error', new ProtocolError(`Mercury: gave up after ${this.policy.maxAttempts} reconnect attempts`));
+          this.emit(
+            'error',
+            new ProtocolError(`Mercury: gave up after ${this.policy.maxAttempts} reconnect attempts`),
+          );
           this.emit('disconnected', { reason: 'max-attempts-exceeded', code });
           return;
         }
@@ -390,7 +398,10 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
           try {
             this.url = await this.opts.reRegister();
           } catch (e) {
-            this.log.warn({ err: e instanceof HeraldError ? e.code : String(e) }, 'mercury: re-registration failed');
+            this.log.warn(
+              { err: e instanceof HeraldError ? e.code : String(e) },
+              'mercury: re-registration failed',
+            );
           }
           if (this.stopped) return;
         }

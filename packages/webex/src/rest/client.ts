@@ -7,7 +7,7 @@
  * for await (const room of client.rooms.list({ max: 100 })) console.log(room.title);
  * ```
  */
-import { type ResolvedOptions, resolveOptions, type WebexClientOptions } from './options.js';
+import { resolveOptions, type WebexClientOptions } from './options.js';
 import { Pipeline, type PipelineResponse, type RequestSpec } from './pipeline.js';
 import { AttachmentActionsResource } from './resources/attachment-actions.js';
 import { ContentsResource } from './resources/contents.js';
@@ -54,11 +54,5 @@ export class WebexClient {
    */
   request(spec: RequestSpec): Promise<PipelineResponse> {
     return this.pipeline.request(spec);
-  }
-
-  /** The resolved options, token left out. */
-  get settings(): Omit<ResolvedOptions, 'token'> {
-    const { token: _token, ...rest } = this.pipeline.options;
-    return rest;
   }
 }

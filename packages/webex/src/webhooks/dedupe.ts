@@ -19,34 +19,39 @@ export interface MemoryDedupeStoreOptions {
   maxKeys?: number | undefined;
 }
 
-/** The default store: an in-memory, bounded LRU set. */
+/**
+ * The default store: in memory, bounded, least-recently-seen keys forgotten first. Two generations
+ * of at most `maxKeys / 2` keys each: a key seen again moves to the young generation; when the young
+ * one is full the old one is dropped whole. O(1) per call and no per-key eviction (deleting the
+ * oldest entry of one big Set leaves holes its iterator must skip, which showed in the bench).
+ * Remembers between `maxKeys / 2` and `maxKeys` keys.
+ */
 export class MemoryDedupeStore implements DedupeStore {
   readonly maxKeys: number;
-  readonly #keys = new Set<string>();
+  #young = new Set<string>();
+  #old = new Set<string>();
 
   constructor(options: MemoryDedupeStoreOptions = {}) {
     const maxKeys = options.maxKeys ?? 10_000;
-    if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new RangeError('maxKeys must be a positive integer');
+    if (!Number.isInteger(maxKeys) || maxKeys < 2) throw new RangeError('maxKeys must be an integer ≥ 2');
     this.maxKeys = maxKeys;
   }
 
   seen(key: string): boolean {
-    if (this.#keys.has(key)) {
-      // Refresh: a Set iterates in insertion order, so re-inserting moves the key to the young end.
-      this.#keys.delete(key);
-      this.#keys.add(key);
-      return true;
+    if (this.#young.has(key)) return true;
+    const known = this.#old.has(key);
+    if (known) this.#old.delete(key);
+    if (this.#young.size >= this.maxKeys >> 1) {
+      this.#old = this.#young;
+      this.#young = new Set();
     }
-    this.#keys.add(key);
-    if (this.#keys.size > this.maxKeys) {
-      const oldest = this.#keys.values().next().value;
-      if (oldest !== undefined) this.#keys.delete(oldest);
-    }
-    return false;
+    this.#young.add(key);
+    return known;
   }
 
+  /** Keys remembered now. */
   get size(): number {
-    return this.#keys.size;
+    return this.#young.size + this.#old.size;
   }
 }
 

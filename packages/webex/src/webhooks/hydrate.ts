@@ -60,37 +60,68 @@ export async function hydrateEnvelope(
   options: HydrateOptions,
 ): Promise<WebexEvent | undefined> {
   const { resource, event, data } = envelope;
-  const base = {
-    transport: 'webhook' as const,
-    receivedAt: options.now().toISOString(),
-    actorId: str(envelope.actorId),
-  };
   switch (`${resource}:${event}`) {
     case 'messages:created':
     case 'messages:updated': {
       const message = await withNotFoundRetry(() => options.client.messages.get(data.id), options);
       const type = event === 'created' ? 'message.created' : 'message.updated';
-      return { ...base, type, data: messageData(message) };
+      return { ...eventBase(envelope, options), type, data: messageData(message) };
     }
-    case 'messages:deleted':
-      return { ...base, type: 'message.deleted', data: messageDeletedData(data) };
     case 'attachmentActions:created': {
       const action = await withNotFoundRetry(() => options.client.attachmentActions.get(data.id), options);
-      return { ...base, type: 'attachmentAction.created', data: attachmentActionData(action) };
+      return {
+        ...eventBase(envelope, options),
+        type: 'attachmentAction.created',
+        data: attachmentActionData(action),
+      };
     }
+    default:
+      return eventFromData(envelope, options);
+  }
+}
+
+/**
+ * The event for deliveries whose `data` is the whole story (memberships, rooms, message deletes),
+ * without a REST call; `undefined` for those that need one or have no typed event.
+ */
+export function eventFromData(
+  envelope: WebhookEnvelope,
+  options: Pick<HydrateOptions, 'now'>,
+): WebexEvent | undefined {
+  const { data } = envelope;
+  switch (`${envelope.resource}:${envelope.event}`) {
+    case 'messages:deleted':
+      return { ...eventBase(envelope, options), type: 'message.deleted', data: messageDeletedData(data) };
     case 'memberships:created':
-      return { ...base, type: 'membership.created', data: membershipData(data) };
+      return { ...eventBase(envelope, options), type: 'membership.created', data: membershipData(data) };
     case 'memberships:updated':
-      return { ...base, type: 'membership.updated', data: membershipData(data) };
+      return { ...eventBase(envelope, options), type: 'membership.updated', data: membershipData(data) };
     case 'memberships:deleted':
-      return { ...base, type: 'membership.deleted', data: membershipData(data) };
+      return { ...eventBase(envelope, options), type: 'membership.deleted', data: membershipData(data) };
     case 'rooms:created':
-      return { ...base, type: 'room.created', data: roomData(data) };
+      return { ...eventBase(envelope, options), type: 'room.created', data: roomData(data) };
     case 'rooms:updated':
-      return { ...base, type: 'room.updated', data: roomData(data) };
+      return { ...eventBase(envelope, options), type: 'room.updated', data: roomData(data) };
     default:
       return undefined;
   }
+}
+
+/** Does this delivery need a REST call to become an event (§3.3: text and inputs are left out)? */
+export function needsFetch(envelope: WebhookEnvelope): boolean {
+  const { resource, event } = envelope;
+  return (
+    (resource === 'messages' && (event === 'created' || event === 'updated')) ||
+    (resource === 'attachmentActions' && event === 'created')
+  );
+}
+
+function eventBase(envelope: WebhookEnvelope, options: Pick<HydrateOptions, 'now'>) {
+  return {
+    transport: 'webhook' as const,
+    receivedAt: options.now().toISOString(),
+    actorId: str(envelope.actorId),
+  };
 }
 
 async function withNotFoundRetry<T>(get: () => Promise<T>, options: HydrateOptions): Promise<T> {

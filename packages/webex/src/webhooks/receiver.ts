@@ -9,12 +9,19 @@
  * asynchronously (Webex only looks at the status code, §3.5; its timeout is unknown, so the answer
  * must not wait for a REST round trip).
  */
+import type { KeyObject } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
 import type { WebexEvent, WebexEventMap, WebexEventType } from '../events.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { type DedupeStore, deliveryKey, MemoryDedupeStore } from './dedupe.js';
-import { hydrateEnvelope, type WebhookEnvelope, type WebhookHydrationClient } from './hydrate.js';
-import { SIGNATURE_HEADER, verifyWebexSignature } from './verify.js';
+import {
+  eventFromData,
+  hydrateEnvelope,
+  needsFetch,
+  type WebhookEnvelope,
+  type WebhookHydrationClient,
+} from './hydrate.js';
+import { SIGNATURE_HEADER, secretKeys, verifyWithKeys } from './verify.js';
 
 /** Headers as node gives them (lower-case keys) or anything with a case-insensitive `get`. */
 export type HeaderBag =
@@ -88,7 +95,7 @@ const DONE: Promise<void> = Promise.resolve();
 export class WebhookReceiver {
   /** Largest accepted body in bytes (adapters stop reading beyond it). */
   readonly maxBodyBytes: number;
-  readonly #secrets: string[];
+  readonly #keys: KeyObject[];
   readonly #client: WebhookHydrationClient;
   readonly #dedupe: DedupeStore | undefined;
   readonly #maxInFlight: number;
@@ -99,7 +106,8 @@ export class WebhookReceiver {
   readonly #now: () => Date;
   readonly #handlers = new Map<string, Array<EventHandler<never>>>();
   readonly #errorHandlers: ErrorHandler[] = [];
-  readonly #inFlight = new Set<Promise<void>>();
+  #inFlight = 0;
+  #idleWaiters: Array<() => void> = [];
 
   constructor(options: WebhookReceiverOptions) {
     const secrets = [...(options.secret !== undefined ? [options.secret] : []), ...(options.secrets ?? [])];
@@ -112,7 +120,7 @@ export class WebhookReceiver {
       throw new InvalidArgumentError('WebhookReceiver: client is required (used for hydration)');
     this.maxBodyBytes = positiveInt(options.maxBodyBytes ?? DEFAULT_MAX_BODY, 'maxBodyBytes');
     this.#maxInFlight = positiveInt(options.maxInFlight ?? 1000, 'maxInFlight');
-    this.#secrets = secrets;
+    this.#keys = secretKeys(secrets);
     this.#client = options.client;
     this.#dedupe = options.dedupe === false ? undefined : (options.dedupe ?? new MemoryDedupeStore());
     this.#delays = options.notFoundRetryDelaysMs ?? DEFAULT_NOT_FOUND_DELAYS;
@@ -151,12 +159,13 @@ export class WebhookReceiver {
 
   /** Deliveries accepted and still being processed. */
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#inFlight;
   }
 
   /** Settles when every accepted delivery has been processed (for tests and graceful shutdown). */
-  async idle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return DONE;
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Check one delivery and answer it. Never throws. */
@@ -168,7 +177,7 @@ export class WebhookReceiver {
       const size = typeof rawBody === 'string' ? Buffer.byteLength(rawBody) : rawBody.byteLength;
       if (size > this.maxBodyBytes) return answer(413, 'payload too large');
       const signature = header(headers, SIGNATURE_HEADER);
-      if (!verifyWebexSignature({ secrets: this.#secrets, rawBody, signature })) {
+      if (!verifyWithKeys(this.#keys, rawBody, signature)) {
         this.#logger.warn(
           { signature: signature === undefined ? 'missing' : 'wrong' },
           'webhook refused: bad signature',
@@ -181,12 +190,14 @@ export class WebhookReceiver {
     }
     const envelope = parseEnvelope(rawBody);
     if (!envelope) return answer(400, 'malformed webhook body');
-    if (this.#inFlight.size >= this.#maxInFlight) return answer(503, 'busy');
+    if (this.#inFlight >= this.#maxInFlight) return answer(503, 'busy');
 
     const { resource, event, data } = envelope;
     if (this.#dedupe) {
       try {
-        if (await this.#dedupe.seen(deliveryKey(resource, event, data))) {
+        const seen = this.#dedupe.seen(deliveryKey(resource, event, data));
+        // Await only a store that is really asynchronous: the in-memory one answers at once.
+        if (typeof seen === 'boolean' ? seen : await seen) {
           this.#logger.debug({ resource, event, dataId: data.id }, 'webhook duplicate ignored');
           return answer(200, 'duplicate');
         }
@@ -195,22 +206,31 @@ export class WebhookReceiver {
         this.#report(err, { stage: 'dedupe', resource, event, dataId: data.id });
       }
     }
-    const processed = this.#process(envelope);
-    this.#inFlight.add(processed);
-    void processed.finally(() => this.#inFlight.delete(processed));
-    return { status: 200, body: 'ok', processed };
+    this.#inFlight++;
+    return { status: 200, body: 'ok', processed: this.#process(envelope) };
   }
 
   async #process(envelope: WebhookEnvelope): Promise<void> {
+    try {
+      await this.#hydrateAndEmit(envelope);
+    } finally {
+      if (--this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
+  }
+
+  async #hydrateAndEmit(envelope: WebhookEnvelope): Promise<void> {
     const { resource, event, data } = envelope;
     let typed: WebexEvent | undefined;
     try {
-      typed = await hydrateEnvelope(envelope, {
-        client: this.#client,
-        notFoundRetryDelaysMs: this.#delays,
-        sleep: this.#sleep,
-        now: this.#now,
-      });
+      // Memberships, rooms and deletes are built from `data` at once; only the rest wait for REST.
+      typed = needsFetch(envelope)
+        ? await hydrateEnvelope(envelope, {
+            client: this.#client,
+            notFoundRetryDelaysMs: this.#delays,
+            sleep: this.#sleep,
+            now: this.#now,
+          })
+        : eventFromData(envelope, { now: this.#now });
     } catch (err) {
       this.#report(err, { stage: 'hydrate', resource, event, dataId: data.id });
       return;
@@ -219,11 +239,23 @@ export class WebhookReceiver {
       this.#logger.debug({ resource, event }, 'webhook without a typed event ignored');
       return;
     }
-    const handlers = [...(this.#handlers.get(typed.type) ?? []), ...(this.#handlers.get('event') ?? [])];
-    for (const handler of handlers) {
+    const own = this.#handlers.get(typed.type);
+    const all = this.#handlers.get('event');
+    if (own) await this.#run(own, typed, envelope);
+    if (all) await this.#run(all, typed, envelope);
+  }
+
+  async #run(
+    handlers: Array<EventHandler<never>>,
+    typed: WebexEvent,
+    envelope: WebhookEnvelope,
+  ): Promise<void> {
+    for (const handler of [...handlers]) {
       try {
-        await (handler as EventHandler<WebexEvent>)(typed);
+        const result = (handler as EventHandler<WebexEvent>)(typed);
+        if (result) await result;
       } catch (err) {
+        const { resource, event, data } = envelope;
         this.#report(err, { stage: 'handler', resource, event, dataId: data.id, eventType: typed.type });
       }
     }
@@ -253,7 +285,7 @@ function answer(status: number, body: string): WebhookResponse {
 export function parseEnvelope(rawBody: Uint8Array | string): WebhookEnvelope | undefined {
   let parsed: unknown;
   try {
-    const text = typeof rawBody === 'string' ? rawBody : Buffer.from(rawBody).toString('utf8');
+    const text = typeof rawBody === 'string' ? rawBody : utf8(rawBody);
     parsed = JSON.parse(text);
   } catch {
     return undefined;
@@ -282,6 +314,12 @@ export function header(headers: HeaderBag, name: string): string | undefined {
   }
   if (Array.isArray(value)) return value.length === 1 ? value[0] : undefined;
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Decode without copying (`Buffer.from(uint8array)` would copy the bytes first). */
+function utf8(bytes: Uint8Array): string {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buf.toString('utf8');
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

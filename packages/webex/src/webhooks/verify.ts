@@ -3,7 +3,7 @@
  * raw request body bytes, keyed with the webhook's secret. Pure, over the bytes as received: never
  * over a re-serialised body (the smell STYLE.md names), compared in constant time.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /** The header Webex signs deliveries with (§3.4). Node lower-cases header names. */
 export const SIGNATURE_HEADER = 'x-spark-signature';
@@ -31,7 +31,18 @@ export interface VerifyWebexSignatureOptions {
  * malformed signature, or no usable secret, is false. Never throws on bad input.
  */
 export function verifyWebexSignature(options: VerifyWebexSignatureOptions): boolean {
-  const { signature, rawBody } = options;
+  return verifyWithKeys(secretList(options), options.rawBody, options.signature);
+}
+
+/**
+ * The same check with secrets prepared once (`secretKeys`): the receiver's hot path. Internal to the
+ * webhooks folder; not exported from the package.
+ */
+export function verifyWithKeys(
+  keys: ReadonlyArray<string | KeyObject>,
+  rawBody: Uint8Array | string,
+  signature: string | undefined,
+): boolean {
   if (typeof signature !== 'string') return false;
   const trimmed = signature.trim();
   if (!HEX_SIGNATURE.test(trimmed)) return false;
@@ -39,12 +50,17 @@ export function verifyWebexSignature(options: VerifyWebexSignatureOptions): bool
   if (given.length !== DIGEST_BYTES) return false;
   const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody;
   let ok = false;
-  for (const secret of secretList(options)) {
-    const expected = createHmac('sha1', secret).update(body).digest();
+  for (const key of keys) {
+    const expected = createHmac('sha1', key).update(body).digest();
     // Every secret is tried (no early exit), so timing does not tell which one matched.
     if (timingSafeEqual(expected, given)) ok = true;
   }
   return ok;
+}
+
+/** HMAC keys for a list of secrets (KeyObjects skip re-importing the key on every delivery). */
+export function secretKeys(secrets: readonly string[]): KeyObject[] {
+  return secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
 }
 
 /** The lower-case hex `X-Spark-Signature` for a body: what Webex sends (for tests and tools). */

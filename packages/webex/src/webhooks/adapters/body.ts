@@ -20,6 +20,7 @@ export interface ReadableRequest {
 export interface WritableResponse {
   statusCode: number;
   setHeader(name: string, value: string | number): unknown;
+  writeHead?(status: number, headers: Record<string, string | number>): unknown;
   end(body?: string): unknown;
   once?(event: 'finish', listener: () => void): unknown;
 }
@@ -66,10 +67,20 @@ export function readBody(req: ReadableRequest, limit: number): Promise<Buffer | 
 
 /** Write a short plain-text answer. `close` asks the client to drop the connection (after a 413). */
 export function writeAnswer(res: WritableResponse, status: number, body: string, close = false): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'text/plain; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(body));
-  if (close) res.setHeader('connection', 'close');
+  if (res.writeHead) {
+    // One call instead of three setHeader: this is the hot path of every delivery.
+    const headers: Record<string, string | number> = {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    };
+    if (close) headers.connection = 'close';
+    res.writeHead(status, headers);
+  } else {
+    res.statusCode = status;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    if (close) res.setHeader('connection', 'close');
+  }
   res.end(body);
 }
 
