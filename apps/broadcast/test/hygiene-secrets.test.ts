@@ -90,8 +90,8 @@ for (const transport of TRANSPORTS) {
         const world = emu.world;
         const alice = world.findPerson('alice')!;
         world.postMessage(alice.id, { roomId: world.findRoom('alice-bot')!.id, text: body });
-        // Errors on the way: an injected 503 share and a refused space (announcement-only).
-        emu.control.setFaults({ errorRate: 0.2, errorStatuses: [503], seed: 7 });
+        // Errors on the way: 503s on the room listing (retried) and a refused space (announcement-only).
+        emu.control.setFaults({ errorRate: 0.5, errorStatuses: [503], pathFilter: '/rooms', seed: 7 });
         const botId = world.findPerson('bot')!.id;
         const end = Date.now() + 20_000;
         while (

@@ -13,7 +13,6 @@ import { handleControl } from './rest/control.js';
 import { installRest, type RestOptions } from './rest/index.js';
 import type { Seed } from './state/types.js';
 import { World } from './state/world.js';
-import { installUi } from './ui/index.js';
 import { type InstallWebhooksOptions, installWebhooks } from './webhooks/index.js';
 
 export interface StartEmulatorOptions extends Omit<RestOptions, 'faults'> {
@@ -94,7 +93,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     mercury: mercury.control,
   });
   const controlApi: Subsystem = { handle: (req, res, url) => handleControl(control, req, res, url) };
-  const subsystems: Subsystem[] = [webhooks, mercury, rest, installUi(ctx, control), controlApi];
+  const subsystems: Subsystem[] = [webhooks, mercury, rest, controlApi];
   const onReset = () => {
     for (const s of subsystems) s.reset?.();
   };
