@@ -13,6 +13,7 @@ import { handleControl } from './rest/control.js';
 import { installRest, type RestOptions } from './rest/index.js';
 import type { Seed } from './state/types.js';
 import { World } from './state/world.js';
+import { installUi } from './ui/index.js';
 import { type InstallWebhooksOptions, installWebhooks } from './webhooks/index.js';
 
 export interface StartEmulatorOptions extends Omit<RestOptions, 'faults'> {
@@ -60,6 +61,18 @@ function isLoopback(address: string | undefined): boolean {
 function controlAllowed(req: IncomingMessage, controlToken: string | undefined): number | undefined {
   if (!isLoopback(req.socket.remoteAddress)) return 403;
   if (controlToken !== undefined && req.headers.authorization !== `Bearer ${controlToken}`) return 401;
+  // A web page in the same browser could send a form or text/plain POST to 127.0.0.1 without a
+  // CORS preflight. Writes from another origin are refused, and a write with a body must be JSON
+  // (which a foreign page cannot send without a preflight that is never granted).
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD') {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) return 403;
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && type !== 'application/json') return 415;
+  }
   return undefined;
 }
 
@@ -93,7 +106,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     mercury: mercury.control,
   });
   const controlApi: Subsystem = { handle: (req, res, url) => handleControl(control, req, res, url) };
-  const subsystems: Subsystem[] = [webhooks, mercury, rest, controlApi];
+  const subsystems: Subsystem[] = [webhooks, mercury, rest, installUi(ctx, control), controlApi];
   const onReset = () => {
     for (const s of subsystems) s.reset?.();
   };
@@ -106,7 +119,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         const refused = controlAllowed(req, options.controlToken);
         if (refused)
           return sendJson(res, refused, {
-            message: 'The control API is for loopback callers with the control token.',
+            message:
+              refused === 415
+                ? 'Control API writes take application/json.'
+                : 'The control API is for loopback callers (same origin) with the control token.',
           });
       }
       for (const s of subsystems) {

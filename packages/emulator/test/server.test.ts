@@ -43,3 +43,24 @@ test('controlToken protects /_emulator/', async () => {
     await emu.stop();
   }
 });
+
+test('control writes from another origin, or with a non-JSON body, are refused (no cross-site POST)', async () => {
+  const emu = await startEmulator({ port: 0, seed: 'demo' });
+  try {
+    const form = await fetch(`${emu.url}/_emulator/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    });
+    assert.equal(form.status, 415);
+    const foreign = await fetch(`${emu.url}/_emulator/reset`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example' },
+    });
+    assert.equal(foreign.status, 403);
+    const ok = await fetch(`${emu.url}/_emulator/reset`, { method: 'POST', headers: { origin: emu.url } });
+    assert.equal(ok.status, 200);
+  } finally {
+    await emu.stop();
+  }
+});

@@ -235,12 +235,14 @@ test('the HTTP control routes show the delivery log without secrets and set faul
   assert.ok(!text.includes(secret), 'no secret in the log');
   const set = await fetch(`${emu.url}/_emulator/webhooks/faults`, {
     method: 'PUT',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ reorderWindow: 3 }),
   });
   assert.equal(((await set.json()) as { reorderWindow: number }).reorderWindow, 3);
   emu.control.webhooks.setFaults({ reorderWindow: 0 });
   const bad = await fetch(`${emu.url}/_emulator/webhooks/options`, {
     method: 'PUT',
+    headers: { 'content-type': 'application/json' },
     body: '{"timeoutMs":-1}',
   });
   assert.equal(bad.status, 400);
