@@ -2,16 +2,15 @@
 // X-Spark-Signature over the raw bytes before anything else, answers at once and fetches the message.
 //   WEBEX_TOKEN=… WEBHOOK_SECRET=… PUBLIC_URL=https://bot.example.com PORT=3000 npx tsx examples/express-webhook-bot.ts
 
-import { createExpressMiddleware, sameId, syncWebhooks, WebexClient, WebhookReceiver } from '@herald/webex';
+import { createExpressMiddleware, syncWebhooks, WebexClient, WebhookReceiver } from '@herald/webex';
 import express from 'express';
 
 export async function startExpressBot(env: NodeJS.ProcessEnv = process.env) {
   const secret = env.WEBHOOK_SECRET ?? '';
   const client = new WebexClient({ token: env.WEBEX_TOKEN ?? '', baseUrl: env.WEBEX_API_URL });
-  const me = await client.people.me();
+  // Webhooks also report the bot's own messages; the receiver drops them (ignoreSelfMessages: true).
   const receiver = new WebhookReceiver({ secret, client });
   receiver.on('message.created', async ({ data }) => {
-    if (sameId(data.personId, me.id)) return; // a webhook also reports the bot's own messages
     await client.messages.create({ roomId: data.roomId, markdown: `Got it, ${data.personEmail}.` });
   });
 

@@ -2,25 +2,26 @@
 // sockets on port 0, with real encryption.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type RunningEmulator, startEmulator } from '@herald/emulator';
 import {
   AuthError,
   encodeId,
   KmsError,
+  type Logger,
+  WebexClient,
   type WebexEvent,
   type WebexEventType,
   WebexMessageHandler,
   type WebexMessageHandlerOptions,
 } from '@herald/webex';
-import { startMercuryHarness } from './mercury-harness.js';
+import { MERCURY_SEED } from './mercury-seed.js';
 
-type Harness = Awaited<ReturnType<typeof startMercuryHarness>>;
-
-function handlerFor(h: Harness, extra: Partial<WebexMessageHandlerOptions> = {}) {
+function handlerFor(emu: RunningEmulator, extra: Partial<WebexMessageHandlerOptions> = {}) {
   const handler = new WebexMessageHandler({
     token: 'bot-token',
-    u2cUrl: `${h.url}/u2c/api/v1`,
-    baseUrl: `${h.url}/v1`,
-    allowedOrigins: [h.url],
+    u2cUrl: `${emu.url}/u2c/api/v1`,
+    baseUrl: `${emu.url}/v1`,
+    allowedOrigins: [emu.url],
     ...extra,
   });
   const events: WebexEvent[] = [];
@@ -54,23 +55,33 @@ async function until<T>(f: () => T | undefined, ms = 5000): Promise<T> {
 const ofType = (events: WebexEvent[], type: WebexEventType) => events.filter((e) => e.type === type);
 
 describe('Mercury end to end', () => {
-  let h: Harness;
+  let emu: RunningEmulator;
+  const id = (key: string) => emu.world.keys.people.get(key) ?? emu.world.keys.rooms.get(key) ?? key;
   before(async () => {
-    h = await startMercuryHarness();
+    emu = await startEmulator({ port: 0, seed: MERCURY_SEED, randomSeed: 42 });
   });
   after(async () => {
-    await h.stop();
+    await emu.stop();
   });
 
   it('delivers decrypted messages: 1-1, group mention; not a group message without mention', async () => {
-    const { handler, events, errors } = handlerFor(h);
+    const { handler, events, errors } = handlerFor(emu);
     await handler.connect();
     try {
-      const alice = h.id('alice');
-      const bot = h.id('bot');
-      h.world.postMessage(alice, { roomId: h.id('dm'), text: 'hello bot', markdown: 'hello **bot**' });
-      h.world.postMessage(alice, { roomId: h.id('team'), text: 'no mention here' });
-      h.world.postMessage(alice, { roomId: h.id('team'), markdown: `hi <@personId:${bot}|Herald>, report` });
+      const alice = id('alice');
+      const bot = id('bot');
+      // Alice's own REST calls, with her token, through the real /v1.
+      const rest = new WebexClient({ token: 'alice-token', baseUrl: `${emu.url}/v1` });
+      await rest.messages.create({
+        roomId: encodeId('ROOM', id('dm')),
+        text: 'hello bot',
+        markdown: 'hello **bot**',
+      });
+      await rest.messages.create({ roomId: encodeId('ROOM', id('team')), text: 'no mention here' });
+      await rest.messages.create({
+        roomId: encodeId('ROOM', id('team')),
+        markdown: `hi <@personId:${encodeId('PEOPLE', bot)}|Herald>, report`,
+      });
       await until(() => ofType(events, 'message.created').length >= 2 || undefined);
       await new Promise((r) => setTimeout(r, 100));
       const created = ofType(events, 'message.created').map((e) =>
@@ -81,10 +92,10 @@ describe('Mercury end to end', () => {
       assert.equal(dm?.text, 'hello bot');
       assert.equal(dm?.html, '<p>hello <strong>bot</strong></p>');
       assert.equal(dm?.roomType, 'direct');
-      assert.equal(dm?.roomId, encodeId('ROOM', h.id('dm')));
+      assert.equal(dm?.roomId, encodeId('ROOM', id('dm')));
       assert.equal(dm?.personId, encodeId('PEOPLE', alice));
       assert.equal(dm?.personEmail, 'alice@acme.test');
-      const stored = [...h.world.messages.values()].at(-1);
+      const stored = [...emu.world.messages.values()].at(-1);
       assert.equal(group?.text, stored?.text);
       assert.equal(group?.html, stored?.html);
       assert.deepEqual(group?.mentionedPeople, [encodeId('PEOPLE', bot)]);
@@ -96,15 +107,15 @@ describe('Mercury end to end', () => {
   });
 
   it('delivers edits, deletes, card submissions and file shares; filters the bot’s own messages', async () => {
-    const { handler, events, errors } = handlerFor(h);
+    const { handler, events, errors } = handlerFor(emu);
     await handler.connect();
     try {
-      const alice = h.id('alice');
-      const dm = h.id('dm');
-      const m = h.world.postMessage(alice, { roomId: dm, text: 'first' });
-      h.world.editMessage(alice, m.id, { text: 'second' });
-      h.world.deleteMessage(alice, m.id);
-      const card = h.world.postMessage(h.id('bot'), {
+      const alice = id('alice');
+      const dm = id('dm');
+      const m = emu.world.postMessage(alice, { roomId: dm, text: 'first' });
+      emu.world.editMessage(alice, m.id, { text: 'second' });
+      emu.world.deleteMessage(alice, m.id);
+      const card = emu.world.postMessage(id('bot'), {
         roomId: dm,
         text: 'a card',
         attachments: [
@@ -114,8 +125,8 @@ describe('Mercury end to end', () => {
           },
         ],
       });
-      h.world.submitCard(alice, card.id, { choice: 'yes', n: 3 });
-      h.world.postMessage(alice, {
+      emu.world.submitCard(alice, card.id, { choice: 'yes', n: 3 });
+      emu.world.postMessage(alice, {
         roomId: dm,
         text: 'a file',
         files: [{ name: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('file bytes') }],
@@ -148,11 +159,14 @@ describe('Mercury end to end', () => {
       const file = created.find((e) => e.type === 'message.created' && e.data.text === 'a file');
       assert.ok(file?.type === 'message.created');
       assert.equal(file.data.files.length, 1);
-      const res = await fetch(file.data.files[0] as string, {
-        headers: { authorization: 'Bearer bot-token' },
-      });
-      assert.equal(res.status, 200);
-      assert.equal(await res.text(), 'file bytes');
+      // The library exposes REST content URLs; the bot's REST client downloads them.
+      const url = file.data.files[0] as string;
+      assert.ok(url.startsWith(`${emu.url}/v1/contents/`), url);
+      const bot = new WebexClient({ token: 'bot-token', baseUrl: `${emu.url}/v1` });
+      const got = await bot.contents.download(url);
+      assert.equal(got.data.toString('utf8'), 'file bytes');
+      assert.equal(got.filename, 'a.txt');
+      assert.equal(got.contentType, 'text/plain');
       assert.deepEqual(errors, []);
     } finally {
       await handler.disconnect();
@@ -160,14 +174,14 @@ describe('Mercury end to end', () => {
   });
 
   it('reconnects after a dropped socket and loses or doubles nothing sent during the gap', async () => {
-    const { handler, events } = handlerFor(h, { reconnectBackoffMax: 200 });
+    const { handler, events } = handlerFor(emu, { reconnectBackoffMax: 200 });
     await handler.connect();
     try {
-      const alice = h.id('alice');
-      const dm = h.id('dm');
+      const alice = id('alice');
+      const dm = id('dm');
       const sent: string[] = [];
       const post = (t: string) =>
-        sent.push(encodeId('MESSAGE', h.world.postMessage(alice, { roomId: dm, text: t }).id));
+        sent.push(encodeId('MESSAGE', emu.world.postMessage(alice, { roomId: dm, text: t }).id));
       post('before-1');
       post('before-2');
       await until(() => ofType(events, 'message.created').length >= 2 || undefined);
@@ -175,7 +189,7 @@ describe('Mercury end to end', () => {
       handler.on('connected', ({ reconnect }) => {
         reconnected ||= reconnect;
       });
-      assert.equal(h.control.dropSockets('bot'), 1);
+      assert.equal(emu.control.mercury.dropSockets('bot'), 1);
       post('gap-1');
       post('gap-2');
       await until(() => reconnected || undefined);
@@ -190,14 +204,14 @@ describe('Mercury end to end', () => {
   });
 
   it('KMS refusal: an error event and no ciphertext passed on as text', async () => {
-    const { handler, events, errors } = handlerFor(h);
+    const { handler, events, errors } = handlerFor(emu);
     await handler.connect();
     try {
-      h.control.kmsRefuse(403);
+      emu.control.mercury.kmsRefuse(403);
       // A room whose key the handler has not fetched yet.
-      const room = h.world.createRoom(h.id('alice'), { title: 'Secret' });
-      h.world.addMember(h.id('alice'), room.id, h.id('bot'));
-      h.world.postMessage(h.id('alice'), { roomId: room.id, markdown: `<@personId:${h.id('bot')}> secret` });
+      const room = emu.world.createRoom(id('alice'), { title: 'Secret' });
+      emu.world.addMember(id('alice'), room.id, id('bot'));
+      emu.world.postMessage(id('alice'), { roomId: room.id, markdown: `<@personId:${id('bot')}> secret` });
       await until(() => errors.find((e) => e instanceof KmsError));
       assert.ok(
         !ofType(events, 'message.created').some(
@@ -206,28 +220,28 @@ describe('Mercury end to end', () => {
       );
       assert.equal((errors.find((e) => e instanceof KmsError) as KmsError).status, 403);
     } finally {
-      h.control.kmsRefuse(undefined);
+      emu.control.mercury.kmsRefuse(undefined);
       await handler.disconnect();
     }
   });
 
   it('two connects in a row leave one device registered', async () => {
-    const a = handlerFor(h, { unregisterOnDisconnect: false });
+    const a = handlerFor(emu, { unregisterOnDisconnect: false });
     await a.handler.connect();
     await a.handler.disconnect();
-    const b = handlerFor(h, { unregisterOnDisconnect: false });
+    const b = handlerFor(emu, { unregisterOnDisconnect: false });
     await b.handler.connect();
-    assert.equal(h.control.devices('bot').length, 1);
+    assert.equal(emu.control.mercury.devices('bot').length, 1);
     await b.handler.disconnect();
-    assert.equal(h.control.devices('bot').length, 1, 'kept for the next run');
-    const c = handlerFor(h);
+    assert.equal(emu.control.mercury.devices('bot').length, 1, 'kept for the next run');
+    const c = handlerFor(emu);
     await c.handler.connect();
     await c.handler.disconnect();
-    assert.equal(h.control.devices('bot').length, 0, 'unregistered on disconnect');
+    assert.equal(emu.control.mercury.devices('bot').length, 0, 'unregistered on disconnect');
   });
 
   it('a revoked token closes with 4401: fatal AuthError, no reconnect loop', async () => {
-    const { handler, errors } = handlerFor(h);
+    const { handler, errors } = handlerFor(emu);
     let reconnecting = 0;
     let reason: string | undefined;
     handler.on('reconnecting', () => reconnecting++);
@@ -235,12 +249,99 @@ describe('Mercury end to end', () => {
       reason = d.reason;
     });
     await handler.connect();
-    h.control.revokeToken('bot-token');
+    emu.control.mercury.revokeToken('bot-token');
     await until(() => reason);
     assert.equal(reason, 'auth-failed');
     assert.ok(errors.some((e) => e instanceof AuthError));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(reconnecting, 0);
-    h.world.reset();
+    emu.world.reset();
+  });
+  it('an event that arrives while connect() is still running is delivered exactly once', async () => {
+    const { handler, events, errors } = handlerFor(emu);
+    const alice = id('alice');
+    const dm = id('dm');
+    const rest = new WebexClient({ token: 'alice-token', baseUrl: `${emu.url}/v1` });
+    const posted: Array<Promise<unknown>> = [];
+    // The moment the bot's socket is authorized — the handler is still in connect(), its KMS handshake
+    // not started — one message is committed at once (its frame follows the readiness frame, often in
+    // the same TCP read) and one goes through Alice's REST call (it lands during the handshake).
+    const off = emu.control.mercury.onAuthorized(({ personId }) => {
+      if (personId !== id('bot')) return;
+      off();
+      emu.world.postMessage(alice, { roomId: dm, text: 'during connect: world' });
+      posted.push(rest.messages.create({ roomId: encodeId('ROOM', dm), text: 'during connect: rest' }));
+    });
+    let connectedFirst = false;
+    handler.on('connected', () => {
+      connectedFirst = ofType(events, 'message.created').length === 0;
+    });
+    await handler.connect();
+    try {
+      await Promise.all(posted);
+      assert.equal(posted.length, 1, 'the emulator reported the authorization');
+      // A marker after connect: Mercury keeps order, so once it is here, any duplicate would be too.
+      emu.world.postMessage(alice, { roomId: dm, text: 'marker' });
+      await until(
+        () =>
+          ofType(events, 'message.created').some(
+            (e) => e.type === 'message.created' && e.data.text === 'marker',
+          ) || undefined,
+      );
+      const texts = ofType(events, 'message.created').map((e) =>
+        e.type === 'message.created' ? e.data.text : '',
+      );
+      assert.deepEqual(texts.filter((t) => t.startsWith('during connect')).sort(), [
+        'during connect: rest',
+        'during connect: world',
+      ]);
+      assert.equal(texts.length, 3);
+      assert.ok(connectedFirst, "events come after 'connected'");
+      assert.deepEqual(errors, []);
+    } finally {
+      off();
+      await handler.disconnect();
+    }
+  });
+
+  it('a sequenceNumber jump logs a warning and recovers the lost message through REST, once', async () => {
+    const warnings: Array<{ fields: Record<string, unknown>; msg: string }> = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn(fields, msg) {
+        warnings.push({ fields, msg });
+      },
+      error() {},
+    };
+    const { handler, events, errors } = handlerFor(emu, { logger });
+    await handler.connect();
+    try {
+      const alice = id('alice');
+      const dm = id('dm');
+      const texts = () =>
+        ofType(events, 'message.created').map((e) => (e.type === 'message.created' ? e.data.text : ''));
+      emu.world.postMessage(alice, { roomId: dm, text: 'seq-1' });
+      await until(() => texts().includes('seq-1') || undefined);
+      emu.control.mercury.loseActivities('bot', 1);
+      emu.world.postMessage(alice, { roomId: dm, text: 'seq-lost' });
+      emu.world.postMessage(alice, { roomId: dm, text: 'seq-3' });
+      await until(() => texts().includes('seq-lost') || undefined);
+      emu.world.postMessage(alice, { roomId: dm, text: 'seq-4' });
+      await until(() => texts().includes('seq-4') || undefined);
+      const gap = warnings.find((w) => /sequenceNumber jumped/.test(w.msg));
+      assert.ok(gap, 'a warning names the jump');
+      assert.equal((gap.fields.received as number) - (gap.fields.expected as number), 1);
+      assert.deepEqual(
+        texts()
+          .filter((t) => t.startsWith('seq-'))
+          .sort(),
+        ['seq-1', 'seq-3', 'seq-4', 'seq-lost'],
+        'each message once, the lost one recovered',
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      await handler.disconnect();
+    }
   });
 });

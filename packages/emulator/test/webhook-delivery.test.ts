@@ -165,6 +165,19 @@ test('bot visibility: a group message without a mention does not reach the bot, 
   assert.equal(bot[0]?.headers['x-spark-signature'], undefined, 'no secret, no signature header');
 });
 
+test("bot visibility: the bot's own posts reach its webhook, mention or not (§4.1: receivers filter them)", async () => {
+  const s = setup();
+  s.hook('bot', '/bot', { resource: 'messages', event: 'created' });
+  const group = s.world.postMessage(s.id('bot'), { roomId: s.room('general'), text: 'announcement' });
+  const direct = s.world.postMessage(s.id('bot'), { roomId: s.room('alice-bot'), text: 'hello alice' });
+  await s.control.idle();
+  const bot = sink.at('/bot');
+  assert.deepEqual(
+    bot.map((r) => [decodeId(String(r.json.data.id))?.uuid, r.json.data.personId, r.json.actorId]),
+    [group, direct].map((m) => [m.id, encodeId('PEOPLE', s.id('bot')), encodeId('PEOPLE', s.id('bot'))]),
+  );
+});
+
 test('membership events reach the bot for every member change in its rooms; rooms events too', async () => {
   const s = setup();
   s.hook('bot', '/bot', { resource: 'all', event: 'all', secret: 'x' });

@@ -12,6 +12,7 @@ import { parseFrame } from '../src/mercury/frames.js';
 import {
   DIR_A256GCM_HEADER_B64,
   decryptCompactJwe,
+  decryptParsed,
   encryptCompactJwe,
   parseCompactJwe,
 } from '../src/mercury/jwe.js';
@@ -53,9 +54,33 @@ describe('JWE fast path, checked against jose', () => {
       () => decryptCompactJwe(jwe, randomBytes(32), 'displayName'),
       (e: unknown) => e instanceof DecryptionError && e.message === 'decryption failed for field displayName',
     );
-    const parts = jwe.split('.');
-    parts[3] = `A${(parts[3] ?? '').slice(1)}`;
-    assert.throws(() => decryptCompactJwe(parts.join('.'), KEY), DecryptionError);
+    // Every part of the fast path's input matters: IV, ciphertext, tag, header, the empty key part.
+    for (const [i, change] of [
+      [2, (p: string) => `${p.slice(0, -1)}${p.endsWith('A') ? 'B' : 'A'}`],
+      [3, (p: string) => `${p.endsWith('A') ? 'B' : 'A'}${p.slice(1)}`],
+      [4, (p: string) => `${p.slice(0, -2)}${p.endsWith('AA') ? 'BA' : 'AA'}`],
+      [4, (p: string) => p.slice(1)],
+      [1, () => 'AAAA'],
+      [0, () => Buffer.from('{"alg":"dir","enc":"A256GCM"}').toString('base64url')],
+    ] as const) {
+      const parts = jwe.split('.');
+      parts[i] = change(parts[i] ?? '');
+      assert.throws(() => decryptCompactJwe(parts.join('.'), KEY), DecryptionError, `part ${i}`);
+    }
+  });
+
+  it('fast path and general path agree with jose on the same vectors (fixed seed)', async () => {
+    const texts = fc.sample(fc.string({ unit: 'binary', maxLength: 300 }), { seed: 7, numRuns: 200 });
+    for (const text of texts) {
+      const jwe = await new CompactEncrypt(Buffer.from(text, 'utf8'))
+        .setProtectedHeader({ enc: 'A256GCM', alg: 'dir' })
+        .encrypt(KEY);
+      const expected = Buffer.from((await compactDecrypt(jwe, KEY)).plaintext).toString('utf8');
+      assert.equal(decryptCompactJwe(jwe, KEY), expected, 'fast path');
+      const parsed = parseCompactJwe(jwe);
+      assert.ok(!(parsed instanceof ProtocolError));
+      assert.equal(decryptParsed(parsed, KEY).toString('utf8'), expected, 'general path');
+    }
   });
 
   it('parser rejects what it does not support', () => {
@@ -91,6 +116,67 @@ describe('JWE fast path, checked against jose', () => {
 });
 
 describe('MessageDecryptor', () => {
+  it('decryptCached: synchronous with cached keys, undefined without, same result as decryptActivity', async () => {
+    const cache = new Map<string, Buffer>();
+    const d = new MessageDecryptor({ getKey: async () => KEY, cachedKey: (u) => cache.get(u) });
+    const activity = {
+      encryptionKeyUrl: 'kms://k/keys/1',
+      object: { displayName: encryptCompactJwe('hi', KEY), content: encryptCompactJwe('<b>hi</b>', KEY) },
+    };
+    assert.equal(d.decryptCached(activity), undefined, 'key not cached');
+    cache.set('kms://k/keys/1', KEY);
+    const sync = d.decryptCached(activity);
+    assert.deepEqual(sync, await d.decryptActivity(activity));
+    assert.equal(sync?.object?.displayName, 'hi');
+    assert.notEqual(sync?.object, activity.object, 'a copy; the input is not changed');
+    assert.match(activity.object.displayName, /^eyJ/);
+    const plain = { verb: 'delete', object: { id: 'x', objectType: 'activity' } };
+    assert.equal(d.decryptCached(plain), plain, 'nothing encrypted, no key needed');
+  });
+
+  it("a file's own encryptionKeyUrl overrides the activity's (§3.4)", async () => {
+    const fileKey = randomBytes(32);
+    const keys = new Map([
+      ['kms://k/keys/room', KEY],
+      ['kms://k/keys/file', fileKey],
+    ]);
+    const asked: string[] = [];
+    const d = new MessageDecryptor({
+      getKey: async (u) => {
+        asked.push(u);
+        const k = keys.get(u);
+        if (!k) throw new Error('no such key');
+        return k;
+      },
+    });
+    const out = await d.decryptActivity({
+      encryptionKeyUrl: 'kms://k/keys/room',
+      object: {
+        objectType: 'content',
+        displayName: encryptCompactJwe('a file', KEY),
+        files: {
+          items: [
+            {
+              encryptionKeyUrl: 'kms://k/keys/file',
+              displayName: encryptCompactJwe('own.txt', fileKey),
+              scr: encryptCompactJwe('{"loc":"x"}', fileKey),
+            },
+            { displayName: encryptCompactJwe('room.txt', KEY) },
+          ],
+        },
+      },
+    });
+    assert.equal(out.object?.displayName, 'a file');
+    assert.deepEqual(
+      out.object?.files?.items?.map((f) => [f.displayName, f.scr]),
+      [
+        ['own.txt', '{"loc":"x"}'],
+        ['room.txt', undefined],
+      ],
+    );
+    assert.deepEqual(asked.sort(), ['kms://k/keys/file', 'kms://k/keys/room']);
+  });
+
   it('a field that fails makes the activity fail; nothing is passed on as text', async () => {
     const other = randomBytes(32);
     const d = new MessageDecryptor({ getKey: async () => KEY });

@@ -27,7 +27,7 @@ function setup(maxBodyBytes = 4096) {
   };
   const receiver = new WebhookReceiver({
     secret: SECRET,
-    client: { messages: { get: noFetch }, attachmentActions: { get: noFetch } },
+    client: { messages: { get: noFetch }, attachmentActions: { get: noFetch }, people: { me: noFetch } },
     maxBodyBytes,
   });
   receiver.on('event', (e) => {
@@ -65,12 +65,12 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
     server.closeAllConnections();
     server.close();
   };
-  return { post, close };
+  return { post, close, port };
 }
 
-test('node:http adapter: 200 and an event for a signed delivery; 401, 413, 405 otherwise', async () => {
+test('node:http adapter: 200 and an event for a signed delivery, whole or in pieces; 401, 413, 405 otherwise', async () => {
   const { receiver, events } = setup(1024);
-  const { post, close } = await serve(createNodeHandler(receiver));
+  const { post, close, port } = await serve(createNodeHandler(receiver));
   try {
     const d = delivery();
     assert.equal((await post(d.body, { 'x-spark-signature': d.signature })).status, 200);
@@ -80,8 +80,32 @@ test('node:http adapter: 200 and an event for a signed delivery; 401, 413, 405 o
     const big = 'x'.repeat(2000);
     assert.equal((await post(big, { 'x-spark-signature': signWebexBody(SECRET, big) })).status, 413);
     assert.equal((await post('', {}, 'GET')).status, 405);
+    // The body in pieces (chunked, split inside the two bytes of 'é'): verified over the joined bytes.
+    const pieces = delivery();
+    const bytes = Buffer.from(pieces.body);
+    const cut = bytes.indexOf(Buffer.from('é')) + 1;
+    const split = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/webhook',
+          headers: { 'x-spark-signature': pieces.signature },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write(bytes.subarray(0, 10));
+      req.write(bytes.subarray(10, cut));
+      setImmediate(() => req.end(bytes.subarray(cut)));
+    });
+    assert.equal(split, 200);
     await receiver.idle();
-    assert.equal(events.length, 1);
+    assert.equal(events.length, 2);
     assert.equal(events[0]?.type, 'membership.created');
   } finally {
     close();

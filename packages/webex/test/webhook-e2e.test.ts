@@ -15,6 +15,7 @@ import {
   syncWebhooks,
   WebexClient,
   type WebexEvent,
+  type WebhookHydrationClient,
   WebhookReceiver,
 } from '@herald/webex';
 
@@ -46,10 +47,10 @@ async function settle(): Promise<void> {
   await receiver.idle();
 }
 
-function makeReceiver(secrets: string[]): WebhookReceiver {
+function makeReceiver(secrets: string[], rest: WebhookHydrationClient = client): WebhookReceiver {
   const r = new WebhookReceiver({
     secrets,
-    client,
+    client: rest,
     // The emulator's clock moves only when the receiver waits: no real sleeping (§3.6 fault below).
     sleep: async (ms) => {
       now += ms;
@@ -121,6 +122,51 @@ test('a person mentions the bot: message.created with text, html, files and ment
   assert.equal(e.data.personEmail, 'alice@acme.example');
   assert.equal(e.actorId, encodeId('PEOPLE', person('alice')));
   assert.deepEqual(errors, []);
+});
+
+test("the bot's own messages are delivered but not emitted (and not fetched); a person's are", async () => {
+  // Count the receiver's REST calls: the bot's own posts must cost no GET (decided from the envelope).
+  const calls: string[] = [];
+  const counting: WebhookHydrationClient = {
+    people: {
+      me: () => {
+        calls.push('me');
+        return client.people.me();
+      },
+    },
+    messages: {
+      get: (id) => {
+        calls.push(`message ${id}`);
+        return client.messages.get(id);
+      },
+    },
+    attachmentActions: client.attachmentActions,
+  };
+  receiver = makeReceiver([secret], counting);
+  events.length = 0;
+  emu.control.webhooks.clearLog();
+  const own = [
+    await client.messages.create({
+      roomId: encodeId('ROOM', encodeRoomUuid()),
+      text: 'the bot talks in 1:1',
+    }),
+    await client.messages.create({ roomId: encodeId('ROOM', room('general')), text: 'and in a group' }),
+  ];
+  const alice = emu.world.postMessage(person('alice'), { roomId: encodeRoomUuid(), text: 'alice answers' });
+  await settle();
+  const delivered = ours()
+    .filter((d) => d.resource === 'messages' && d.status === 200)
+    .map((d) => d.dataId);
+  // §4.1: Webex (and the emulator) report a bot's own posts to it; the receiver drops them.
+  assert.deepEqual(delivered, [...own.map((m) => m.id), encodeId('MESSAGE', alice.id)]);
+  const created = events.filter((e) => e.type === 'message.created');
+  assert.deepEqual(
+    created.map((e) => e.data.text),
+    ['alice answers'],
+  );
+  assert.deepEqual(calls, ['me', `message ${encodeId('MESSAGE', alice.id)}`]);
+  assert.deepEqual(errors, []);
+  receiver = makeReceiver([secret]);
 });
 
 test('a card is sent, a person submits it: attachmentAction.created with the inputs', async () => {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import {
   type AttachmentAction,
   deliveryKey,
+  encodeId,
   MemoryDedupeStore,
   type Message,
   signWebexBody,
@@ -43,30 +44,49 @@ test('verifyWebexSignature: known answer, rotation, malformed and missing signat
 
 const SECRET = 'test-secret';
 const ROOM = 'Y2lzY29zcGFyazovL3VzL1JPT00vcjE';
+const BOT = encodeId('PEOPLE', 'b0b0b0b0-0000-4000-8000-000000000001');
+const ALICE = encodeId('PEOPLE', 'a11ce000-0000-4000-8000-000000000002');
 
-function message(id: string): Message {
+function message(id: string, personId = 'p'): Message {
   return {
     id,
     roomId: ROOM,
     roomType: 'group',
     text: 'hi',
     html: '<p>hi</p>',
-    personId: 'p',
+    personId,
     personEmail: 'a@b.c',
     created: '2024-05-01T09:00:00.000Z',
   };
 }
 
-function fakeClient(overrides: Partial<{ notFoundTimes: number; fail: Error }> = {}) {
+interface FakeOptions {
+  notFoundTimes: number;
+  fail: Error;
+  /** `people.me()` rejects this many times before answering `BOT`. */
+  meFailures: number;
+  /** Sender of a fetched message, by message id (default `'p'`). */
+  senders: Record<string, string>;
+}
+
+function fakeClient(overrides: Partial<FakeOptions> = {}) {
   const calls: string[] = [];
   let notFound = overrides.notFoundTimes ?? 0;
+  let meFailures = overrides.meFailures ?? 0;
   const client: WebhookHydrationClient = {
+    people: {
+      async me() {
+        calls.push('me');
+        if (meFailures-- > 0) throw new WebexApiError({ status: 503, method: 'GET', path: '/people/me' });
+        return { id: BOT };
+      },
+    },
     messages: {
       async get(id) {
         calls.push(`message ${id}`);
         if (overrides.fail) throw overrides.fail;
         if (notFound-- > 0) throw new WebexApiError({ status: 404, method: 'GET', path: `/messages/${id}` });
-        return message(id);
+        return message(id, overrides.senders?.[id]);
       },
     },
     attachmentActions: {
@@ -136,7 +156,44 @@ test('accepted: 200 at once, hydrated asynchronously; duplicates are handled onc
   assert.equal(seen[0]?.type, 'message.created');
   assert.equal(seen[0]?.transport, 'webhook');
   assert.equal(seen[0]?.actorId, 'actor');
-  assert.deepEqual(calls, ['message m1']);
+  assert.deepEqual(calls, ['me', 'message m1'], 'own id looked up once, on the first message');
+});
+
+test('an asynchronous dedupe store is awaited; a failing one fails open and is reported', async () => {
+  const { client } = fakeClient();
+  const keys = new Set<string>();
+  let broken = false;
+  const reported: string[] = [];
+  const receiver = new WebhookReceiver({
+    secret: SECRET,
+    client,
+    dedupe: {
+      async seen(key) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (broken) throw new Error('store down');
+        const known = keys.has(key);
+        keys.add(key);
+        return known;
+      },
+    },
+    onError: (_err, ctx) => reported.push(ctx.stage),
+  });
+  const seen: string[] = [];
+  receiver.on('membership.created', (e) => {
+    seen.push(e.data.id);
+  });
+  const body = envelope('memberships', 'created', { id: 'ms1', roomId: ROOM });
+  const answers = [];
+  for (const delivery of [body, body]) answers.push(await receiver.handle(signed(delivery)));
+  broken = true;
+  answers.push(await receiver.handle(signed(body)));
+  await Promise.all(answers.map((a) => a.processed));
+  assert.deepEqual(
+    answers.map((a) => a.body),
+    ['ok', 'duplicate', 'ok'],
+  );
+  assert.deepEqual(seen, ['ms1', 'ms1'], 'the store failed: processed again rather than lost');
+  assert.deepEqual(reported, ['dedupe']);
 });
 
 test('edits are distinct events; the same edit twice is one', () => {
@@ -171,8 +228,88 @@ test('a 404 right after creation is retried with the injected sleep, then succee
   });
   await (await receiver.handle(signed(envelope('messages', 'created', { id: 'm2' })))).processed;
   assert.deepEqual(waits, [10, 20]);
-  assert.equal(calls.length, 3);
+  assert.deepEqual(calls, ['me', 'message m2', 'message m2', 'message m2']);
   assert.equal(got?.type, 'message.created');
+});
+
+test('ignoreSelfMessages: own messages dropped from the envelope, without a GET; one identity lookup', async () => {
+  const { client, calls } = fakeClient({ senders: { m6: BOT } });
+  const receiver = new WebhookReceiver({ secret: SECRET, client });
+  const seen: string[] = [];
+  receiver.on('event', (e) => {
+    seen.push(`${e.type} ${e.data.id}`);
+  });
+  // The first two arrive together: they share one `people.me()`.
+  const first = await Promise.all([
+    receiver.handle(signed(envelope('messages', 'created', { id: 'm1', personId: BOT }))),
+    receiver.handle(signed(envelope('messages', 'created', { id: 'm2', personId: ALICE }))),
+  ]);
+  await Promise.all(first.map((a) => a.processed));
+  const rest = [
+    // The same id in another spelling (padded, standard alphabet) is still the bot (ids.ts sameId).
+    envelope('messages', 'updated', { id: 'm3', personId: `${BOT.replace(/-/g, '+').replace(/_/g, '/')}==` }),
+    envelope('messages', 'deleted', { id: 'm4', roomId: ROOM, roomType: 'group', personId: BOT }),
+    envelope('messages', 'deleted', { id: 'm5', roomId: ROOM, roomType: 'group', personId: ALICE }),
+    // No `personId` in the envelope: decided after the fetch, from the message's sender.
+    envelope('messages', 'created', { id: 'm6' }),
+    envelope('memberships', 'created', { id: 'ms', roomId: ROOM, personId: BOT }),
+  ];
+  for (const body of rest) await (await receiver.handle(signed(body))).processed;
+  assert.deepEqual(seen, ['message.created m2', 'message.deleted m5', 'membership.created ms']);
+  assert.deepEqual(calls, ['me', 'message m2', 'message m6']);
+});
+
+test('ignoreSelfMessages: a failed identity lookup fails closed, is reported, and is retried', async () => {
+  const { client, calls } = fakeClient({ meFailures: 1 });
+  const reported: Array<[unknown, string, string | undefined]> = [];
+  const receiver = new WebhookReceiver({
+    secret: SECRET,
+    client,
+    onError: (err, ctx) => reported.push([err, ctx.stage, ctx.dataId]),
+  });
+  const seen: string[] = [];
+  receiver.on('event', (e) => {
+    seen.push(`${e.type} ${e.data.id}`);
+  });
+  const deliveries = [
+    envelope('messages', 'created', { id: 'm1', personId: ALICE }),
+    envelope('memberships', 'created', { id: 'ms', roomId: ROOM, personId: ALICE }),
+    envelope('messages', 'created', { id: 'm2', personId: ALICE }),
+    envelope('messages', 'created', { id: 'm3', personId: BOT }),
+  ];
+  for (const body of deliveries) await (await receiver.handle(signed(body))).processed;
+  assert.deepEqual(
+    reported.map(([err, stage, dataId]) => [(err as WebexApiError).status, stage, dataId]),
+    [[503, 'identity', 'm1']],
+  );
+  assert.deepEqual(seen, ['membership.created ms', 'message.created m2']);
+  assert.deepEqual(calls, ['me', 'me', 'message m2'], 'm1 never fetched; the failure was not cached');
+});
+
+test('ignoreSelfMessages: false emits own messages and never asks who we are', async () => {
+  const { client, calls } = fakeClient();
+  const receiver = new WebhookReceiver({ secret: SECRET, client, ignoreSelfMessages: false });
+  const seen: string[] = [];
+  receiver.on('message.created', (e) => {
+    seen.push(e.data.id);
+  });
+  await (await receiver.handle(signed(envelope('messages', 'created', { id: 'm1', personId: BOT }))))
+    .processed;
+  assert.deepEqual(seen, ['m1']);
+  assert.deepEqual(calls, ['message m1']);
+  // Without `people.me` the default cannot work: refused at construction, naming the option.
+  const { people: _, ...withoutPeople } = client;
+  assert.throws(
+    () => new WebhookReceiver({ secret: SECRET, client: withoutPeople as WebhookHydrationClient }),
+    /client\.people\.me .*ignoreSelfMessages/,
+  );
+  assert.ok(
+    new WebhookReceiver({
+      secret: SECRET,
+      client: withoutPeople as WebhookHydrationClient,
+      ignoreSelfMessages: false,
+    }),
+  );
 });
 
 test('hydration and handler failures go to onError and error listeners, never escape', async () => {

@@ -4,7 +4,7 @@
  * activity whose `parent` is `{id: <edited message>, type: "edit"}` (§7.14). Ids are UUIDs; the key URL
  * is at the activity root (§7.12); `target` carries the conversation with its tags (§3.2).
  */
-import { randomUUID } from 'node:crypto';
+import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { contentId } from '@herald/webex';
 import type { Change, Message, Person, Room } from '../state/types.js';
 import type { World } from '../state/world.js';
@@ -83,6 +83,29 @@ function commentObject(m: Message, key: Buffer): Json {
   return o;
 }
 
+/**
+ * §3.6: the SCR of a file — a fresh AES-256-GCM key and IV, AAD = the UTF-8 of `aad`, and the tag
+ * of really encrypting the file's bytes with them, so the SCR is a true one. `loc` is the REST content
+ * URL, which (like Webex's REST API) serves the bytes in clear; the SDK's encrypted-download path
+ * (`/download/endpoints`) is not emulated.
+ */
+export function fileScr(bytes: Buffer, aad: string, loc: string): Record<string, string> {
+  const key = randomBytes(32);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  cipher.update(bytes);
+  cipher.final();
+  return {
+    enc: 'A256GCM',
+    key: key.toString('base64url'),
+    iv: iv.toString('base64url'),
+    aad,
+    loc,
+    tag: cipher.getAuthTag().toString('base64url'),
+  };
+}
+
 /** §3.6: a share of `content`; each file's name and SCR encrypted. */
 function shareObject(env: ActivityEnv, m: Message, key: Buffer): Json {
   const o = commentObject(m, key);
@@ -92,8 +115,7 @@ function shareObject(env: ActivityEnv, m: Message, key: Buffer): Json {
     items: m.files.map((fid, i) => {
       const f = env.world.files.get(fid);
       const url = `${env.origin}/v1/contents/${contentId(m.id, i)}`;
-      // The emulator stores file bytes in clear and serves them over REST; the SCR names that URL.
-      const scr = { enc: 'A256GCM', key: randomUUID(), iv: '', aad: m.created, loc: url, tag: '' };
+      const scr = fileScr(f?.bytes ?? Buffer.alloc(0), m.created, url);
       return {
         objectType: 'file',
         url,

@@ -6,6 +6,7 @@
  * registration, `shutdown` then 4001 (§7.22-§7.23).
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -35,8 +36,16 @@ export interface Connection {
   authTimer?: ReturnType<typeof setTimeout>;
 }
 
+export interface HubEvents {
+  /** A socket authorized and was sent its readiness frame: events for its person now reach it. */
+  authorized: [{ personId: string; deviceId: string }];
+}
+
 export class MercuryHub {
   readonly wss: WebSocketServer;
+  readonly events = new EventEmitter<HubEvents>();
+  /** Per person: how many of the next activity frames to lose (sequence numbers still used); a fault. */
+  readonly loseActivities = new Map<string, number>();
   /** Authorized connections by device id. */
   private readonly byDevice = new Map<string, Connection>();
   private readonly pending = new Set<Connection>();
@@ -130,6 +139,18 @@ export class MercuryHub {
       eventType: 'mercury.buffer_state',
       bufferState: { conversation: 'UNKNOWN', locus: 'UNKNOWN' },
     });
+    this.events.emit('authorized', { personId, deviceId: device.id });
+  }
+
+  /** Send an activity frame, unless the `loseActivities` fault takes it (its sequence number is spent). */
+  sendActivityJson(conn: Connection, dataJson: string): void {
+    const lose = conn.personId === undefined ? 0 : (this.loseActivities.get(conn.personId) ?? 0);
+    if (lose > 0) {
+      this.loseActivities.set(conn.personId as string, lose - 1);
+      conn.seq += 1;
+      return;
+    }
+    this.sendEventJson(conn, dataJson);
   }
 
   /** Send an event frame (§2.5) with the per-connection sequence number. `dataJson` is pre-serialised. */

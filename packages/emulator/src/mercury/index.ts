@@ -45,6 +45,16 @@ export interface MercuryControl {
   socketCount(person: string): number;
   /** The room content key the KMS hands out for `keyUrl` (tests decrypt with it). */
   contentKey(keyUrl: string): Buffer;
+  /**
+   * Lose the next `count` activity frames to a person's sockets: never sent, their `sequenceNumber`
+   * spent, so the client sees a jump (§2.5). Default 1.
+   */
+  loseActivities(person: string, count?: number): void;
+  /**
+   * Call `listener` each time one of a person's sockets is authorized, right after its readiness frame
+   * went out (tests act at that moment). Returns a function that removes the listener.
+   */
+  onAuthorized(listener: (info: { personId: string; deviceId: string }) => void): () => void;
 }
 
 export function installMercury(ctx: EmulatorContext): Subsystem & { control: MercuryControl } {
@@ -131,6 +141,14 @@ export function installMercury(ctx: EmulatorContext): Subsystem & { control: Mer
       return id ? hub.connectionsOf(id).length : 0;
     },
     contentKey: (keyUrl) => kms.contentKey(keyUrl),
+    loseActivities(person, count = 1) {
+      const id = findPerson(person);
+      if (id) hub.loseActivities.set(id, Math.max(0, Math.floor(count)));
+    },
+    onAuthorized(listener) {
+      hub.events.on('authorized', listener);
+      return () => hub.events.off('authorized', listener);
+    },
   };
 
   // Fan-out: one encryption per change, one frame per device of every person in the audience.
@@ -150,13 +168,14 @@ export function installMercury(ctx: EmulatorContext): Subsystem & { control: Mer
     );
     if (!activity) return;
     const dataJson = `{"eventType":"conversation.activity","activity":${JSON.stringify(activity)}}`;
-    for (const c of conns) hub.sendEventJson(c, dataJson);
+    for (const c of conns) hub.sendActivityJson(c, dataJson);
   };
   const onReset = (): void => {
     hub.closeAll();
     devices.clear();
     revoked.clear();
     roomByKey.clear();
+    hub.loseActivities.clear();
     kms.reset();
     hub.frameDelayMs = 0;
     hub.authTimeoutMs = 30_000;
@@ -294,6 +313,11 @@ export function installMercury(ctx: EmulatorContext): Subsystem & { control: Mer
       case 'POST /_emulator/mercury/kms':
         control.kmsRefuse(num(body.refuseStatus), { handshake: body.handshake === true });
         control.kmsDelay(num(body.delayMs) ?? 0);
+        sendJson(res, 204);
+        return true;
+      case 'POST /_emulator/mercury/lose':
+        if (!person) throw new RouteError(400, 'person is required.');
+        control.loseActivities(person, num(body.count));
         sendJson(res, 204);
         return true;
       case 'POST /_emulator/mercury/frames':

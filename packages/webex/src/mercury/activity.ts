@@ -37,6 +37,11 @@ function personUuid(p: ActivityPerson | undefined): string | undefined {
   return uuid(p?.entryUUID) ?? uuid(p?.id);
 }
 
+/** A list from outside input: anything but an array reads as empty (fuzzing found `items: 5` throwing). */
+function list<T>(v: T[] | undefined): T[] {
+  return Array.isArray(v) ? v : [];
+}
+
 function roomType(tags: unknown): RoomType {
   return Array.isArray(tags) && tags.includes('ONE_ON_ONE') ? 'direct' : 'group';
 }
@@ -45,11 +50,11 @@ function roomType(tags: unknown): RoomType {
 function mentions(a: Activity): { people: string[]; groups: string[] } {
   const people = new Set<string>();
   const groups = new Set<string>();
-  for (const m of a.object?.mentions?.items ?? []) {
+  for (const m of list(a.object?.mentions?.items)) {
     const id = uuid(m?.id);
     if (id && (m.objectType ?? 'person') === 'person') people.add(id);
   }
-  for (const g of a.object?.groupMentions?.items ?? []) {
+  for (const g of list(a.object?.groupMentions?.items)) {
     if (typeof g?.groupType === 'string') groups.add(g.groupType);
   }
   const html = a.object?.content;
@@ -68,7 +73,7 @@ function mentions(a: Activity): { people: string[]; groups: string[] } {
 
 function cards(a: Activity): CardAttachment[] {
   const out: CardAttachment[] = [];
-  for (const c of a.object?.cards ?? []) {
+  for (const c of list(a.object?.cards)) {
     try {
       const content = typeof c === 'string' ? (JSON.parse(c) as unknown) : c;
       if (content && typeof content === 'object') {
@@ -94,7 +99,7 @@ function message(
   const cluster = ctx.cluster ?? 'us';
   const activityId = uuid(a.id) ?? id;
   const m = mentions(a);
-  const files = (a.object?.files?.items ?? []).map(
+  const files = list(a.object?.files?.items).map(
     (_f, i) => `${ctx.restBase}/contents/${contentId(activityId, i, cluster)}`,
   );
   const parent = a.parent;
@@ -135,7 +140,9 @@ function membership(a: Activity, roomUuid: string, cluster: string): MembershipD
 }
 
 function room(a: Activity, roomUuid: string, cluster: string, actor: string | undefined): RoomData {
-  const tags = a.object?.tags ?? a.target?.tags ?? [];
+  // Outside input: a `tags` that is not an array reads as no tags (it used to throw, fuzzing found it).
+  const raw: unknown = a.object?.tags ?? a.target?.tags;
+  const tags: unknown[] = Array.isArray(raw) ? raw : [];
   const title = a.object?.displayName;
   return {
     id: encodeId('ROOM', roomUuid, cluster),
@@ -246,7 +253,7 @@ export function activityToEvents(a: Activity, ctx: ActivityContext): WebexEvent[
       const rid = uuid(a.object?.id) ?? roomUuid;
       if (!rid || (objectType !== undefined && objectType !== 'conversation')) return [];
       const events: WebexEvent[] = [{ type: 'room.created', data: room(a, rid, cluster, actor), ...base }];
-      for (const p of a.object?.participants?.items ?? []) {
+      for (const p of list(a.object?.participants?.items)) {
         const data = membership({ ...a, object: p, verb: 'add' }, rid, cluster);
         if (data)
           events.push({

@@ -3,6 +3,8 @@
  * the bearer header, the injected `fetch`, the proxy dispatcher and the error mapping. Bodies are
  * bounded; paths in errors never carry a query string or the token.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { AuthError, WebexApiError, WebexNetworkError } from '../errors.js';
 
 /** The subset of `fetch` the receiver needs; pass your own in injected mode. */
@@ -102,3 +104,58 @@ export async function requestJson<T>(
   }
   return { status: res.status, body: parsed as T };
 }
+
+/**
+ * A `FetchLike` on `node:http`/`node:https`, the default of native mode without a proxy dispatcher.
+ * Why not the global `fetch`: its first use loads undici, about 13 MB of resident memory that a
+ * connected, idle receiver otherwise does without (measured by `bench/mercury.bench.ts`; `ws` already
+ * loads `node:https`). The body is capped like `requestJson`'s.
+ */
+export const nodeFetch: FetchLike = (url, init) =>
+  new Promise<FetchResponseLike>((resolve, reject) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+      reject(new TypeError(`unsupported protocol ${u.protocol}`));
+      return;
+    }
+    const headers: Record<string, string | number> = { ...init.headers };
+    const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
+    if (body) headers['content-length'] = body.length;
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(u, { method: init.method, headers, signal: init.signal }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const text = new Promise<string>((ok, fail) => {
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_BODY) {
+            res.destroy(new Error('response body too large'));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => ok(Buffer.concat(chunks, size).toString('utf8')));
+        res.on('error', fail);
+        res.on('aborted', () => fail(new Error('response aborted')));
+      });
+      text.catch(() => {});
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: {
+          get(name: string): string | null {
+            const v = res.headers[name.toLowerCase()];
+            return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+          },
+        },
+        text: () => text,
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });

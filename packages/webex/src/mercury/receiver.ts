@@ -11,7 +11,7 @@
  * not emitted yet. Message ids are de-duplicated in a bounded set.
  */
 import { EventEmitter } from 'node:events';
-import { InvalidArgumentError, KmsError } from '../errors.js';
+import { InvalidArgumentError, KmsError, ProtocolError } from '../errors.js';
 import type { MessageData, WebexEvent, WebexEventMap } from '../events.js';
 import { idToUuid } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -21,7 +21,7 @@ import { activityToEvents } from './activity.js';
 import { type Clock, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
 import { DEFAULT_U2C_URL, DeviceManager } from './device.js';
-import type { FetchLike, HttpOptions } from './http.js';
+import { type FetchLike, type HttpOptions, nodeFetch, requestJson } from './http.js';
 import { KmsClient } from './kms.js';
 import { type DisconnectReason, MercurySocket, type WebSocketFactory } from './socket.js';
 import type { Activity } from './types.js';
@@ -109,7 +109,8 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   private readonly clock: Clock;
   private readonly policy: UrlPolicy;
   private readonly http: HttpOptions;
-  private readonly rest: WebexClient;
+  private restClient: WebexClient | undefined;
+  private restClientBase: string | undefined;
   private readonly devices: DeviceManager;
   private readonly seen: BoundedSet;
   private socket: MercurySocket | undefined;
@@ -121,7 +122,13 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   private lastSeen = 0;
   /** When `connect()` started (ms): nothing older is reconciled. */
   private connectedAt = 0;
+  /** Activities waiting for a key, the KMS handshake or an earlier activity, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
+  /** Activities in `queue`; while there are any, later ones queue behind them (order is kept). */
+  private backlog = 0;
+  /** Reconciliation running, and the earliest `since` asked for while it ran. */
+  private reconciling: Promise<void> | undefined;
+  private reconcileAgainSince: number | undefined;
   private isConnected = false;
 
   constructor(options: WebexMessageHandlerOptions) {
@@ -149,7 +156,11 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.policy = compileUrlPolicy(options.allowedOrigins ?? []);
-    const fetchImpl = (options.fetch ?? globalThis.fetch) as unknown as FetchLike;
+    // Native mode uses node:http(s) for its own few calls (see `nodeFetch`); a proxy dispatcher is
+    // undici's, so it needs the global fetch.
+    const fetchImpl =
+      (options.fetch as unknown as FetchLike | undefined) ??
+      (options.proxy?.dispatcher !== undefined ? (globalThis.fetch as unknown as FetchLike) : nodeFetch);
     this.http = {
       token: options.token,
       fetch: fetchImpl,
@@ -157,7 +168,6 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       dispatcher: options.proxy?.dispatcher,
     };
     if (options.baseUrl) this.restBase = options.baseUrl.replace(/\/+$/, '');
-    this.rest = this.makeRest(this.restBase);
     this.devices = new DeviceManager({
       http: this.http,
       u2cUrl: options.u2cUrl ?? DEFAULT_U2C_URL,
@@ -168,14 +178,22 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     this.seen = new BoundedSet(options.dedupeSize ?? 5000);
   }
 
-  private makeRest(baseUrl: string): WebexClient {
-    return new WebexClient({
-      token: this.opts.token,
-      baseUrl,
-      fetch: this.opts.fetch,
-      dispatcher: this.opts.proxy?.dispatcher,
-      logger: this.log,
-    });
+  /**
+   * The REST client for reconciliation, made on first use: it runs on the global fetch (undici), which
+   * a handler that never reconciles does not need to load (memory, see `nodeFetch`).
+   */
+  private get rest(): WebexClient {
+    if (!this.restClient || this.restClientBase !== this.restBase) {
+      this.restClientBase = this.restBase;
+      this.restClient = new WebexClient({
+        token: this.opts.token,
+        baseUrl: this.restBase,
+        fetch: this.opts.fetch,
+        dispatcher: this.opts.proxy?.dispatcher,
+        logger: this.log,
+      });
+    }
+    return this.restClient;
   }
 
   /** Socket up and KMS ready. */
@@ -193,7 +211,12 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     if (this.socket) throw new InvalidArgumentError('already connected; call disconnect() first');
     if (this.opts.ignoreSelfMessages ?? true) {
       // 3R 0.6.15: fail closed; without our id a bot answering itself would loop.
-      const me = await this.rest.people.me();
+      const { body: me } = await requestJson<{ id?: unknown }>(
+        this.http,
+        'GET',
+        `${this.restBase}/people/me`,
+      );
+      if (typeof me?.id !== 'string') throw new ProtocolError('/people/me answered without an id');
       this.selfUuid = idToUuid(me.id, 'PEOPLE');
     }
     const reg = await this.devices.register();
@@ -230,6 +253,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     this.kms = kms;
     this.decryptor = new MessageDecryptor(kms);
     socket.on('frame', (f) => this.onFrame(f.eventType, f.data));
+    socket.on('sequenceGap', (gap) => this.onSequenceGap(gap));
     socket.on('reconnecting', ({ attempt, delay }) => {
       this.isConnected = false;
       this.emit('reconnecting', { attempt, delay });
@@ -245,16 +269,29 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
         this.emit('disconnected', { reason });
       }
     });
+    // Activities can arrive as soon as the socket is authorized, before the KMS handshake is done (even
+    // in the same TCP read as the readiness frame). They wait, in order, behind this gate: none is
+    // dropped, and none starts a second handshake of its own.
+    let openGate: () => void = () => {};
+    this.backlog++;
+    this.queue = new Promise<void>((resolve) => {
+      openGate = () => {
+        this.backlog--;
+        resolve();
+      };
+    });
     try {
       await socket.connect();
       await kms.initialize();
     } catch (err) {
       this.teardown();
       socket.disconnect();
+      openGate();
       throw err;
     }
     this.isConnected = true;
     this.emit('connected', { reconnect: false });
+    openGate();
   }
 
   /** Close the socket; unregister the device unless `unregisterOnDisconnect` is false. */
@@ -292,37 +329,107 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     const activity = data.activity;
     if (!activity || typeof activity !== 'object') return;
     const receivedAt = new Date(this.clock.now()).toISOString();
-    this.queue = this.queue.then(() => this.handleActivity(activity as Activity, receivedAt));
+    // Fast path: nothing queued and the key cached → decrypt and emit now, no promise involved.
+    if (this.backlog === 0 && this.handleCached(activity as Activity, receivedAt)) return;
+    this.backlog++;
+    this.queue = this.queue
+      .then(() => this.handleActivity(activity as Activity, receivedAt))
+      .finally(() => {
+        this.backlog--;
+      });
   }
 
-  private async handleActivity(activity: Activity, receivedAt: string): Promise<void> {
-    const decryptor = this.decryptor;
-    if (!decryptor) return;
+  /** Our own message (3R 0.6.15 `ignoreSelfMessages`); also advances `lastSeen`. */
+  private isOwnEcho(activity: Activity): boolean {
     const published = activity.published ? Date.parse(activity.published) : Number.NaN;
     if (Number.isFinite(published) && published > this.lastSeen) this.lastSeen = published;
     const actor = activity.actor?.entryUUID ?? activity.actor?.id;
     const isMessage = ['post', 'share', 'delete', 'update'].includes(activity.verb ?? '');
-    if (
+    return (
       isMessage &&
-      this.selfUuid &&
+      this.selfUuid !== undefined &&
       actor === this.selfUuid &&
       activity.object?.objectType !== 'conversation'
-    )
-      return;
+    );
+  }
+
+  /** Handle an activity synchronously if its keys are cached; false (nothing done) otherwise. */
+  private handleCached(activity: Activity, receivedAt: string): boolean {
+    const decryptor = this.decryptor;
+    if (!decryptor || this.isOwnEcho(activity)) return true;
+    let clear: Activity | undefined;
+    try {
+      clear = decryptor.decryptCached(activity);
+    } catch (err) {
+      this.decryptionFailed(activity, err);
+      return true;
+    }
+    if (clear === undefined) return false;
+    this.emitActivity(clear, receivedAt);
+    return true;
+  }
+
+  private async handleActivity(activity: Activity, receivedAt: string): Promise<void> {
+    const decryptor = this.decryptor;
+    if (!decryptor || this.isOwnEcho(activity)) return;
     let clear: Activity;
     try {
       clear = await decryptor.decryptActivity(activity);
     } catch (err) {
-      // Never pass ciphertext on: the activity becomes an error event.
-      const e = err instanceof Error ? err : new KmsError('decryption failed');
-      this.log.warn(
-        { code: (e as { code?: string }).code, verb: activity.verb },
-        'mercury: activity not decrypted',
-      );
-      this.emit('error', e);
+      this.decryptionFailed(activity, err);
       return;
     }
+    this.emitActivity(clear, receivedAt);
+  }
+
+  private decryptionFailed(activity: Activity, err: unknown): void {
+    // Never pass ciphertext on: the activity becomes an error event.
+    const e = err instanceof Error ? err : new KmsError('decryption failed');
+    this.log.warn(
+      { code: (e as { code?: string }).code, verb: activity.verb },
+      'mercury: activity not decrypted',
+    );
+    this.emit('error', e);
+  }
+
+  private emitActivity(clear: Activity, receivedAt: string): void {
     for (const event of activityToEvents(clear, { restBase: this.restBase, receivedAt })) this.deliver(event);
+  }
+
+  /**
+   * Mercury numbers the frames of a connection 1, 2, 3… (§2.5); a jump means frames were lost on the
+   * way. Messages among them are recovered through REST; other lost activities (memberships, room
+   * changes) cannot be, and the warning says so.
+   */
+  private onSequenceGap(gap: { expected: number; received: number }): void {
+    this.log.warn(
+      { expected: gap.expected, received: gap.received },
+      'mercury: sequenceNumber jumped; frames were lost, recovering messages through REST',
+    );
+    // Before this frame is handled, `lastSeen` is still the time of the last activity before the gap.
+    if (this.opts.reconcile ?? true) this.scheduleReconcile(Math.max(this.lastSeen - 2000, this.connectedAt));
+  }
+
+  /** Run `reconcile(since)`, or once more after the running one (with the earliest `since`). */
+  private scheduleReconcile(since: number): void {
+    if (this.reconciling) {
+      this.reconcileAgainSince = Math.min(this.reconcileAgainSince ?? since, since);
+      return;
+    }
+    const run = async (from: number): Promise<void> => {
+      try {
+        await this.reconcile(from);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'reconcile: could not recover missed messages');
+        this.emit('error', err instanceof Error ? err : new KmsError('reconcile failed'));
+      }
+      const again = this.reconcileAgainSince;
+      this.reconcileAgainSince = undefined;
+      if (again !== undefined && this.socket) await run(again);
+    };
+    this.reconciling = run(since).finally(() => {
+      this.reconciling = undefined;
+    });
   }
 
   private deliver(event: WebexEvent): void {
@@ -351,20 +458,12 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     }
     this.isConnected = this.socket?.connected ?? false;
     this.emit('connected', { reconnect: true });
-    if (this.opts.reconcile ?? true) {
-      try {
-        await this.reconcile();
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'reconcile: could not recover missed messages');
-        this.emit('error', err instanceof Error ? err : new KmsError('reconcile failed'));
-      }
-    }
+    // 2 s of margin for clock skew between activities; duplicates are dropped by id.
+    if (this.opts.reconcile ?? true) this.scheduleReconcile(Math.max(this.lastSeen - 2000, this.connectedAt));
   }
 
-  /** Emit, once, the messages created since the last event seen, through REST. */
-  private async reconcile(): Promise<void> {
-    // 2 s of margin for clock skew between activities; duplicates are dropped by id.
-    const since = Math.max(this.lastSeen - 2000, this.connectedAt);
+  /** Emit, once, the messages created since `since` (ms) that were not emitted yet, through REST. */
+  private async reconcile(since: number): Promise<void> {
     const missed: RestMessage[] = [];
     for await (const room of this.rest.rooms.list({ sortBy: 'lastactivity', max: 100 })) {
       const last = room.lastActivity ? Date.parse(room.lastActivity) : Number.POSITIVE_INFINITY;

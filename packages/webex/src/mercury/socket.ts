@@ -86,6 +86,8 @@ export interface MercurySocketEvents {
   ready: [{ reconnect: boolean }];
   /** An event frame (already ACKed), including `encryption.kms_message`. */
   frame: [Extract<ServerFrame, { kind: 'event' }>];
+  /** A frame's `sequenceNumber` is not the previous one + 1 on this WebSocket (§2.5): frames were lost. */
+  sequenceGap: [{ expected: number; received: number }];
   reconnecting: [{ attempt: number; delay: number; code?: number | undefined }];
   disconnected: [{ reason: DisconnectReason; code?: number | undefined }];
   error: [Error];
@@ -129,6 +131,8 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
   private waitTimer: unknown;
   private wakeWait: (() => void) | undefined;
   private pendingPing: string | undefined;
+  /** `sequenceNumber` of the last event frame on the current WebSocket (each one starts over). */
+  private lastSeq: number | undefined;
 
   constructor(opts: MercurySocketOptions) {
     super();
@@ -256,6 +260,7 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
         if (!settled) {
           if (frame.kind === 'event' && frame.id !== undefined) this.safeSend(ackFrame(frame.id));
           if (isReadiness(frame)) {
+            this.lastSeq = frame.kind === 'event' ? frame.sequenceNumber : undefined;
             settled = true;
             this.clock.clearTimeout(timer);
             this.onReady();
@@ -342,6 +347,14 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
       return;
     }
     if (frame.id !== undefined) this.safeSend(ackFrame(frame.id));
+    const seq = frame.sequenceNumber;
+    if (seq !== undefined) {
+      const last = this.lastSeq;
+      this.lastSeq = seq;
+      // Reported before the frame, so that listeners still see the state from before the gap.
+      if (last !== undefined && seq !== last + 1)
+        this.emit('sequenceGap', { expected: last + 1, received: seq });
+    }
     this.emit('frame', frame);
   }
 

@@ -17,6 +17,8 @@ export interface ActivityFile {
   url?: string;
   displayName?: string;
   scr?: string;
+  /** The file's own key (§3.4): overrides the activity's for `displayName` and `scr`. */
+  encryptionKeyUrl?: string;
   fileSize?: number;
   mimeType?: string;
 }

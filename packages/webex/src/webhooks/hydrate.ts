@@ -14,7 +14,7 @@ import type {
   RoomType,
   WebexEvent,
 } from '../events.js';
-import type { AttachmentAction, Message } from '../rest/types.js';
+import type { AttachmentAction, Message, Person } from '../rest/types.js';
 
 /** A parsed webhook body (§3.2). Only `resource`, `event` and `data.id` are relied upon. */
 export interface WebhookEnvelope {
@@ -35,12 +35,17 @@ export interface WebhookEnvelope {
 }
 
 /**
- * What hydration needs from a REST client. `WebexClient` fits; any object with these two methods
- * does (tests, a caching wrapper).
+ * What the webhook receiver needs from a REST client. `WebexClient` fits; any object with these
+ * three methods does (tests, a caching wrapper).
  */
 export interface WebhookHydrationClient {
   messages: { get(messageId: string): Promise<Message> };
   attachmentActions: { get(actionId: string): Promise<AttachmentAction> };
+  /**
+   * `GET /people/me`, for `ignoreSelfMessages`: called on the first message delivery, then cached.
+   * Never called with `ignoreSelfMessages: false`.
+   */
+  people: { me(): Promise<Pick<Person, 'id'>> };
 }
 
 export interface HydrateOptions {
@@ -60,24 +65,16 @@ export async function hydrateEnvelope(
   options: HydrateOptions,
 ): Promise<WebexEvent | undefined> {
   const { resource, event, data } = envelope;
-  switch (`${resource}:${event}`) {
-    case 'messages:created':
-    case 'messages:updated': {
-      const message = await withNotFoundRetry(() => options.client.messages.get(data.id), options);
-      const type = event === 'created' ? 'message.created' : 'message.updated';
-      return { ...eventBase(envelope, options), type, data: messageData(message) };
-    }
-    case 'attachmentActions:created': {
-      const action = await withNotFoundRetry(() => options.client.attachmentActions.get(data.id), options);
-      return {
-        ...eventBase(envelope, options),
-        type: 'attachmentAction.created',
-        data: attachmentActionData(action),
-      };
-    }
-    default:
-      return eventFromData(envelope, options);
+  if (resource === 'messages' && (event === 'created' || event === 'updated')) {
+    const message = await withNotFoundRetry(() => options.client.messages.get(data.id), options);
+    const type = event === 'created' ? 'message.created' : 'message.updated';
+    return typedEvent(envelope, options, type, messageData(message));
   }
+  if (resource === 'attachmentActions' && event === 'created') {
+    const action = await withNotFoundRetry(() => options.client.attachmentActions.get(data.id), options);
+    return typedEvent(envelope, options, 'attachmentAction.created', attachmentActionData(action));
+  }
+  return eventFromData(envelope, options);
 }
 
 /**
@@ -88,20 +85,31 @@ export function eventFromData(
   envelope: WebhookEnvelope,
   options: Pick<HydrateOptions, 'now'>,
 ): WebexEvent | undefined {
-  const { data } = envelope;
-  switch (`${envelope.resource}:${envelope.event}`) {
-    case 'messages:deleted':
-      return { ...eventBase(envelope, options), type: 'message.deleted', data: messageDeletedData(data) };
-    case 'memberships:created':
-      return { ...eventBase(envelope, options), type: 'membership.created', data: membershipData(data) };
-    case 'memberships:updated':
-      return { ...eventBase(envelope, options), type: 'membership.updated', data: membershipData(data) };
-    case 'memberships:deleted':
-      return { ...eventBase(envelope, options), type: 'membership.deleted', data: membershipData(data) };
-    case 'rooms:created':
-      return { ...eventBase(envelope, options), type: 'room.created', data: roomData(data) };
-    case 'rooms:updated':
-      return { ...eventBase(envelope, options), type: 'room.updated', data: roomData(data) };
+  // Per resource, then per event: no `resource:event` string is built for every delivery (hot path).
+  const { resource, event, data } = envelope;
+  switch (resource) {
+    case 'memberships':
+      switch (event) {
+        case 'created':
+          return typedEvent(envelope, options, 'membership.created', membershipData(data));
+        case 'updated':
+          return typedEvent(envelope, options, 'membership.updated', membershipData(data));
+        case 'deleted':
+          return typedEvent(envelope, options, 'membership.deleted', membershipData(data));
+      }
+      return undefined;
+    case 'rooms':
+      switch (event) {
+        case 'created':
+          return typedEvent(envelope, options, 'room.created', roomData(data));
+        case 'updated':
+          return typedEvent(envelope, options, 'room.updated', roomData(data));
+      }
+      return undefined;
+    case 'messages':
+      return event === 'deleted'
+        ? typedEvent(envelope, options, 'message.deleted', messageDeletedData(data))
+        : undefined;
     default:
       return undefined;
   }
@@ -116,12 +124,20 @@ export function needsFetch(envelope: WebhookEnvelope): boolean {
   );
 }
 
-function eventBase(envelope: WebhookEnvelope, options: Pick<HydrateOptions, 'now'>) {
+/** One object literal, same shape for every event (no spread of a base object per delivery). */
+function typedEvent<T extends WebexEvent['type']>(
+  envelope: WebhookEnvelope,
+  options: Pick<HydrateOptions, 'now'>,
+  type: T,
+  data: Extract<WebexEvent, { type: T }>['data'],
+): Extract<WebexEvent, { type: T }> {
   return {
-    transport: 'webhook' as const,
+    transport: 'webhook',
     receivedAt: options.now().toISOString(),
     actorId: str(envelope.actorId),
-  };
+    type,
+    data,
+  } as Extract<WebexEvent, { type: T }>;
 }
 
 async function withNotFoundRetry<T>(get: () => Promise<T>, options: HydrateOptions): Promise<T> {

@@ -5,13 +5,14 @@
  *
  * Order of checks, each before the next (STYLE.md smells; webex-rest-webhooks.md §3.4-§3.6):
  * body size (413) -> `X-Spark-Signature` over the raw bytes (401; nothing else runs) -> JSON (400)
- * -> dedupe (duplicate: 200, not processed again) -> 200 at once, then hydrate and emit
- * asynchronously (Webex only looks at the status code, §3.5; its timeout is unknown, so the answer
- * must not wait for a REST round trip).
+ * -> dedupe (duplicate: 200, not processed again) -> 200 at once, then (asynchronously) drop the
+ * bot's own messages, hydrate and emit (Webex only looks at the status code, §3.5; its timeout is
+ * unknown, so the answer must not wait for a REST round trip).
  */
 import type { KeyObject } from 'node:crypto';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, ProtocolError } from '../errors.js';
 import type { WebexEvent, WebexEventMap, WebexEventType } from '../events.js';
+import { sameId } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { type DedupeStore, deliveryKey, MemoryDedupeStore } from './dedupe.js';
 import {
@@ -48,7 +49,8 @@ export interface WebhookResponse {
 
 /** Where an error reported through `onError` / the `error` event happened. */
 export interface WebhookErrorContext {
-  stage: 'dedupe' | 'hydrate' | 'handler';
+  /** `identity`: `GET /people/me` failed, so a message delivery was dropped (`ignoreSelfMessages`). */
+  stage: 'dedupe' | 'identity' | 'hydrate' | 'handler';
   resource?: string | undefined;
   event?: string | undefined;
   /** `data.id` of the delivery (a REST id; no content). */
@@ -62,8 +64,17 @@ export interface WebhookReceiverOptions {
   secret?: string | undefined;
   /** Every accepted secret, e.g. `[next, current]` while rotating (`syncWebhooks` sets the new one). */
   secrets?: readonly string[] | undefined;
-  /** REST client used to fetch messages and attachment actions. A `WebexClient` fits. */
+  /** REST client used to fetch messages, attachment actions and the bot's own id. A `WebexClient` fits. */
   client: WebhookHydrationClient;
+  /**
+   * Drop `message.*` events whose sender (`personId`) is the token's owner: Webex reports a bot's own
+   * posts to its webhooks, and a bot answering them loops (webex-rest-webhooks.md §4.1). The id comes
+   * from `client.people.me()` on the first message delivery and is cached; the check uses the
+   * envelope's `data.personId`, so the bot's own messages are never fetched. While that lookup
+   * fails, message events fail closed: reported (stage `identity`), not emitted; the next message
+   * delivery tries again. Default true, as `WebexMessageHandler`.
+   */
+  ignoreSelfMessages?: boolean | undefined;
   /** Largest body accepted, in bytes; larger answers 413. Default 1 MiB (1048576). */
   maxBodyBytes?: number | undefined;
   /** Delivery de-duplication; default an in-memory LRU of 10000 keys. `false` turns it off. */
@@ -88,15 +99,34 @@ export interface WebhookReceiverOptions {
 type EventHandler<E> = (event: E) => void | Promise<void>;
 type ErrorHandler = (error: unknown, context: WebhookErrorContext) => void;
 
+/**
+ * The answer itself when it is ready at once, else a promise of it: `handle` without its promise, for
+ * the node:http and Express adapters' hot path. Internal to the webhooks folder; not exported from
+ * the package.
+ */
+export let answerNow: (
+  receiver: WebhookReceiver,
+  request: WebhookRequest,
+) => WebhookResponse | Promise<WebhookResponse>;
+
 const DEFAULT_MAX_BODY = 1024 * 1024;
 const DEFAULT_NOT_FOUND_DELAYS = [250, 500, 1000, 2000] as const;
 const DONE: Promise<void> = Promise.resolve();
 
 export class WebhookReceiver {
+  static {
+    answerNow = (receiver, request) => receiver.#answer(request);
+  }
+
   /** Largest accepted body in bytes (adapters stop reading beyond it). */
   readonly maxBodyBytes: number;
   readonly #keys: KeyObject[];
   readonly #client: WebhookHydrationClient;
+  readonly #ignoreSelf: boolean;
+  /** Our PEOPLE id, once `people.me()` answered. */
+  #selfId: string | undefined;
+  /** The lookup under way, shared by the deliveries that wait for it; cleared when it settles. */
+  #selfLookup: Promise<string> | undefined;
   readonly #dedupe: DedupeStore | undefined;
   readonly #maxInFlight: number;
   readonly #delays: readonly number[];
@@ -122,6 +152,12 @@ export class WebhookReceiver {
     this.#maxInFlight = positiveInt(options.maxInFlight ?? 1000, 'maxInFlight');
     this.#keys = secretKeys(secrets);
     this.#client = options.client;
+    this.#ignoreSelf = options.ignoreSelfMessages ?? true;
+    if (this.#ignoreSelf && typeof options.client.people?.me !== 'function') {
+      throw new InvalidArgumentError(
+        'WebhookReceiver: client.people.me is required while ignoreSelfMessages is true (the default); pass a WebexClient or set ignoreSelfMessages: false',
+      );
+    }
     this.#dedupe = options.dedupe === false ? undefined : (options.dedupe ?? new MemoryDedupeStore());
     this.#delays = options.notFoundRetryDelaysMs ?? DEFAULT_NOT_FOUND_DELAYS;
     this.#logger = options.logger ?? silentLogger;
@@ -170,6 +206,11 @@ export class WebhookReceiver {
 
   /** Check one delivery and answer it. Never throws. */
   async handle(request: WebhookRequest): Promise<WebhookResponse> {
+    return this.#answer(request);
+  }
+
+  /** `handle`, synchronous unless the dedupe store is asynchronous. Never throws. */
+  #answer(request: WebhookRequest): WebhookResponse | Promise<WebhookResponse> {
     let rawBody: Uint8Array | string;
     let headers: HeaderBag;
     try {
@@ -192,22 +233,39 @@ export class WebhookReceiver {
     if (!envelope) return answer(400, 'malformed webhook body');
     if (this.#inFlight >= this.#maxInFlight) return answer(503, 'busy');
 
-    const { resource, event, data } = envelope;
-    if (this.#dedupe) {
-      try {
-        const seen = this.#dedupe.seen(deliveryKey(resource, event, data));
-        // Await only a store that is really asynchronous: the in-memory one answers at once.
-        if (typeof seen === 'boolean' ? seen : await seen) {
-          this.#logger.debug({ resource, event, dataId: data.id }, 'webhook duplicate ignored');
-          return answer(200, 'duplicate');
-        }
-      } catch (err) {
-        // Fail open: a possible duplicate is better than a lost event.
-        this.#report(err, { stage: 'dedupe', resource, event, dataId: data.id });
-      }
+    if (!this.#dedupe) return this.#accept(envelope);
+    let seen: boolean | Promise<boolean>;
+    try {
+      seen = this.#dedupe.seen(deliveryKey(envelope.resource, envelope.event, envelope.data));
+    } catch (err) {
+      return this.#dedupeFailed(err, envelope);
     }
+    // Wait only for a store that is really asynchronous: the in-memory one answers at once.
+    // `Promise.resolve`: a store's own thenable becomes a real promise (the adapters test for one).
+    if (typeof seen !== 'boolean') {
+      return Promise.resolve(seen).then(
+        (known) => (known ? this.#duplicate(envelope) : this.#accept(envelope)),
+        (err: unknown) => this.#dedupeFailed(err, envelope),
+      );
+    }
+    return seen ? this.#duplicate(envelope) : this.#accept(envelope);
+  }
+
+  #accept(envelope: WebhookEnvelope): WebhookResponse {
     this.#inFlight++;
     return { status: 200, body: 'ok', processed: this.#process(envelope) };
+  }
+
+  #duplicate({ resource, event, data }: WebhookEnvelope): WebhookResponse {
+    this.#logger.debug({ resource, event, dataId: data.id }, 'webhook duplicate ignored');
+    return answer(200, 'duplicate');
+  }
+
+  #dedupeFailed(err: unknown, envelope: WebhookEnvelope): WebhookResponse {
+    // Fail open: a possible duplicate is better than a lost event.
+    const { resource, event, data } = envelope;
+    this.#report(err, { stage: 'dedupe', resource, event, dataId: data.id });
+    return this.#accept(envelope);
   }
 
   async #process(envelope: WebhookEnvelope): Promise<void> {
@@ -220,6 +278,22 @@ export class WebhookReceiver {
 
   async #hydrateAndEmit(envelope: WebhookEnvelope): Promise<void> {
     const { resource, event, data } = envelope;
+    let selfId: string | undefined;
+    if (this.#ignoreSelf && resource === 'messages') {
+      try {
+        const self = this.#self();
+        selfId = typeof self === 'string' ? self : await self;
+      } catch (err) {
+        // Fail closed: without our id a bot answering its own messages would loop (§4.1).
+        this.#report(err, { stage: 'identity', resource, event, dataId: data.id });
+        return;
+      }
+      // §3.3: message deliveries name the sender, so the bot's own posts cost no GET.
+      if (sameId(str(data.personId), selfId)) {
+        this.#logger.debug({ resource, event, dataId: data.id }, 'webhook: own message ignored');
+        return;
+      }
+    }
     let typed: WebexEvent | undefined;
     try {
       // Memberships, rooms and deletes are built from `data` at once; only the rest wait for REST.
@@ -239,6 +313,8 @@ export class WebhookReceiver {
       this.#logger.debug({ resource, event }, 'webhook without a typed event ignored');
       return;
     }
+    // An envelope without `data.personId` (not seen on the wire, §3.3) is checked once hydrated.
+    if (selfId !== undefined && isMessageEvent(typed) && sameId(typed.data.personId, selfId)) return;
     const own = this.#handlers.get(typed.type);
     const all = this.#handlers.get('event');
     if (own) await this.#run(own, typed, envelope);
@@ -259,6 +335,26 @@ export class WebhookReceiver {
         this.#report(err, { stage: 'handler', resource, event, dataId: data.id, eventType: typed.type });
       }
     }
+  }
+
+  /** Our id, or the lookup every waiting delivery shares. A failure is not cached. */
+  #self(): string | Promise<string> {
+    if (this.#selfId !== undefined) return this.#selfId;
+    this.#selfLookup ??= this.#client.people.me().then(
+      (me) => {
+        this.#selfLookup = undefined;
+        if (typeof me?.id !== 'string' || me.id.length === 0) {
+          throw new ProtocolError('GET /people/me answered without an id; own messages cannot be told apart');
+        }
+        this.#selfId = me.id;
+        return me.id;
+      },
+      (err: unknown) => {
+        this.#selfLookup = undefined;
+        throw err;
+      },
+    );
+    return this.#selfLookup;
   }
 
   #report(error: unknown, context: WebhookErrorContext): void {
@@ -320,6 +416,14 @@ export function header(headers: HeaderBag, name: string): string | undefined {
 function utf8(bytes: Uint8Array): string {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return buf.toString('utf8');
+}
+
+function isMessageEvent(e: WebexEvent): e is Extract<WebexEvent, { type: `message.${string}` }> {
+  return e.type === 'message.created' || e.type === 'message.updated' || e.type === 'message.deleted';
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

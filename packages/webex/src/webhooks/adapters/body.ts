@@ -34,34 +34,45 @@ export function declaredTooLarge(headers: ReadableRequest['headers'], limit: num
   return Number.isFinite(value) && value > limit;
 }
 
-/** The whole body, or `TOO_LARGE` as soon as more than `limit` bytes arrived (reading stops there). */
-export function readBody(req: ReadableRequest, limit: number): Promise<Buffer | typeof TOO_LARGE> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk) => {
-      if (done) return;
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      size += buf.length;
-      if (size > limit) {
-        done = true;
-        chunks.length = 0;
-        resolve(TOO_LARGE);
-        return;
-      }
-      chunks.push(buf);
-    });
-    req.on('end', () => {
-      if (done) return;
+/**
+ * Calls `onBody` with the whole body, or with `TOO_LARGE` as soon as more than `limit` bytes arrived
+ * (reading stops there), or `onError` if the stream fails first; exactly one of them, once. Callbacks
+ * rather than a promise: one promise and one microtask less on every delivery.
+ */
+export function readBody(
+  req: ReadableRequest,
+  limit: number,
+  onBody: (body: Buffer | typeof TOO_LARGE) => void,
+  onError: (err: Error) => void,
+): void {
+  let first: Buffer | undefined;
+  let more: Buffer[] | undefined;
+  let size = 0;
+  let done = false;
+  req.on('data', (chunk) => {
+    if (done) return;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    size += buf.length;
+    if (size > limit) {
       done = true;
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      if (done) return;
-      done = true;
-      reject(err);
-    });
+      first = undefined;
+      more = undefined;
+      onBody(TOO_LARGE);
+      return;
+    }
+    if (first === undefined) first = buf;
+    else if (more === undefined) more = [first, buf];
+    else more.push(buf);
+  });
+  req.on('end', () => {
+    if (done) return;
+    done = true;
+    onBody(more ? Buffer.concat(more, size) : (first ?? Buffer.alloc(0)));
+  });
+  req.on('error', (err) => {
+    if (done) return;
+    done = true;
+    onError(err);
   });
 }
 

@@ -9,7 +9,7 @@
  * Typed structurally: Express is not a dependency.
  */
 import { InvalidArgumentError } from '../../errors.js';
-import type { WebhookReceiver } from '../receiver.js';
+import { answerNow, type WebhookReceiver, type WebhookResponse } from '../receiver.js';
 import {
   declaredTooLarge,
   type ReadableRequest,
@@ -38,9 +38,15 @@ export type ExpressWebhookMiddleware = (
 export function createExpressMiddleware(receiver: WebhookReceiver): ExpressWebhookMiddleware {
   return (req, res, next) => {
     const respond = (rawBody: Uint8Array | string) => {
-      receiver
-        .handle({ headers: req.headers, rawBody })
-        .then((answer) => writeAnswer(res, answer.status, answer.body), next);
+      const write = (answer: WebhookResponse) => writeAnswer(res, answer.status, answer.body);
+      try {
+        const answer = answerNow(receiver, { headers: req.headers, rawBody });
+        if (answer instanceof Promise) answer.then(write, next);
+        else write(answer);
+      } catch (err) {
+        // Only `writeAnswer` can throw here (a response already under way): Express handles it.
+        next(err);
+      }
     };
     const kept = keptRawBody(req);
     if (kept !== undefined) {
@@ -60,10 +66,15 @@ export function createExpressMiddleware(receiver: WebhookReceiver): ExpressWebho
       refuseTooLarge(req, res);
       return;
     }
-    readBody(req, receiver.maxBodyBytes).then((body) => {
-      if (body === TOO_LARGE) refuseTooLarge(req, res);
-      else respond(body);
-    }, next);
+    readBody(
+      req,
+      receiver.maxBodyBytes,
+      (body) => {
+        if (body === TOO_LARGE) refuseTooLarge(req, res);
+        else respond(body);
+      },
+      next,
+    );
   };
 }
 

@@ -3,7 +3,7 @@
  * the webhook path. Reads the raw body itself (with the receiver's size limit) and answers POST only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WebhookReceiver } from '../receiver.js';
+import { answerNow, type WebhookReceiver, type WebhookResponse } from '../receiver.js';
 import { declaredTooLarge, readBody, refuseTooLarge, TOO_LARGE, writeAnswer } from './body.js';
 
 export type NodeWebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -20,14 +20,18 @@ export function createNodeHandler(receiver: WebhookReceiver): NodeWebhookHandler
       refuseTooLarge(req, res);
       return;
     }
-    readBody(req, receiver.maxBodyBytes).then(
-      async (body) => {
+    readBody(
+      req,
+      receiver.maxBodyBytes,
+      (body) => {
         if (body === TOO_LARGE) {
           refuseTooLarge(req, res);
           return;
         }
-        const answer = await receiver.handle({ headers: req.headers, rawBody: body });
-        writeAnswer(res, answer.status, answer.body);
+        const write = (answer: WebhookResponse) => writeAnswer(res, answer.status, answer.body);
+        const answer = answerNow(receiver, { headers: req.headers, rawBody: body });
+        if (answer instanceof Promise) void answer.then(write);
+        else write(answer);
       },
       () => {
         // The client went away mid-body; nothing to answer.
