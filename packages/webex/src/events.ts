@@ -8,6 +8,8 @@
  * same fields; a field only one transport can know is optional and documented as such.
  */
 
+import type { Message as RestMessage } from './rest/types.js';
+
 export type RoomType = 'direct' | 'group';
 
 /** A card as carried by a message (`attachments[]`). */
@@ -147,4 +149,25 @@ export function eventKey(event: WebexEvent): string {
     default:
       return `${event.type}:${event.data.id}`;
   }
+}
+
+/** A REST message (`GET /messages/{id}`) as event data; absent lists become empty ones. */
+export function messageDataFromRest(m: RestMessage): MessageData {
+  return {
+    id: m.id,
+    roomId: m.roomId,
+    roomType: m.roomType,
+    personId: m.personId,
+    personEmail: m.personEmail,
+    text: m.text ?? '',
+    html: m.html,
+    markdown: m.markdown,
+    mentionedPeople: m.mentionedPeople ?? [],
+    mentionedGroups: m.mentionedGroups ?? [],
+    files: m.files ?? [],
+    attachments: m.attachments ?? [],
+    parentId: m.parentId,
+    created: m.created,
+    updated: m.updated,
+  };
 }

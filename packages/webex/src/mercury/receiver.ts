@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { InvalidArgumentError, KmsError, ProtocolError } from '../errors.js';
-import type { MessageData, WebexEvent, WebexEventMap } from '../events.js';
+import { messageDataFromRest, type WebexEvent, type WebexEventMap } from '../events.js';
 import { idToUuid } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { WebexClient } from '../rest/client.js';
@@ -481,23 +481,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     missed.sort((a, b) => a.created.localeCompare(b.created));
     const receivedAt = new Date(this.clock.now()).toISOString();
     for (const m of missed) {
-      const data: MessageData = {
-        id: m.id,
-        roomId: m.roomId,
-        roomType: m.roomType,
-        personId: m.personId,
-        personEmail: m.personEmail,
-        text: m.text ?? '',
-        html: m.html,
-        markdown: m.markdown,
-        mentionedPeople: m.mentionedPeople ?? [],
-        mentionedGroups: m.mentionedGroups ?? [],
-        files: m.files ?? [],
-        attachments: m.attachments ?? [],
-        parentId: m.parentId,
-        created: m.created,
-        updated: m.updated,
-      };
+      const data = messageDataFromRest(m);
       this.deliver({ type: 'message.created', data, actorId: m.personId, transport: 'mercury', receivedAt });
     }
     if (missed.length > 0) this.log.info({ count: missed.length }, 'reconcile: emitted missed messages');

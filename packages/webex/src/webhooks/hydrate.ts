@@ -5,14 +5,14 @@
  * emits (events.ts), with `transport: 'webhook'`.
  */
 import { WebexApiError } from '../errors.js';
-import type {
-  AttachmentActionData,
-  MembershipData,
-  MessageData,
-  MessageDeletedData,
-  RoomData,
-  RoomType,
-  WebexEvent,
+import {
+  type AttachmentActionData,
+  type MembershipData,
+  type MessageDeletedData,
+  messageDataFromRest,
+  type RoomData,
+  type RoomType,
+  type WebexEvent,
 } from '../events.js';
 import type { AttachmentAction, Message, Person } from '../rest/types.js';
 
@@ -68,7 +68,7 @@ export async function hydrateEnvelope(
   if (resource === 'messages' && (event === 'created' || event === 'updated')) {
     const message = await withNotFoundRetry(() => options.client.messages.get(data.id), options);
     const type = event === 'created' ? 'message.created' : 'message.updated';
-    return typedEvent(envelope, options, type, messageData(message));
+    return typedEvent(envelope, options, type, messageDataFromRest(message));
   }
   if (resource === 'attachmentActions' && event === 'created') {
     const action = await withNotFoundRetry(() => options.client.attachmentActions.get(data.id), options);
@@ -150,26 +150,6 @@ async function withNotFoundRetry<T>(get: () => Promise<T>, options: HydrateOptio
       await options.sleep(delay);
     }
   }
-}
-
-export function messageData(m: Message): MessageData {
-  return {
-    id: m.id,
-    roomId: m.roomId,
-    roomType: m.roomType,
-    personId: m.personId,
-    personEmail: m.personEmail,
-    text: m.text ?? '',
-    html: m.html,
-    markdown: m.markdown,
-    mentionedPeople: m.mentionedPeople ?? [],
-    mentionedGroups: m.mentionedGroups ?? [],
-    files: m.files ?? [],
-    attachments: m.attachments ?? [],
-    parentId: m.parentId,
-    created: m.created,
-    updated: m.updated,
-  };
 }
 
 function attachmentActionData(a: AttachmentAction): AttachmentActionData {
