@@ -3,6 +3,10 @@
  * events), durable work in the store, copies and reports out over REST.
  *
  * receiver → event → dedupe (store) → policy → plan → deliveries (store) → dispatcher → REST → report
+ *
+ * Later work on the same broadcast follows the same shape: a button, a `recall` or an edit changes
+ * the store (interactions.ts); sweeps turn that into delete/edit tasks; workers perform them; the
+ * report card is posted again from the store's state.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -15,14 +19,16 @@ import {
   type WebexClient,
   type WebexEvent,
 } from '@herald/webex';
-import { composeReport, type ReportLine } from './compose.js';
 import type { BroadcastConfig } from './config.js';
+import { type InteractionDeps, onCardAction, onMessageUpdated, onRecallCommand } from './interactions.js';
 import { templates as loadTemplates, type Templates } from './locales.js';
 import { onBotAdded } from './membership.js';
 import type { BroadcastRequest } from './pipeline/content.js';
+import { type CopyWorkDeps, performTask } from './pipeline/copy-work.js';
 import { ContentCache, type DispatcherDeps, deliver } from './pipeline/dispatcher.js';
 import { RateLimiter } from './pipeline/limiter.js';
-import { type BotSelf, planBroadcast } from './pipeline/planner.js';
+import { type BotSelf, type PlannerDeps, planBroadcast } from './pipeline/planner.js';
+import { postCard, postFinalReport } from './pipeline/reporter.js';
 import type { Store } from './store/store.js';
 
 export interface BotOptions {
@@ -48,6 +54,8 @@ export interface BotMetrics {
   broadcasts: number;
   refused: number;
   deliveries: { sent: number; failed: number; retried: number; rate_limited: number; card_fallback: number };
+  /** Deletes (recall) and edits (edit propagation) of copies, by outcome. */
+  copies: { deleted: number; edited: number; task_failed: number; rate_limited: number; retried: number };
   reports: number;
 }
 
@@ -106,6 +114,7 @@ export class BroadcastBot {
     broadcasts: 0,
     refused: 0,
     deliveries: { sent: 0, failed: 0, retried: 0, rate_limited: 0, card_fallback: 0 },
+    copies: { deleted: 0, edited: 0, task_failed: 0, rate_limited: 0, retried: 0 },
     reports: 0,
   };
   private self: BotSelf | undefined;
@@ -155,17 +164,23 @@ export class BroadcastBot {
     return this.self;
   }
 
-  /** Start planning, sending and reporting. */
+  /** Start planning, sending (and deleting, editing), sweeping and reporting. */
   start(): void {
     const poll = this.options.pollMs ?? 500;
     const onError = (err: unknown) => this.log.error({ error: describe(err) }, 'work loop step failed');
     const planner = new WorkLoop(() => this.planStep(), poll, onError);
+    // Workers send copies first; with none due, they delete or edit copies already sent.
     const workers = Array.from(
       { length: this.options.config.delivery.workers },
-      () => new WorkLoop(() => this.deliverStep(), poll, onError),
+      () => new WorkLoop(async () => (await this.deliverStep()) || (await this.taskStep()), poll, onError),
     );
-    const reporter = new WorkLoop(() => this.reportStep(), poll, onError);
-    this.loops = [planner, ...workers, reporter];
+    const reporter = new WorkLoop(
+      async () => (await this.reportStep()) || (await this.cardStep()),
+      poll,
+      onError,
+    );
+    const sweeper = new WorkLoop(() => this.sweepStep(), poll, onError);
+    this.loops = [planner, ...workers, reporter, sweeper];
     for (const l of this.loops) l.start();
   }
 
@@ -199,6 +214,7 @@ export class BroadcastBot {
         attachments: m.attachments,
         created: m.created,
         transport: event.transport,
+        parentId: m.parentId,
       };
       const created = await this.options.store.createBroadcast(
         { id: randomUUID(), sourceMessageId: m.id, sourceRoomId: m.roomId, senderId: m.personId, request },
@@ -209,6 +225,13 @@ export class BroadcastBot {
         this.log.info({ message: m.id, room: m.roomId }, 'broadcast received');
         this.wakeAll();
       }
+      return;
+    }
+    if (event.type === 'message.updated' || event.type === 'attachmentAction.created') {
+      if (sameId(event.data.personId, bot.id)) return;
+      if (!(await this.options.store.markSeen(eventKey(event), this.now()))) return;
+      if (event.type === 'message.updated') await onMessageUpdated(this.interactionDeps(), event);
+      else await onCardAction(this.interactionDeps(), event);
       return;
     }
     if (event.type === 'membership.created') {
@@ -253,11 +276,19 @@ export class BroadcastBot {
     };
   }
 
+  private interactionDeps(): InteractionDeps {
+    return { ...this.deps(), cache: this.cache, wake: () => this.wakeAll() };
+  }
+
   private async planStep(): Promise<boolean> {
     const leaseMs = this.options.config.delivery.lease_seconds * 1000;
     const [row] = await this.options.store.claimBroadcasts('received', this.owner, this.now(), leaseMs, 1);
     if (!row) return false;
-    const outcome = await planBroadcast(this.deps(), row, this.owner);
+    const deps: PlannerDeps = {
+      ...this.deps(),
+      onRecallCommand: (req, sender) => onRecallCommand(this.interactionDeps(), req, sender),
+    };
+    const outcome = await planBroadcast(deps, row, this.owner);
     if (outcome === 'refused') this.metrics.refused++;
     this.wakeAll();
     return true;
@@ -277,28 +308,58 @@ export class BroadcastBot {
     return true;
   }
 
+  /** Delete or edit one copy already sent. */
+  private async taskStep(): Promise<boolean> {
+    const leaseMs = this.options.config.delivery.lease_seconds * 1000;
+    const [task] = await this.options.store.tasks.claim(this.owner, this.now(), leaseMs, 1);
+    if (!task) return false;
+    const deps: CopyWorkDeps = {
+      ...this.deps(),
+      client: this.options.sendClient ?? this.options.client,
+      limiter: this.limiter,
+      count: (outcome) => this.metrics.copies[outcome]++,
+    };
+    await performTask(deps, task, this.owner);
+    return true;
+  }
+
+  /** Turn recalls and edits under way into tasks, and notice when they finish. */
+  private async sweepStep(): Promise<boolean> {
+    const { tasks } = this.options.store;
+    let finished = false;
+    for (const b of await tasks.underWay(20)) {
+      if (b.recall && (await tasks.sweepRecall(b.id, this.now()))) {
+        finished = true;
+        this.log.info({ broadcast: b.id }, 'recall finished');
+      }
+      if (b.edit && (await tasks.sweepEdit(b.id, this.now()))) {
+        finished = true;
+        this.log.info({ broadcast: b.id }, 'edit propagated');
+      }
+    }
+    if (finished) this.wakeAll();
+    return false;
+  }
+
   private async reportStep(): Promise<boolean> {
     const { store } = this.options;
     await store.completeFinishedBroadcasts(this.now());
     const leaseMs = this.options.config.delivery.lease_seconds * 1000;
     const [row] = await store.claimBroadcasts('reporting', this.owner, this.now(), leaseMs, 1);
     if (!row) return false;
-    const deliveries = await store.deliveriesOf(row.id);
-    const failed: ReportLine[] = deliveries
-      .filter((d) => d.status === 'failed')
-      .map((d) => ({ title: d.room_title ?? d.room_id, reason: d.error ?? 'unknown' }));
-    const sent = deliveries.filter((d) => d.status === 'sent').length;
-    const markdown = composeReport(this.templates, sent, deliveries.length, failed);
-    let reportId: string | null = null;
-    try {
-      reportId = (await this.options.client.messages.create({ toPersonId: row.sender_id, markdown })).id;
-      this.metrics.reports++;
-    } catch (err) {
-      if (!(err instanceof WebexApiError && err.isPermanent)) throw err;
-      this.log.warn({ broadcast: row.id, error: describe(err) }, 'report refused');
-    }
-    await store.markReported(row.id, this.owner, reportId, this.now());
-    this.log.info({ broadcast: row.id, sent, total: deliveries.length }, 'broadcast reported');
+    await postFinalReport(this.deps(), row, this.owner);
+    this.metrics.reports++;
+    return true;
+  }
+
+  /** Post a card the store asks for: preview, approval, or a new report card. */
+  private async cardStep(): Promise<boolean> {
+    const { store } = this.options;
+    await store.bumpMilestones(this.now());
+    const leaseMs = this.options.config.delivery.lease_seconds * 1000;
+    const row = await store.claimCardUpdate(this.owner, this.now(), leaseMs);
+    if (!row) return false;
+    await postCard(this.deps(), row, this.owner);
     return true;
   }
 }

@@ -65,8 +65,35 @@ export const configSchema = z
         max_attempts: z.number().int().min(1).max(50),
       })
       .strict(),
+    /**
+     * E-mail addresses that may recall anyone's broadcast (a sender may always recall their own),
+     * compared case-insensitively with all of the person's addresses.
+     */
+    admins: z.array(email),
+    approval: z
+      .object({
+        /** Broadcasts from senders not in `trusted_senders` wait for an approver. Default false. */
+        enabled: z.boolean(),
+        /**
+         * The approvers' space (REST room id; the bot must be a member). Any member of it other than
+         * the sender may approve or reject; it never receives copies.
+         */
+        room_id: z.string().trim(),
+        /** Senders whose broadcasts go out at once. */
+        trusted_senders: z.array(email),
+      })
+      .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.approval.enabled && c.approval.room_id === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval', 'room_id'],
+        message: 'required when approval.enabled is true (the approvers space id)',
+      });
+    }
+  });
 
 export type BroadcastConfig = z.infer<typeof configSchema>;
 
@@ -76,6 +103,8 @@ export const DEFAULT_CONFIG: BroadcastConfig = {
   destination: { bots_own_org: false, senders_own_org: true, include_sender_direct: false },
   membership: { bots_own_org: false },
   delivery: { rate_per_second: 10, workers: 4, lease_seconds: 30, max_attempts: 5 },
+  admins: [],
+  approval: { enabled: false, room_id: '', trusted_senders: [] },
 };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -30,6 +30,12 @@ export function renderMetrics(m: BotMetrics, queueDepth: number): string {
   metric('herald_rate_limited_total', '429 answers from Webex.', 'counter', [
     ['', m.deliveries.rate_limited],
   ]);
+  metric(
+    'herald_copy_tasks_total',
+    'Deletes (recall) and edits (edit propagation) of copies, by outcome.',
+    'counter',
+    Object.entries(m.copies).map(([outcome, n]) => [`{outcome="${outcome}"}`, n]),
+  );
   metric('herald_reports_total', 'Reports sent to senders.', 'counter', [['', m.reports]]);
   metric('herald_queue_depth', 'Deliveries pending or in flight.', 'gauge', [['', queueDepth]]);
   return `${lines.join('\n')}\n`;

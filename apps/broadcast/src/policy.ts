@@ -52,6 +52,8 @@ export interface DestinationContext {
  */
 export function isDestination(config: BroadcastConfig, room: Destination, ctx: DestinationContext): boolean {
   if (sameId(room.id, ctx.sourceRoomId)) return false;
+  // The approvers' space is the bot's control room, never an audience.
+  if (config.approval.room_id !== '' && sameId(room.id, config.approval.room_id)) return false;
   if (!config.destination.include_sender_direct && sameId(room.id, ctx.senderDirectRoomId)) return false;
   if (config.destination.bots_own_org && !sameId(room.ownerId, ctx.bot.orgId)) return false;
   if (config.destination.senders_own_org && !sameId(room.ownerId, ctx.sender.orgId)) return false;
@@ -65,4 +67,41 @@ export function membershipAllowed(
   botOrgId: string,
 ): boolean {
   return !config.membership.bots_own_org || sameId(roomOwnerId, botOrgId);
+}
+
+function listed(list: readonly string[], emails: readonly string[]): boolean {
+  const wanted = new Set(list.map((e) => e.toLowerCase()));
+  return emails.some((e) => wanted.has(e.toLowerCase()));
+}
+
+/** A configured admin (`admins`), by any of the person's addresses. */
+export function isAdmin(config: BroadcastConfig, emails: readonly string[]): boolean {
+  return listed(config.admins, emails);
+}
+
+/** Only the original sender or a configured admin may recall a broadcast. */
+export function mayRecall(
+  config: BroadcastConfig,
+  actor: { id: string; emails: readonly string[] },
+  senderId: string,
+): boolean {
+  return sameId(actor.id, senderId) || isAdmin(config, actor.emails);
+}
+
+/** With approval on, broadcasts of senders not in `approval.trusted_senders` wait for an approver. */
+export function needsApproval(config: BroadcastConfig, senderEmails: readonly string[]): boolean {
+  return config.approval.enabled && !listed(config.approval.trusted_senders, senderEmails);
+}
+
+/** An approver is anyone in the approvers' space (the card's room proves it) except the sender. */
+export function mayDecide(
+  config: BroadcastConfig,
+  action: { personId: string; roomId: string },
+  senderId: string,
+): boolean {
+  return (
+    config.approval.room_id !== '' &&
+    sameId(action.roomId, config.approval.room_id) &&
+    !sameId(action.personId, senderId)
+  );
 }

@@ -70,7 +70,8 @@ async function freePort(): Promise<number> {
 
 export interface ScenarioOptions {
   transport: TransportName;
-  config?: object;
+  /** Config over the scenario's defaults; a function gets the seeded room ids (e.g. for approval). */
+  config?: object | ((ids: { room: (key: string) => string }) => object);
   locale?: string;
   seed?: Seed;
   /** Extra bot instances sharing the store (needs `databaseUrl`). */
@@ -97,6 +98,7 @@ export async function startScenario(options: ScenarioOptions) {
   const botPerson = person('bot');
   const dir = mkdtempSync(join(tmpdir(), 'herald-scenario-'));
   const bots: RunningBot[] = [];
+  const launches: Array<() => Promise<RunningBot>> = [];
   const count = options.instances ?? 1;
   for (let i = 0; i < count; i++) {
     const port = await freePort();
@@ -105,7 +107,9 @@ export async function startScenario(options: ScenarioOptions) {
       token: BOT_TOKEN,
       config: parseConfig({
         delivery: { rate_per_second: 200, workers: 4, lease_seconds: 30, max_attempts: 3 },
-        ...options.config,
+        ...(typeof options.config === 'function'
+          ? options.config({ room: (key) => encodeId('ROOM', room(key).id) })
+          : options.config),
       }),
       locale: options.locale ?? 'en_US',
       databaseUrl: options.databaseUrl,
@@ -116,8 +120,8 @@ export async function startScenario(options: ScenarioOptions) {
       logLevel: 'silent',
       apiBaseUrl: `${emu.url}/v1`,
     };
-    bots.push(
-      await runBot(settings, {
+    const launch = () =>
+      runBot(settings, {
         logger: silentLogger,
         instanceId: `scenario-${i}`,
         u2cUrl: `${emu.url}/u2c/api/v1`,
@@ -126,8 +130,17 @@ export async function startScenario(options: ScenarioOptions) {
         host: '127.0.0.1',
         pollMs: 25,
         schema: options.schema,
-      }),
-    );
+      });
+    launches.push(launch);
+    bots.push(await launch());
+  }
+
+  /** Stop instance `i` and start it again on the same store (same instance id, same port). */
+  async function restart(i = 0): Promise<RunningBot> {
+    await bots[i]!.stop();
+    const again = await launches[i]!();
+    bots[i] = again;
+    return again;
   }
 
   /** Messages the bot posted in a room. */
@@ -155,24 +168,58 @@ export async function startScenario(options: ScenarioOptions) {
     }
   }
 
-  /** Wait until every broadcast in the store is done or refused. */
+  /**
+   * Wait until every broadcast in the store is at rest: done, refused or rejected, or waiting for a
+   * person (a preview's Send, an approval) with its card posted; no recall, edit or card pending.
+   */
   async function settled(timeoutMs = 20_000): Promise<void> {
-    const store = bots[0]!.store;
+    const resting = new Set(['done', 'refused', 'rejected', 'previewed', 'awaiting_approval']);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      const store = bots[0]!.store;
       const rows = await store.recentBroadcasts(1000);
-      if (rows.length > 0 && rows.every((r) => r.status === 'done' || r.status === 'refused')) return;
+      if (rows.length > 0 && rows.every((r) => resting.has(r.status)) && (await store.isIdle())) return;
       if (Date.now() > deadline)
         throw new Error(`broadcasts not settled: ${rows.map((r) => r.status).join(',')}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }
 
-  return {
+  /** Post as a person, wait until the bot has recorded the message, then until all is at rest. */
+  async function postAndSettle(personKey: string, input: PostMessageInput, timeoutMs?: number) {
+    const m = post(personKey, input);
+    const deadline = Date.now() + (timeoutMs ?? 20_000);
+    while (!(await bots[0]!.store.broadcastBySource(encodeId('MESSAGE', m.id)))) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the bot to record the message');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await settled(timeoutMs);
+    return m;
+  }
+
+  /** Messages with a card the bot posted in a room. */
+  const cardsIn = (roomKey: string): Message[] => copiesIn(roomKey).filter((m) => m.attachments.length > 0);
+
+  /**
+   * Press the button titled `title` on a card message, as a Webex client does: the Action.Submit's
+   * `data` becomes the attachment action's inputs.
+   */
+  const press = (personKey: string, message: Message, title: string) => {
+    const content = message.attachments[0]?.content as
+      | { actions?: Array<Record<string, unknown>> }
+      | undefined;
+    const action = content?.actions?.find((a) => a.title === title);
+    if (!action) throw new Error(`no button "${title}" on the card`);
+    return s.emu.control.submitCard(person(personKey).id, message.id, action.data as Record<string, unknown>);
+  };
+
+  const s = {
     emu,
     world,
     bots,
-    bot: bots[0]!,
+    get bot() {
+      return bots[0]!;
+    },
     botPerson,
     person,
     room,
@@ -181,9 +228,14 @@ export async function startScenario(options: ScenarioOptions) {
     mentionBot,
     waitFor,
     settled,
+    postAndSettle,
+    restart,
+    cardsIn,
+    press,
     async stop() {
       for (const b of bots) await b.stop();
       await emu.stop();
     },
   };
+  return s;
 }

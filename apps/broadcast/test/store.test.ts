@@ -61,7 +61,14 @@ for (const factory of storeFactories()) {
       await store.markSent(again[0]!.id, 'w2', 'MSG1', 1300);
       assert.deepEqual(await store.completeFinishedBroadcasts(1300), [], 'one delivery still in flight');
       await store.markFailed(again[1]!.id, 'w2', 'not a moderator', 1400);
-      assert.deepEqual(await store.countDeliveries('b1'), { pending: 0, sending: 0, sent: 2, failed: 1 });
+      assert.deepEqual(await store.countDeliveries('b1'), {
+        held: 0,
+        pending: 0,
+        sending: 0,
+        sent: 2,
+        failed: 1,
+        cancelled: 0,
+      });
       assert.deepEqual(await store.completeFinishedBroadcasts(1500), ['b1']);
       assert.deepEqual(await store.completeFinishedBroadcasts(1501), [], 'only one completer wins');
       await store.close();
@@ -108,6 +115,105 @@ for (const factory of storeFactories()) {
       assert.equal(new Set(seen).size, 200);
       await a.close();
       await b.close();
+    });
+
+    it('a held plan goes out once on a decision; a rejected one never', async () => {
+      const store = await factory.open();
+      for (const id of ['p', 'q']) {
+        await store.createBroadcast(
+          { id, sourceMessageId: `M${id}`, sourceRoomId: 'R', senderId: 'P', request: {} },
+          0,
+        );
+        await store.claimBroadcasts('received', 'me', 0, 1000, 1);
+        const rooms = [{ roomId: `${id}1`, roomType: 'group' as const }];
+        assert.equal(await store.savePlan(id, 'me', {}, undefined, rooms, 0, 'previewed'), true);
+      }
+      assert.deepEqual(await store.claimDeliveries('w', 1, 1000, 10), [], 'held deliveries are not claimed');
+      assert.equal(await store.decide('p', 'previewed', 'sending', null, 2), true);
+      assert.equal(await store.decide('p', 'previewed', 'sending', null, 3), false, 'pressed twice: once');
+      assert.equal(await store.decide('q', 'previewed', 'rejected', 'A', 3), true);
+      const claimed = await store.claimDeliveries('w', 4, 1000, 10);
+      assert.deepEqual(
+        claimed.map((d) => d.room_id),
+        ['p1'],
+      );
+      assert.equal((await store.countDeliveries('q')).cancelled, 1);
+      await store.close();
+    });
+
+    it('a recall cancels what is not sent, deletes each sent copy once, and finishes once', async () => {
+      const store = await factory.open();
+      await store.createBroadcast(
+        { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
+        0,
+      );
+      await store.claimBroadcasts('received', 'me', 0, 1000, 1);
+      const rooms = Array.from({ length: 4 }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
+      await store.savePlan('b', 'me', {}, undefined, rooms, 0);
+      const [d0, d1, d2] = await store.claimDeliveries('w', 1, 1000, 3);
+      await store.markSent(d0!.id, 'w', 'C0', 2);
+      await store.markSent(d1!.id, 'w', 'C1', 2);
+      // d2 is in flight, R3 still pending when the recall comes.
+      assert.equal(await store.tasks.requestRecall('b', 'P', 3), true);
+      assert.equal(await store.tasks.requestRecall('b', 'P', 3), false, 'once');
+      assert.equal((await store.countDeliveries('b')).cancelled, 1);
+      assert.equal(await store.markSent(d2!.id, 'w', 'C2', 4), true);
+      assert.equal(await store.tasks.sweepRecall('b', 5), false, 'deletes still open');
+      assert.equal(await store.tasks.sweepRecall('b', 5), false);
+      const tasks = await store.tasks.claim('t', 6, 1000, 10);
+      assert.equal(tasks.length, 3, 'one delete per sent copy, however often swept');
+      await store.tasks.retryLater(tasks[0]!.id, 't', 100, '429', 6);
+      for (const t of tasks.slice(1))
+        await store.tasks.finish(t.id, 't', { status: 'done', result: 'deleted' }, 7);
+      assert.equal(await store.tasks.sweepRecall('b', 8), false);
+      const [again] = await store.tasks.claim('t', 100, 1000, 10);
+      await store.tasks.finish(again!.id, 't', { status: 'done', result: 'gone' }, 101);
+      assert.equal(await store.tasks.sweepRecall('b', 102), true);
+      assert.equal(await store.tasks.sweepRecall('b', 103), false, 'finished once');
+      const progress = await store.tasks.recallProgress('b');
+      assert.deepEqual(
+        { total: progress.total, removed: progress.removed, open: progress.open },
+        { total: 3, removed: 3, open: 0 },
+      );
+      await store.close();
+    });
+
+    it('an edit queues one task per editable copy behind the new version', async () => {
+      const store = await factory.open();
+      await store.createBroadcast(
+        { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
+        0,
+      );
+      await store.claimBroadcasts('received', 'me', 0, 1000, 1);
+      const rooms = Array.from({ length: 3 }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
+      await store.savePlan('b', 'me', { v: 1 }, undefined, rooms, 0);
+      const ds = await store.claimDeliveries('w', 1, 1000, 3);
+      await store.markSent(ds[0]!.id, 'w', 'C0', 2, { version: 1, editable: true });
+      await store.markSent(ds[1]!.id, 'w', 'C1', 2, { version: 1, editable: false });
+      await store.markSent(ds[2]!.id, 'w', 'C2', 2, { version: 1, editable: true });
+      assert.equal(await store.tasks.recordEdit('b', { v: 2 }, 3), 2);
+      await store.tasks.sweepEdit('b', 4);
+      await store.tasks.sweepEdit('b', 4);
+      const tasks = await store.tasks.claim('t', 5, 1000, 10);
+      assert.deepEqual(
+        tasks.map((t) => [t.delivery_id, t.version]),
+        [
+          [ds[0]!.id, 2],
+          [ds[2]!.id, 2],
+        ],
+      );
+      await store.tasks.copyEdited(ds[0]!.id, 2, 6);
+      await store.tasks.finish(tasks[0]!.id, 't', { status: 'done', result: 'edited' }, 6);
+      await store.tasks.copyNotEditable(ds[2]!.id, 'edit_limit', 6);
+      await store.tasks.finish(tasks[1]!.id, 't', { status: 'failed', error: '400 limit' }, 6);
+      assert.equal(await store.tasks.sweepEdit('b', 7), true);
+      const progress = await store.tasks.editProgress('b', 2);
+      assert.equal(progress.edited, 1);
+      assert.deepEqual(
+        progress.notEdited.map((n) => n.reason),
+        ['not_editable', 'edit_limit'],
+      );
+      await store.close();
     });
 
     it('notices are recorded once per room and kind; direct rooms are remembered', async () => {

@@ -15,6 +15,8 @@ export interface BroadcastRequest {
   attachments: CardAttachment[];
   created: string;
   transport: 'mercury' | 'webhook';
+  /** Thread parent: `recall` in a thread names the broadcast to recall. */
+  parentId?: string | undefined;
 }
 
 export interface BroadcastContent {
@@ -27,4 +29,6 @@ export interface BroadcastContent {
   /** The first file, stored beside the broadcast; sent as a file (or as the card's fallback). */
   file?: { name: string; contentType: string } | undefined;
   sender: { id: string; displayName: string; email: string };
+  /** Decided at planning: a preview's Send goes to the approvers first. */
+  needsApproval?: boolean | undefined;
 }

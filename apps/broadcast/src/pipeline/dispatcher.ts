@@ -26,6 +26,8 @@ export interface DispatcherDeps {
 interface Loaded {
   content: BroadcastContent;
   file: StoredFile | undefined;
+  /** The content version (edits of the source increment it). */
+  version: number;
 }
 
 /** Per-broadcast content, loaded once per instance (not per delivery). */
@@ -41,7 +43,7 @@ export class ContentCache {
         if (!row?.content) return undefined;
         const content = JSON.parse(row.content) as BroadcastContent;
         const file = content.file ? await this.store.getFile(broadcastId) : undefined;
-        return { content, file };
+        return { content, file, version: row.content_version };
       })();
       this.entries.set(broadcastId, p);
       if (this.entries.size > 64) this.entries.delete(this.entries.keys().next().value as string);
@@ -49,9 +51,14 @@ export class ContentCache {
     }
     return p;
   }
+
+  /** Forget a broadcast's content (its source was edited). Other instances' stale copies are edited later. */
+  invalidate(broadcastId: string): void {
+    this.entries.delete(broadcastId);
+  }
 }
 
-function reason(err: unknown): string {
+export function reason(err: unknown): string {
   if (err instanceof WebexApiError) {
     const text = err.apiMessage ?? err.descriptions[0] ?? 'refused';
     return `${err.status} ${text}`;
@@ -60,13 +67,19 @@ function reason(err: unknown): string {
   return String(err);
 }
 
-async function send(deps: DispatcherDeps, d: DeliveryRow, loaded: Loaded): Promise<string> {
+/** The copy's id, and whether Webex can edit it later (not with a file or a card, §2.5). */
+async function send(
+  deps: DispatcherDeps,
+  d: DeliveryRow,
+  loaded: Loaded,
+): Promise<{ id: string; editable: boolean }> {
   const { content, file } = loaded;
   const markdown = d.room_type === 'group' ? content.group : content.direct;
   const roomId = d.room_id;
   if (content.card) {
     try {
-      return (await deps.client.messages.create({ roomId, markdown, attachments: [content.card] })).id;
+      const msg = await deps.client.messages.create({ roomId, markdown, attachments: [content.card] });
+      return { id: msg.id, editable: false };
     } catch (err) {
       // Webex refused the card: the file goes as a plain file instead (or the text alone).
       if (!(err instanceof WebexApiError) || err.status !== 400) throw err;
@@ -80,9 +93,9 @@ async function send(deps: DispatcherDeps, d: DeliveryRow, loaded: Loaded): Promi
       markdown,
       file: { data: file.bytes, filename: file.name, contentType: file.contentType },
     });
-    return msg.id;
+    return { id: msg.id, editable: false };
   }
-  return (await deps.client.messages.create({ roomId, markdown })).id;
+  return { id: (await deps.client.messages.create({ roomId, markdown })).id, editable: true };
 }
 
 /** Send one claimed delivery and record the outcome. */
@@ -100,8 +113,11 @@ export async function deliver(
   }
   await deps.limiter.take();
   try {
-    const messageId = await send(deps, d, loaded);
-    await deps.store.markSent(d.id, owner, messageId, deps.now());
+    const copy = await send(deps, d, loaded);
+    await deps.store.markSent(d.id, owner, copy.id, deps.now(), {
+      version: loaded.version,
+      editable: copy.editable,
+    });
     deps.count('sent');
   } catch (err) {
     const now = deps.now();

@@ -3,13 +3,14 @@
  * listing of the bot's rooms (no per-room lookups, D23), download the first file once (D24),
  * compose both kinds of copy, and store it all with one delivery row per destination.
  */
-import { type Person, sameId, WebexApiError, type WebexClient } from '@herald/webex';
+import { type Person, type Room, sameId, WebexApiError, type WebexClient } from '@herald/webex';
 import { cardFromJson, looksLikeJson } from '../card.js';
+import { parseCommand } from '../commands.js';
 import { composeCopy, messageBody } from '../compose.js';
 import type { BroadcastConfig } from '../config.js';
 import type { Templates } from '../locales.js';
-import { type Identity, isDestination, senderDecision } from '../policy.js';
-import type { BroadcastRow, PlannedDelivery, Store, StoredFile } from '../store/store.js';
+import { type Identity, isDestination, needsApproval, senderDecision } from '../policy.js';
+import type { BroadcastRow, PlannedDelivery, PlanStatus, Store, StoredFile } from '../store/store.js';
 import type { BroadcastContent, BroadcastRequest } from './content.js';
 
 export interface BotSelf extends Identity {
@@ -24,9 +25,25 @@ export interface PlannerDeps {
   bot: BotSelf;
   now: () => number;
   log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
+  /** `recall` from an allowed sender: find the broadcast, check the right, start the recall. */
+  onRecallCommand: (request: BroadcastRequest, sender: Person) => Promise<void>;
 }
 
-export type PlanOutcome = 'planned' | 'refused' | 'retry' | 'empty';
+export type PlanOutcome = 'planned' | 'refused' | 'retry' | 'empty' | 'command';
+
+/**
+ * Announcement-only spaces where the bot is not a moderator (it cannot post there, §5.9): one
+ * membership lookup per announcement-only space, none for the others.
+ */
+async function notModerator(client: WebexClient, rooms: Room[], botId: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const room of rooms) {
+    if (!room.isAnnouncementOnly) continue;
+    const [me] = await client.memberships.list({ roomId: room.id, personId: botId }).toArray(1);
+    if (!me?.isModerator) out.add(room.id);
+  }
+  return out;
+}
 
 function errorText(err: unknown): string {
   if (err instanceof WebexApiError)
@@ -60,6 +77,13 @@ export async function planBroadcast(
     return 'retry';
   }
   const senderIdentity: Identity = { id: sender.id, orgId: sender.orgId ?? '', emails: sender.emails ?? [] };
+  // `recall` is not a broadcast: the right to recall (sender or admin) decides, not the sender policy.
+  // The event's plain text is enough to recognise it (no message fetch).
+  if (parseCommand(messageBody({ text: req.text }, bot), deps.templates).kind === 'recall') {
+    await deps.onRecallCommand(req, sender);
+    await store.finishBroadcast(row.id, 'done', 'recall', deps.now(), 'command');
+    return 'command';
+  }
   const decision = senderDecision(config, senderIdentity, bot);
   if (!decision.allowed) {
     await store.finishBroadcast(row.id, 'refused', decision.reason, deps.now());
@@ -87,7 +111,21 @@ export async function planBroadcast(
         );
       }
     }
-    const body = messageBody(source, bot);
+    let body = messageBody(source, bot);
+    const command = parseCommand(body, deps.templates);
+    if (command.kind === 'recall') {
+      await deps.onRecallCommand(req, sender);
+      await store.finishBroadcast(row.id, 'done', 'recall', deps.now(), 'command');
+      return 'command';
+    }
+    if (command.kind === 'preview') {
+      if (command.body === '' && req.files.length === 0 && req.attachments.length === 0) {
+        await client.messages.create({ toPersonId: sender.id, markdown: deps.templates.preview_usage });
+        await store.finishBroadcast(row.id, 'done', 'preview usage', deps.now(), 'command');
+        return 'command';
+      }
+      body = command.body;
+    }
     const email = sender.emails?.[0] ?? req.personEmail;
     const who = { id: sender.id, displayName: sender.displayName ?? email, email };
 
@@ -99,7 +137,7 @@ export async function planBroadcast(
       if (senderDirect) await store.rememberDirectRoom(sender.id, senderDirect);
     }
 
-    const destinations: PlannedDelivery[] = [];
+    const rooms: Room[] = [];
     for await (const room of client.rooms.list({ max: 1000 })) {
       const candidate = { id: room.id, type: room.type, ownerId: room.ownerId, title: room.title };
       if (
@@ -110,9 +148,21 @@ export async function planBroadcast(
           senderDirectRoomId: senderDirect,
         })
       ) {
-        destinations.push({ roomId: room.id, roomType: room.type, title: room.title });
+        rooms.push(room);
       }
     }
+    const cannotPost =
+      command.kind === 'preview' ? await notModerator(client, rooms, bot.id) : new Set<string>();
+    const destinations: PlannedDelivery[] = rooms.map((room) => ({
+      roomId: room.id,
+      roomType: room.type,
+      title: room.title,
+      note: cannotPost.has(room.id) ? 'not_moderator' : undefined,
+    }));
+    const approval = needsApproval(config, senderIdentity.emails);
+    let status: PlanStatus = 'sending';
+    if (command.kind === 'preview') status = 'previewed';
+    else if (approval && destinations.length > 0) status = 'awaiting_approval';
 
     let file: StoredFile | undefined;
     let card = req.attachments[0];
@@ -129,10 +179,11 @@ export async function planBroadcast(
       card,
       file: file ? { name: file.name, contentType: file.contentType } : undefined,
       sender: who,
+      needsApproval: approval,
     };
-    const saved = await store.savePlan(row.id, owner, content, file, destinations, deps.now());
+    const saved = await store.savePlan(row.id, owner, content, file, destinations, deps.now(), status);
     if (!saved) return 'retry';
-    deps.log('info', { broadcast: row.id, destinations: destinations.length }, 'broadcast planned');
+    deps.log('info', { broadcast: row.id, destinations: destinations.length, status }, 'broadcast planned');
     return destinations.length === 0 ? 'empty' : 'planned';
   } catch (err) {
     deps.log('warn', { broadcast: row.id, error: errorText(err) }, 'planning failed; will retry');

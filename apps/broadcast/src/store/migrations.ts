@@ -77,6 +77,70 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Preview, approval, recall, edit propagation and the report card (the bot's second release).
+    '002_recall_edit_approval': {
+      async up(db: Kysely<unknown>) {
+        // [column, type, default]; a column without a default is nullable.
+        const addToBroadcasts: Array<[string, 'text' | 'integer', string | number | null]> = [
+          ['kind', 'text', 'broadcast'],
+          ['content_version', 'integer', 1],
+          ['report_wanted', 'integer', 0],
+          ['report_done', 'integer', 0],
+          ['report_milestone', 'integer', 0],
+          ['control_message_id', 'text', null],
+          ['decided_by', 'text', null],
+          ['recall_state', 'text', null],
+          ['recall_by', 'text', null],
+          ['edit_state', 'text', null],
+        ];
+        for (const [name, type, dflt] of addToBroadcasts) {
+          await db.schema
+            .alterTable('broadcasts')
+            .addColumn(name, type, (c) => (dflt === null ? c : c.notNull().defaultTo(dflt)))
+            .execute();
+        }
+        for (const [name, dflt] of [
+          ['content_version', 0],
+          ['edit_count', 0],
+          ['editable', 1],
+        ] as const) {
+          await db.schema
+            .alterTable('deliveries')
+            .addColumn(name, 'integer', (c) => c.notNull().defaultTo(dflt))
+            .execute();
+        }
+        await db.schema.alterTable('deliveries').addColumn('note', 'text').execute();
+        await db.schema
+          .createTable('copy_tasks')
+          .addColumn('id', autoId)
+          .addColumn('broadcast_id', 'text', (c) => c.notNull())
+          .addColumn('delivery_id', 'bigint', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('result', 'text')
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('not_before', 'bigint', (c) => c.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('error', 'text')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('copy_tasks_once', ['delivery_id', 'kind', 'version'])
+          .execute();
+        await db.schema
+          .createIndex('copy_tasks_claim')
+          .on('copy_tasks')
+          .columns(['status', 'not_before'])
+          .execute();
+        await db.schema.createIndex('copy_tasks_broadcast').on('copy_tasks').column('broadcast_id').execute();
+        await db.schema
+          .createIndex('broadcasts_sender')
+          .on('broadcasts')
+          .columns(['sender_id', 'created_at'])
+          .execute();
+        await db.schema.createIndex('deliveries_message').on('deliveries').column('message_id').execute();
+      },
+    },
   };
 }
 

@@ -1,8 +1,25 @@
 /** Table types of the store. Times are milliseconds since the epoch. */
 import type { Generated } from 'kysely';
 
-export type BroadcastStatus = 'received' | 'sending' | 'reporting' | 'done' | 'refused';
-export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
+/**
+ * `received` → planned into one of: `sending` (copies go out) · `previewed` (a dry run waiting for
+ * the sender's Send button) · `awaiting_approval` (waiting for an approver) → `reporting` → `done`;
+ * or `refused` / `rejected`. A command (`recall`) is recorded as a row of kind `command`, `done`.
+ */
+export type BroadcastStatus =
+  | 'received'
+  | 'sending'
+  | 'previewed'
+  | 'awaiting_approval'
+  | 'rejected'
+  | 'reporting'
+  | 'done'
+  | 'refused';
+/** `held`: planned but waiting for a preview's Send or an approval; `cancelled`: recalled before it went out. */
+export type DeliveryStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+export type RecallState = 'requested' | 'done';
+export type CopyTaskKind = 'delete' | 'edit';
+export type CopyTaskStatus = 'pending' | 'working' | 'done' | 'failed' | 'skipped';
 
 export interface SeenEventsTable {
   key: string;
@@ -28,6 +45,23 @@ export interface BroadcastsTable {
   attempts: number;
   created_at: number;
   updated_at: number;
+  /** `broadcast`, or `command` for a recall request recorded for dedupe. */
+  kind: 'broadcast' | 'command';
+  /** Incremented by each edit of the source message; copies carry the version they show. */
+  content_version: number;
+  /** The report card is re-posted while `report_wanted > report_done`. */
+  report_wanted: number;
+  report_done: number;
+  /** Last progress quarter reported while sending. */
+  report_milestone: number;
+  /** The preview card (sender's 1-1) or the approval card (approvers' space). */
+  control_message_id: string | null;
+  /** Who approved or rejected (PEOPLE id). */
+  decided_by: string | null;
+  recall_state: RecallState | null;
+  recall_by: string | null;
+  /** `propagating` while an edit of the source is being applied to the copies. */
+  edit_state: 'propagating' | null;
 }
 
 export interface FilesTable {
@@ -51,6 +85,33 @@ export interface DeliveriesTable {
   message_id: string | null;
   error: string | null;
   updated_at: number;
+  /** The content version this copy shows. */
+  content_version: number;
+  /** Edits made to this copy (Webex allows 10, §2.5). */
+  edit_count: number;
+  /** 0 when the copy carries a file or a card (Webex cannot edit those, §2.5). */
+  editable: number;
+  /** Known before sending, e.g. `not_moderator` for an announcement-only space (preview). */
+  note: string | null;
+}
+
+/** Work on a copy already sent: delete it (recall) or edit it (edit propagation). */
+export interface CopyTasksTable {
+  id: Generated<number>;
+  broadcast_id: string;
+  delivery_id: number;
+  kind: CopyTaskKind;
+  /** For edits, the content version to show; 0 for deletes. */
+  version: number;
+  status: CopyTaskStatus;
+  /** `deleted`, `gone` (already deleted), `edited`. */
+  result: string | null;
+  attempts: number;
+  not_before: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  error: string | null;
+  updated_at: number;
 }
 
 export interface NoticesTable {
@@ -69,6 +130,7 @@ export interface Database {
   broadcasts: BroadcastsTable;
   files: FilesTable;
   deliveries: DeliveriesTable;
+  copy_tasks: CopyTasksTable;
   notices: NoticesTable;
   direct_rooms: DirectRoomsTable;
 }

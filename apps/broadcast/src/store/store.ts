@@ -7,8 +7,9 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { CopyTaskStore } from './copy-tasks.js';
 import { type Dialect, StaticMigrations } from './migrations.js';
-import type { BroadcastsTable, Database, DeliveriesTable } from './schema.js';
+import type { BroadcastStatus, BroadcastsTable, Database, DeliveriesTable } from './schema.js';
 
 export type BroadcastRow = BroadcastsTable;
 export type DeliveryRow = Omit<DeliveriesTable, 'id'> & { id: number };
@@ -19,13 +20,20 @@ export interface NewBroadcast {
   sourceRoomId: string;
   senderId: string;
   request: unknown;
+  /** Default `broadcast`. */
+  kind?: 'broadcast' | 'command' | undefined;
 }
 
 export interface PlannedDelivery {
   roomId: string;
   roomType: 'direct' | 'group';
   title?: string | undefined;
+  /** Known before sending (e.g. `not_moderator`). */
+  note?: string | undefined;
 }
+
+/** What a plan leads to: copies go out now, or wait for a preview's Send or an approval. */
+export type PlanStatus = 'sending' | 'previewed' | 'awaiting_approval';
 
 export interface StoredFile {
   name: string;
@@ -34,11 +42,16 @@ export interface StoredFile {
 }
 
 export interface DeliveryCounts {
+  held: number;
   pending: number;
   sending: number;
   sent: number;
   failed: number;
+  cancelled: number;
 }
+
+/** Below this many destinations no progress card is posted while sending, only the final one. */
+export const PROGRESS_CARD_MIN = 20;
 
 export interface StoreOptions {
   /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
@@ -52,6 +65,8 @@ export interface StoreOptions {
 export class Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /** Deletes and edits of copies already sent. */
+  readonly tasks: CopyTaskStore;
   private readonly schema: string | undefined;
 
   constructor(options: StoreOptions) {
@@ -81,6 +96,7 @@ export class Store {
       file.defaultSafeIntegers(false);
       this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
     }
+    this.tasks = new CopyTaskStore(this);
   }
 
   async migrate(): Promise<void> {
@@ -128,6 +144,16 @@ export class Store {
         attempts: 0,
         created_at: now,
         updated_at: now,
+        kind: b.kind ?? 'broadcast',
+        content_version: 1,
+        report_wanted: 0,
+        report_done: 0,
+        report_milestone: 0,
+        control_message_id: null,
+        decided_by: null,
+        recall_state: null,
+        recall_by: null,
+        edit_state: null,
       })
       .onConflict((oc) => oc.column('source_message_id').doNothing())
       .executeTakeFirst();
@@ -172,7 +198,11 @@ export class Store {
     return rows;
   }
 
-  /** Store the plan of a leased broadcast: its content, its file and one delivery row per destination. */
+  /**
+   * Store the plan of a leased broadcast: its content, its file and one delivery row per
+   * destination, pending when `status` is `sending`, held otherwise (a preview, an approval). A
+   * preview or approval card, and the progress card of a large broadcast, are wanted at once.
+   */
   async savePlan(
     broadcastId: string,
     owner: string,
@@ -180,14 +210,17 @@ export class Store {
     file: StoredFile | undefined,
     deliveries: PlannedDelivery[],
     now: number,
+    status: PlanStatus = 'sending',
   ): Promise<boolean> {
+    const wantCard = status !== 'sending' || deliveries.length >= PROGRESS_CARD_MIN;
     return this.db.transaction().execute(async (trx) => {
       const r = await trx
         .updateTable('broadcasts')
         .set({
-          status: 'sending',
+          status,
           content: JSON.stringify(content),
           total: deliveries.length,
+          report_wanted: wantCard && deliveries.length > 0 ? 1 : 0,
           lease_owner: null,
           lease_until: null,
           updated_at: now,
@@ -219,7 +252,7 @@ export class Store {
               room_id: d.roomId,
               room_type: d.roomType,
               room_title: d.title ?? null,
-              status: 'pending' as const,
+              status: status === 'sending' ? ('pending' as const) : ('held' as const),
               attempts: 0,
               not_before: now,
               lease_owner: null,
@@ -227,6 +260,10 @@ export class Store {
               message_id: null,
               error: null,
               updated_at: now,
+              content_version: 0,
+              edit_count: 0,
+              editable: 1,
+              note: d.note ?? null,
             })),
           )
           .onConflict((oc) => oc.columns(['broadcast_id', 'room_id']).doNothing())
@@ -236,17 +273,209 @@ export class Store {
     });
   }
 
-  /** End a broadcast without deliveries (sender refused, nothing to send, planning failed for good). */
+  /** End a broadcast without deliveries (sender refused, nothing to send, planning failed for good, a command). */
   async finishBroadcast(
     broadcastId: string,
     status: 'refused' | 'done',
     note: string | null,
     now: number,
+    kind?: 'command',
   ): Promise<void> {
     await this.db
       .updateTable('broadcasts')
-      .set({ status, note, lease_owner: null, lease_until: null, updated_at: now })
+      .set({ status, note, lease_owner: null, lease_until: null, updated_at: now, ...(kind ? { kind } : {}) })
       .where('id', '=', broadcastId)
+      .execute();
+  }
+
+  /**
+   * A preview's Send or an approver's decision: move a broadcast from `from` to `to` (once, whoever
+   * wins), releasing its held deliveries when it goes out and cancelling them when rejected.
+   */
+  async decide(
+    broadcastId: string,
+    from: 'previewed' | 'awaiting_approval',
+    to: 'sending' | 'awaiting_approval' | 'rejected',
+    decidedBy: string | null,
+    now: number,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('broadcasts')
+        .set((eb) => ({
+          status: to,
+          updated_at: now,
+          control_message_id: null,
+          ...(decidedBy ? { decided_by: decidedBy } : {}),
+          report_wanted: to === 'rejected' ? eb.ref('report_wanted') : eb('report_wanted', '+', 1),
+        }))
+        .where('id', '=', broadcastId)
+        .where('status', '=', from)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return false;
+      if (to !== 'awaiting_approval') {
+        await trx
+          .updateTable('deliveries')
+          .set({ status: to === 'sending' ? 'pending' : 'cancelled', not_before: now, updated_at: now })
+          .where('broadcast_id', '=', broadcastId)
+          .where('status', '=', 'held')
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  /** The broadcast created by a source message. */
+  async broadcastBySource(sourceMessageId: string): Promise<BroadcastRow | undefined> {
+    return this.db
+      .selectFrom('broadcasts')
+      .selectAll()
+      .where('source_message_id', '=', sourceMessageId)
+      .executeTakeFirst();
+  }
+
+  /** The broadcast a message belongs to: its source, its report or preview card, or one of its copies. */
+  async broadcastByMessage(messageId: string): Promise<BroadcastRow | undefined> {
+    const direct = await this.db
+      .selectFrom('broadcasts')
+      .selectAll()
+      .where('kind', '=', 'broadcast')
+      .where((w) =>
+        w.or([
+          w('source_message_id', '=', messageId),
+          w('report_message_id', '=', messageId),
+          w('control_message_id', '=', messageId),
+        ]),
+      )
+      .executeTakeFirst();
+    if (direct) return direct;
+    const copy = await this.db
+      .selectFrom('deliveries')
+      .select('broadcast_id')
+      .where('message_id', '=', messageId)
+      .executeTakeFirst();
+    return copy ? this.getBroadcast(copy.broadcast_id) : undefined;
+  }
+
+  /** The sender's latest broadcast that went out (or is going out). */
+  async lastBroadcastOf(senderId: string): Promise<BroadcastRow | undefined> {
+    return this.db
+      .selectFrom('broadcasts')
+      .selectAll()
+      .where('sender_id', '=', senderId)
+      .where('kind', '=', 'broadcast')
+      .where('status', 'in', ['sending', 'reporting', 'done'])
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  /** Remember the preview or approval card. */
+  async setControlMessage(broadcastId: string, messageId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('broadcasts')
+      .set({ control_message_id: messageId, updated_at: now })
+      .where('id', '=', broadcastId)
+      .execute();
+  }
+
+  /** Ask for the report card to be posted again (a milestone, a recall or edit finished). */
+  async wantReport(broadcastId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('broadcasts')
+      .set((eb) => ({ report_wanted: eb('report_wanted', '+', 1), updated_at: now }))
+      .where('id', '=', broadcastId)
+      .execute();
+  }
+
+  /**
+   * Broadcasts sending copies whose progress passed another quarter since the last card: ask for a
+   * new card (large broadcasts only, see PROGRESS_CARD_MIN). Returns how many were bumped.
+   */
+  async bumpMilestones(now: number): Promise<number> {
+    const rows = await this.db
+      .selectFrom('broadcasts')
+      .select(['id', 'total', 'report_milestone'])
+      .where('status', '=', 'sending')
+      .where('total', '>=', PROGRESS_CARD_MIN)
+      .limit(20)
+      .execute();
+    let bumped = 0;
+    for (const row of rows) {
+      const c = await this.countDeliveries(row.id);
+      const milestone = Math.floor((4 * (c.sent + c.failed + c.cancelled)) / Math.max(1, row.total));
+      if (milestone <= row.report_milestone || milestone >= 4) continue;
+      const r = await this.db
+        .updateTable('broadcasts')
+        .set((eb) => ({
+          report_milestone: milestone,
+          report_wanted: eb('report_wanted', '+', 1),
+          updated_at: now,
+        }))
+        .where('id', '=', row.id)
+        .where('report_milestone', '<', milestone)
+        .executeTakeFirst();
+      bumped += Number(r.numUpdatedRows);
+    }
+    return bumped;
+  }
+
+  /**
+   * Lease a broadcast whose card should be (re-)posted: a preview or approval card not posted yet,
+   * or a report card behind its wanted version. Not while the final report is being written.
+   */
+  async claimCardUpdate(owner: string, now: number, leaseMs: number): Promise<BroadcastRow | undefined> {
+    const statuses: BroadcastStatus[] = ['sending', 'done', 'previewed', 'awaiting_approval'];
+    const rows = await this.db
+      .updateTable('broadcasts')
+      .set({ lease_owner: owner, lease_until: now + leaseMs })
+      .where('id', 'in', (eb) => {
+        let q = eb
+          .selectFrom('broadcasts as c')
+          .select('c.id')
+          .where('c.status', 'in', statuses)
+          .whereRef('c.report_wanted', '>', 'c.report_done')
+          .where((w) => w.or([w('c.lease_until', 'is', null), w('c.lease_until', '<', now)]))
+          .orderBy('c.updated_at')
+          .limit(1);
+        if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
+        return q;
+      })
+      .where('status', 'in', statuses)
+      .returningAll()
+      .execute();
+    return rows[0];
+  }
+
+  /** Remember a new report card while still holding the broadcast's lease. */
+  async setReportMessage(broadcastId: string, owner: string, messageId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('broadcasts')
+      .set({ report_message_id: messageId, updated_at: now })
+      .where('id', '=', broadcastId)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  /** The card for version `wanted` is out: remember it and free the lease. */
+  async cardPosted(
+    broadcastId: string,
+    owner: string,
+    wanted: number,
+    reportMessageId: string | null,
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .updateTable('broadcasts')
+      .set({
+        report_done: wanted,
+        ...(reportMessageId ? { report_message_id: reportMessageId } : {}),
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      })
+      .where('id', '=', broadcastId)
+      .where('lease_owner', '=', owner)
       .execute();
   }
 
@@ -303,13 +532,24 @@ export class Store {
     return rows.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
   }
 
-  /** Record the created message; false when the lease was lost to another claimer meanwhile. */
-  async markSent(id: number, owner: string, messageId: string, now: number): Promise<boolean> {
+  /**
+   * Record the created message, the content version it shows and whether Webex can edit it; false
+   * when the lease was lost to another claimer meanwhile.
+   */
+  async markSent(
+    id: number,
+    owner: string,
+    messageId: string,
+    now: number,
+    copy: { version: number; editable: boolean } = { version: 1, editable: true },
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable('deliveries')
       .set({
         status: 'sent',
         message_id: messageId,
+        content_version: copy.version,
+        editable: copy.editable ? 1 : 0,
         error: null,
         lease_owner: null,
         lease_until: null,
@@ -357,6 +597,8 @@ export class Store {
       .selectFrom('broadcasts as b')
       .select('b.id')
       .where('b.status', '=', 'sending')
+      // Not while a progress card is being posted (its lease): the final report replaces that card.
+      .where((w) => w.or([w('b.lease_until', 'is', null), w('b.lease_until', '<', now)]))
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
@@ -376,23 +618,27 @@ export class Store {
         .set({ status: 'reporting', updated_at: now, lease_owner: null, lease_until: null })
         .where('id', '=', id)
         .where('status', '=', 'sending')
+        .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 1) won.push(id);
     }
     return won;
   }
 
+  /** The final report is out; `wanted` is the report version it covers (from the claimed row). */
   async markReported(
     broadcastId: string,
     owner: string,
     reportMessageId: string | null,
     now: number,
+    wanted = 0,
   ): Promise<void> {
     await this.db
       .updateTable('broadcasts')
       .set({
         status: 'done',
         report_message_id: reportMessageId,
+        report_done: wanted,
         lease_owner: null,
         lease_until: null,
         updated_at: now,
@@ -412,11 +658,17 @@ export class Store {
     return rows.map((r) => ({ ...r, id: Number(r.id) }));
   }
 
+  async deliveriesOfIds(ids: number[]): Promise<DeliveryRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('deliveries').selectAll().where('id', 'in', ids).execute();
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  }
+
   async countDeliveries(broadcastId?: string): Promise<DeliveryCounts> {
     let q = this.db.selectFrom('deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n')]);
     if (broadcastId) q = q.where('broadcast_id', '=', broadcastId);
     const rows = await q.groupBy('status').execute();
-    const counts: DeliveryCounts = { pending: 0, sending: 0, sent: 0, failed: 0 };
+    const counts: DeliveryCounts = { held: 0, pending: 0, sending: 0, sent: 0, failed: 0, cancelled: 0 };
     for (const r of rows) counts[r.status] = Number(r.n);
     return counts;
   }
@@ -477,16 +729,43 @@ export class Store {
       .set({ lease_owner: null, lease_until: null, updated_at: now })
       .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
       .execute();
-    return Number(d.numUpdatedRows);
+    const t = await this.db
+      .updateTable('copy_tasks')
+      .set({ status: 'pending', lease_owner: null, lease_until: null, not_before: now, updated_at: now })
+      .where('status', '=', 'working')
+      .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
+      .executeTakeFirst();
+    return Number(d.numUpdatedRows) + Number(t.numUpdatedRows);
   }
 
-  /** Queue depth for metrics. */
+  /** Queue depth for metrics: deliveries, deletes and edits pending or in flight. */
   async queueDepth(): Promise<number> {
     const r = await this.db
       .selectFrom('deliveries')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('status', 'in', ['pending', 'sending'])
       .executeTakeFirst();
-    return Number(r?.n ?? 0);
+    return Number(r?.n ?? 0) + (await this.tasks.openCount());
+  }
+
+  /**
+   * Nothing left to do: no broadcast being planned, sent or reported, no recall or edit under
+   * way, no card waiting to be posted, no task open. Previews and approvals may wait for people.
+   */
+  async isIdle(): Promise<boolean> {
+    const busy = await this.db
+      .selectFrom('broadcasts')
+      .select('id')
+      .where((w) =>
+        w.or([
+          w('status', 'in', ['received', 'sending', 'reporting']),
+          w('recall_state', '=', 'requested'),
+          w('edit_state', '=', 'propagating'),
+          w('report_wanted', '>', w.ref('report_done')),
+        ]),
+      )
+      .limit(1)
+      .executeTakeFirst();
+    return !busy && (await this.tasks.openCount()) === 0;
   }
 }

@@ -12,9 +12,11 @@ import {
 } from '@herald/webex';
 import type { EventSink, Transport } from './transport.js';
 
-/** The bot needs its messages, its memberships and submissions of its cards. */
+/** The bot needs its messages (new and edited), its memberships and submissions of its cards. */
 export const BOT_WEBHOOKS = [
   { resource: 'messages', event: 'created' },
+  // Edits of a broadcast's source are propagated to its copies (`messages:updated`, §2.8 table).
+  { resource: 'messages', event: 'updated' },
   { resource: 'memberships', event: 'created' },
   { resource: 'attachmentActions', event: 'created' },
 ] as const;

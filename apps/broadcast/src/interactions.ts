@@ -1,0 +1,221 @@
+/**
+ * What people do after a broadcast is planned: press a card button (Send a preview, Recall,
+ * Approve, Reject), write `recall`, or edit the source message. Each handler checks who may do it,
+ * then changes the store in one conditional step (so a button pressed twice, or an event delivered
+ * twice, acts once) and leaves the rest to the durable work loops.
+ */
+import {
+  type AttachmentActionCreatedEvent,
+  type MessageUpdatedEvent,
+  type Person,
+  sameId,
+  WebexApiError,
+  type WebexClient,
+} from '@herald/webex';
+import { parseCommand } from './commands.js';
+import { composeCopy, messageBody } from './compose.js';
+import type { BroadcastConfig } from './config.js';
+import { fill, type Templates } from './locales.js';
+import type { BroadcastContent, BroadcastRequest } from './pipeline/content.js';
+import type { ContentCache } from './pipeline/dispatcher.js';
+import type { BotSelf } from './pipeline/planner.js';
+import { mayDecide, mayRecall } from './policy.js';
+import type { BroadcastRow, Store } from './store/store.js';
+import { parseCardAction } from './ui/actions.js';
+
+export interface InteractionDeps {
+  client: WebexClient;
+  store: Store;
+  config: BroadcastConfig;
+  templates: Templates;
+  bot: BotSelf;
+  cache: ContentCache;
+  now: () => number;
+  /** Wake the work loops: there is new work. */
+  wake: () => void;
+  log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof WebexApiError) return `${err.status} ${err.apiMessage ?? ''}`.trim();
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A short word to a person in their 1-1; a refusal is logged, not retried. */
+async function tell(
+  deps: InteractionDeps,
+  personId: string,
+  markdown: string,
+  parentId?: string,
+): Promise<void> {
+  try {
+    await deps.client.messages.create({ toPersonId: personId, markdown, ...(parentId ? { parentId } : {}) });
+  } catch (err) {
+    deps.log('warn', { person: personId, error: errorText(err) }, 'could not tell a person');
+  }
+}
+
+async function displayName(
+  deps: InteractionDeps,
+  personId: string,
+): Promise<{ name: string; emails: string[] }> {
+  try {
+    const p = await deps.client.people.get(personId);
+    return { name: p.displayName ?? p.emails?.[0] ?? personId, emails: p.emails ?? [] };
+  } catch (err) {
+    deps.log('warn', { person: personId, error: errorText(err) }, 'person lookup failed');
+    return { name: personId, emails: [] };
+  }
+}
+
+/**
+ * Start recalling `target` on behalf of `actor` (the sender or an admin). Idempotent: a second
+ * request while one is under way, or after it finished, does nothing.
+ */
+export async function requestRecall(
+  deps: InteractionDeps,
+  actor: { id: string; emails: string[] },
+  target: BroadcastRow | undefined,
+): Promise<void> {
+  const { templates: t } = deps;
+  if (target?.kind !== 'broadcast' || !['sending', 'reporting', 'done'].includes(target.status)) {
+    await tell(deps, actor.id, t.recall_nothing);
+    return;
+  }
+  if (!mayRecall(deps.config, actor, target.sender_id)) {
+    deps.log('info', { broadcast: target.id, person: actor.id }, 'recall refused');
+    await tell(deps, actor.id, t.recall_refused);
+    return;
+  }
+  if (!(await deps.store.tasks.requestRecall(target.id, actor.id, deps.now()))) return;
+  deps.log('info', { broadcast: target.id, by: actor.id }, 'recall requested');
+  deps.wake();
+  if (!sameId(actor.id, target.sender_id)) {
+    const content = target.content ? (JSON.parse(target.content) as BroadcastContent) : undefined;
+    await tell(deps, actor.id, fill(t.recall_started, { displayName: content?.sender.displayName ?? '' }));
+  }
+}
+
+/** `recall` written to the bot: the broadcast its thread parent belongs to, else the sender's last. */
+export async function onRecallCommand(
+  deps: InteractionDeps,
+  req: BroadcastRequest,
+  sender: Person,
+): Promise<void> {
+  const target = req.parentId
+    ? await deps.store.broadcastByMessage(req.parentId)
+    : await deps.store.lastBroadcastOf(sender.id);
+  await requestRecall(deps, { id: sender.id, emails: sender.emails ?? [] }, target);
+}
+
+/** A button on one of the bot's cards. */
+export async function onCardAction(
+  deps: InteractionDeps,
+  event: AttachmentActionCreatedEvent,
+): Promise<void> {
+  const { store, templates: t } = deps;
+  const a = event.data;
+  const action = parseCardAction(a.inputs);
+  if (!action) return;
+  const row = await store.getBroadcast(action.broadcast);
+  if (!row) return;
+  const now = deps.now();
+  switch (action.action) {
+    case 'recall': {
+      // Whatever card the button was on (a sender could broadcast a look-alike), the right to recall decides.
+      const emails = sameId(a.personId, row.sender_id) ? [] : (await displayName(deps, a.personId)).emails;
+      await requestRecall(deps, { id: a.personId, emails }, row);
+      return;
+    }
+    case 'send': {
+      // The preview card's Send: only the sender, only that card, only once.
+      if (!sameId(a.personId, row.sender_id) || !sameId(a.messageId, row.control_message_id ?? undefined))
+        return;
+      const content = row.content ? (JSON.parse(row.content) as BroadcastContent) : undefined;
+      const to = content?.needsApproval ? 'awaiting_approval' : 'sending';
+      if (!(await store.decide(row.id, 'previewed', to, null, now))) return;
+      deps.log('info', { broadcast: row.id, to }, 'preview confirmed');
+      deps.wake();
+      // The preview's button is spent: remove the card (the report card follows).
+      await deps.client.messages.delete(a.messageId).catch((err: unknown) => {
+        deps.log('warn', { broadcast: row.id, error: errorText(err) }, 'could not remove the preview card');
+      });
+      return;
+    }
+    case 'approve':
+    case 'reject': {
+      if (
+        !sameId(a.messageId, row.control_message_id ?? undefined) ||
+        !mayDecide(deps.config, a, row.sender_id)
+      )
+        return;
+      const to = action.action === 'approve' ? 'sending' : 'rejected';
+      if (!(await store.decide(row.id, 'awaiting_approval', to, a.personId, now))) return;
+      deps.log('info', { broadcast: row.id, decision: action.action, by: a.personId }, 'broadcast decided');
+      deps.wake();
+      const { name } = await displayName(deps, a.personId);
+      await tell(
+        deps,
+        row.sender_id,
+        fill(action.action === 'approve' ? t.approval_approved : t.approval_rejected, { name }),
+      );
+      try {
+        await deps.client.messages.create({
+          roomId: a.roomId,
+          parentId: a.messageId,
+          markdown: fill(t.approval_decided, {
+            decision:
+              action.action === 'approve' ? t.approval_decision_approved : t.approval_decision_rejected,
+            name,
+          }),
+        });
+      } catch (err) {
+        deps.log('warn', { broadcast: row.id, error: errorText(err) }, 'could not note the decision');
+      }
+      return;
+    }
+  }
+}
+
+/**
+ * The sender edited the source of a broadcast that went out: compose the copies again and let the
+ * workers edit each copy (within Webex's limits, §2.5). Edits of a preview or of a broadcast
+ * awaiting approval are ignored: what goes out is what was previewed or approved.
+ */
+export async function onMessageUpdated(deps: InteractionDeps, event: MessageUpdatedEvent): Promise<void> {
+  const { store, client, bot } = deps;
+  const m = event.data;
+  const row = await store.broadcastBySource(m.id);
+  if (row?.kind !== 'broadcast' || !row.content || !sameId(row.sender_id, m.personId)) return;
+  if (!['sending', 'reporting', 'done'].includes(row.status) || row.recall_state !== null) return;
+  let source = { text: m.text, html: m.html, markdown: m.markdown };
+  if (m.markdown === undefined) {
+    // Mercury carries no markdown: read the message as it is now.
+    try {
+      const full = await client.messages.get(m.id);
+      source = { text: full.text ?? m.text, html: full.html ?? m.html, markdown: full.markdown };
+    } catch (err) {
+      deps.log(
+        'warn',
+        { broadcast: row.id, error: errorText(err) },
+        'edited message fetch failed; using the event',
+      );
+    }
+  }
+  let body = messageBody(source, bot);
+  const command = parseCommand(body, deps.templates);
+  if (command.kind === 'recall') return;
+  if (command.kind === 'preview') body = command.body;
+  const content = JSON.parse(row.content) as BroadcastContent;
+  const next: BroadcastContent = {
+    ...content,
+    group: composeCopy(deps.templates, 'group', content.sender, body),
+    direct: composeCopy(deps.templates, 'direct', content.sender, body),
+  };
+  if (next.group === content.group && next.direct === content.direct) return;
+  const version = await store.tasks.recordEdit(row.id, next, deps.now());
+  if (version === undefined) return;
+  deps.cache.invalidate(row.id);
+  deps.log('info', { broadcast: row.id, version }, 'source edited; editing the copies');
+  deps.wake();
+}

@@ -1,0 +1,162 @@
+/**
+ * The bot's cards, posted from the store's state (so a crash between deciding and posting only
+ * delays a card): the report card in the sender's 1-1 (replaced, never edited: see ui/cards.ts),
+ * the preview card, and the approval card in the approvers' space.
+ */
+import { WebexApiError, type WebexClient } from '@herald/webex';
+import type { ReportLine } from '../compose.js';
+import type { BroadcastConfig } from '../config.js';
+import { fill, type Templates } from '../locales.js';
+import type { BroadcastRow, Store } from '../store/store.js';
+import { type Rendered, type ReportModel, renderApproval, renderPreview, renderReport } from '../ui/cards.js';
+import type { BroadcastContent } from './content.js';
+
+export interface ReporterDeps {
+  client: WebexClient;
+  store: Store;
+  config: BroadcastConfig;
+  templates: Templates;
+  now: () => number;
+  log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
+}
+
+export async function reportModel(
+  store: Store,
+  row: BroadcastRow,
+  inProgress: boolean,
+): Promise<ReportModel> {
+  const deliveries = await store.deliveriesOf(row.id);
+  const counts = await store.countDeliveries(row.id);
+  const failed: ReportLine[] = deliveries
+    .filter((d) => d.status === 'failed')
+    .map((d) => ({ title: d.room_title ?? d.room_id, reason: d.error ?? 'unknown' }));
+  const model: ReportModel = { broadcastId: row.id, inProgress, total: deliveries.length, counts, failed };
+  if (row.recall_state === 'done')
+    model.recall = { ...(await store.tasks.recallProgress(row.id)), done: true };
+  if (row.content_version > 1) model.edit = await store.tasks.editProgress(row.id, row.content_version);
+  return model;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof WebexApiError) return `${err.status} ${err.apiMessage ?? ''}`.trim();
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function post(
+  deps: ReporterDeps,
+  target: { toPersonId: string } | { roomId: string; parentId?: string },
+  r: Rendered,
+): Promise<string> {
+  const msg = await deps.client.messages.create({
+    ...target,
+    markdown: r.markdown,
+    ...(r.card ? { attachments: [r.card] } : {}),
+  });
+  return msg.id;
+}
+
+/** Delete a card replaced by a newer one; a failure leaves an old card behind, nothing worse. */
+async function removeCard(deps: ReporterDeps, messageId: string | null, broadcastId: string): Promise<void> {
+  if (!messageId) return;
+  try {
+    await deps.client.messages.delete(messageId);
+  } catch (err) {
+    if (err instanceof WebexApiError && err.status === 404) return;
+    deps.log('warn', { broadcast: broadcastId, error: errorText(err) }, 'could not remove an old card');
+  }
+}
+
+/**
+ * A new report card is out: remember it first (a crash now leaves the old card, not an unknown
+ * new one), then remove the old card, and only then let the broadcast look finished.
+ */
+async function replaced(
+  deps: ReporterDeps,
+  row: BroadcastRow,
+  owner: string,
+  reportId: string,
+): Promise<void> {
+  await deps.store.setReportMessage(row.id, owner, reportId, deps.now());
+  await removeCard(deps, row.report_message_id, row.id);
+}
+
+/** The final report of a broadcast whose copies are all out (the row is leased in `reporting`). */
+export async function postFinalReport(deps: ReporterDeps, row: BroadcastRow, owner: string): Promise<void> {
+  const model = await reportModel(deps.store, row, false);
+  let reportId: string | null = null;
+  try {
+    reportId = await post(deps, { toPersonId: row.sender_id }, renderReport(deps.templates, model));
+  } catch (err) {
+    if (!(err instanceof WebexApiError && err.isPermanent)) throw err;
+    deps.log('warn', { broadcast: row.id, error: errorText(err) }, 'report refused');
+  }
+  if (reportId) await replaced(deps, row, owner, reportId);
+  await deps.store.markReported(
+    row.id,
+    owner,
+    reportId ?? row.report_message_id,
+    deps.now(),
+    row.report_wanted,
+  );
+  deps.log('info', { broadcast: row.id, sent: model.counts.sent, total: model.total }, 'broadcast reported');
+}
+
+/**
+ * The card a leased broadcast is waiting for: the preview card, the approval card (and a word to
+ * the sender), or a new report card replacing the previous one.
+ */
+export async function postCard(deps: ReporterDeps, row: BroadcastRow, owner: string): Promise<void> {
+  const { store, templates: t } = deps;
+  const content = row.content ? (JSON.parse(row.content) as BroadcastContent) : undefined;
+  try {
+    if (row.status === 'previewed' || row.status === 'awaiting_approval') {
+      if (!content || row.control_message_id) {
+        await store.cardPosted(row.id, owner, row.report_wanted, null, deps.now());
+        return;
+      }
+      const deliveries = await store.deliveriesOf(row.id);
+      if (row.status === 'previewed') {
+        const id = await post(
+          deps,
+          { toPersonId: row.sender_id },
+          renderPreview(t, {
+            broadcastId: row.id,
+            spaces: deliveries.map((d) => d.room_title ?? d.room_id),
+            cannotPost: deliveries
+              .filter((d) => d.note === 'not_moderator')
+              .map((d) => d.room_title ?? d.room_id),
+            copy: content.direct,
+          }),
+        );
+        await store.setControlMessage(row.id, id, deps.now());
+      } else {
+        const id = await post(
+          deps,
+          { roomId: deps.config.approval.room_id },
+          renderApproval(t, {
+            broadcastId: row.id,
+            sender: content.sender,
+            total: deliveries.length,
+            copy: content.direct,
+          }),
+        );
+        await store.setControlMessage(row.id, id, deps.now());
+        await deps.client.messages.create({
+          toPersonId: row.sender_id,
+          markdown: fill(t.approval_waiting, { total: deliveries.length }),
+        });
+      }
+      await store.cardPosted(row.id, owner, row.report_wanted, null, deps.now());
+      return;
+    }
+    const model = await reportModel(store, row, row.status === 'sending');
+    const id = await post(deps, { toPersonId: row.sender_id }, renderReport(t, model));
+    await replaced(deps, row, owner, id);
+    await store.cardPosted(row.id, owner, row.report_wanted, id, deps.now());
+  } catch (err) {
+    if (!(err instanceof WebexApiError && err.isPermanent)) throw err;
+    // Refused for good (e.g. the bot is not in the approvers' space): do not try again and again.
+    deps.log('warn', { broadcast: row.id, status: row.status, error: errorText(err) }, 'card refused');
+    await store.cardPosted(row.id, owner, row.report_wanted, null, deps.now());
+  }
+}

@@ -1,0 +1,411 @@
+/**
+ * Work on copies already sent: deleting them (recall) and editing them (edit propagation). A task
+ * row is durable work like a delivery: claimed with a lease, rate limited, put back with a
+ * `not_before` on 429, claimed again after a crash. Tasks are created by idempotent sweeps (one
+ * delete per copy, one edit per copy and content version), so several instances may sweep at once.
+ */
+import { sql } from 'kysely';
+import type { CopyTasksTable } from './schema.js';
+import type { Store } from './store.js';
+
+export type CopyTaskRow = Omit<CopyTasksTable, 'id'> & { id: number };
+
+/** Webex allows ten edits per message (webex-rest-webhooks.md §2.5). */
+export const MAX_EDITS = 10;
+
+export interface RecallProgress {
+  /** Copies to remove (sent before or during the recall). */
+  total: number;
+  /** Deleted by us, or found already gone. */
+  removed: number;
+  failed: Array<{ title: string; reason: string }>;
+  open: number;
+}
+
+export interface EditProgress {
+  version: number;
+  /** Copies showing the latest version. */
+  edited: number;
+  /** Copies sent. */
+  total: number;
+  notEdited: Array<{ title: string; reason: 'not_editable' | 'edit_limit' | 'error'; error?: string }>;
+}
+
+export class CopyTaskStore {
+  constructor(private readonly store: Store) {}
+
+  private get db() {
+    return this.store.db;
+  }
+
+  /**
+   * Ask for a recall (once): the broadcast is marked, copies not yet sent are cancelled. Returns
+   * false when a recall was already requested.
+   */
+  async requestRecall(broadcastId: string, by: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('broadcasts')
+      .set({ recall_state: 'requested', recall_by: by, updated_at: now })
+      .where('id', '=', broadcastId)
+      .where('kind', '=', 'broadcast')
+      .where('recall_state', 'is', null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return false;
+    await this.sweepRecall(broadcastId, now);
+    return true;
+  }
+
+  /**
+   * Bring a recall up to date: cancel copies not sent (pending, held, or in flight with an expired
+   * lease), add a delete task for every sent copy without one, drop pending edits, and when nothing
+   * is left in flight mark the recall done (one caller wins) and ask for a new report card.
+   * Returns true when the recall finished in this call.
+   */
+  async sweepRecall(broadcastId: string, now: number): Promise<boolean> {
+    await this.db
+      .updateTable('deliveries')
+      .set({ status: 'cancelled', lease_owner: null, lease_until: null, updated_at: now })
+      .where('broadcast_id', '=', broadcastId)
+      .where((w) =>
+        w.or([
+          w('status', 'in', ['pending', 'held']),
+          w.and([w('status', '=', 'sending'), w('lease_until', '<', now)]),
+        ]),
+      )
+      .execute();
+    await this.db
+      .insertInto('copy_tasks')
+      .columns([
+        'broadcast_id',
+        'delivery_id',
+        'kind',
+        'version',
+        'status',
+        'attempts',
+        'not_before',
+        'updated_at',
+      ])
+      .expression((eb) =>
+        eb
+          .selectFrom('deliveries as d')
+          .select([
+            'd.broadcast_id',
+            'd.id',
+            sql<string>`'delete'`.as('kind'),
+            sql<number>`0`.as('version'),
+            sql<string>`'pending'`.as('status'),
+            sql<number>`0`.as('attempts'),
+            sql<number>`${now}`.as('not_before'),
+            sql<number>`${now}`.as('updated_at'),
+          ])
+          .where('d.broadcast_id', '=', broadcastId)
+          .where('d.status', '=', 'sent'),
+      )
+      .onConflict((oc) => oc.columns(['delivery_id', 'kind', 'version']).doNothing())
+      .execute();
+    await this.db
+      .updateTable('copy_tasks')
+      .set({ status: 'skipped', updated_at: now })
+      .where('broadcast_id', '=', broadcastId)
+      .where('kind', '=', 'edit')
+      .where('status', '=', 'pending')
+      .execute();
+    if (await this.busy(broadcastId, 'delete')) return false;
+    const r = await this.db
+      .updateTable('broadcasts')
+      .set((eb) => ({
+        recall_state: 'done',
+        edit_state: null,
+        report_wanted: eb('report_wanted', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', '=', broadcastId)
+      .where('recall_state', '=', 'requested')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** An edit of the source: store the new content as the next version and start propagating it. */
+  async recordEdit(broadcastId: string, content: unknown, now: number): Promise<number | undefined> {
+    const r = await this.db
+      .updateTable('broadcasts')
+      .set((eb) => ({
+        content: JSON.stringify(content),
+        content_version: eb('content_version', '+', 1),
+        edit_state: 'propagating',
+        updated_at: now,
+      }))
+      .where('id', '=', broadcastId)
+      .where('recall_state', 'is', null)
+      .returning('content_version')
+      .executeTakeFirst();
+    return r?.content_version;
+  }
+
+  /**
+   * Bring an edit up to date: an edit task for every sent, editable copy behind the current
+   * version (and under Webex's edit limit); when no copy is in flight and no task open, the edit is
+   * done (one caller wins) and a new report card is wanted. Returns true when it finished here.
+   */
+  async sweepEdit(broadcastId: string, now: number): Promise<boolean> {
+    const row = await this.store.getBroadcast(broadcastId);
+    if (row?.edit_state !== 'propagating') return false;
+    const version = row.content_version;
+    await this.db
+      .insertInto('copy_tasks')
+      .columns([
+        'broadcast_id',
+        'delivery_id',
+        'kind',
+        'version',
+        'status',
+        'attempts',
+        'not_before',
+        'updated_at',
+      ])
+      .expression((eb) =>
+        eb
+          .selectFrom('deliveries as d')
+          .select([
+            'd.broadcast_id',
+            'd.id',
+            sql<string>`'edit'`.as('kind'),
+            sql<number>`${version}`.as('version'),
+            sql<string>`'pending'`.as('status'),
+            sql<number>`0`.as('attempts'),
+            sql<number>`${now}`.as('not_before'),
+            sql<number>`${now}`.as('updated_at'),
+          ])
+          .where('d.broadcast_id', '=', broadcastId)
+          .where('d.status', '=', 'sent')
+          .where('d.editable', '=', 1)
+          .where('d.edit_count', '<', MAX_EDITS)
+          .where('d.content_version', '<', version),
+      )
+      .onConflict((oc) => oc.columns(['delivery_id', 'kind', 'version']).doNothing())
+      .execute();
+    // Older versions still queued are superseded: the newer task shows the latest content.
+    await this.db
+      .updateTable('copy_tasks')
+      .set({ status: 'skipped', updated_at: now })
+      .where('broadcast_id', '=', broadcastId)
+      .where('kind', '=', 'edit')
+      .where('status', '=', 'pending')
+      .where('version', '<', version)
+      .execute();
+    if (await this.busy(broadcastId, 'edit')) return false;
+    const inFlight = await this.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('broadcast_id', '=', broadcastId)
+      .where('status', 'in', ['pending', 'sending'])
+      .limit(1)
+      .executeTakeFirst();
+    if (inFlight) return false;
+    const r = await this.db
+      .updateTable('broadcasts')
+      .set((eb) => ({ edit_state: null, report_wanted: eb('report_wanted', '+', 1), updated_at: now }))
+      .where('id', '=', broadcastId)
+      .where('edit_state', '=', 'propagating')
+      .where('content_version', '=', version)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Broadcasts with a recall or an edit under way (for the sweeper). */
+  async underWay(limit: number): Promise<Array<{ id: string; recall: boolean; edit: boolean }>> {
+    const rows = await this.db
+      .selectFrom('broadcasts')
+      .select(['id', 'recall_state', 'edit_state'])
+      .where((w) => w.or([w('recall_state', '=', 'requested'), w('edit_state', '=', 'propagating')]))
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      recall: r.recall_state === 'requested',
+      edit: r.edit_state === 'propagating',
+    }));
+  }
+
+  private async busy(broadcastId: string, kind: 'delete' | 'edit'): Promise<boolean> {
+    const deliveries =
+      kind === 'delete'
+        ? await this.db
+            .selectFrom('deliveries')
+            .select('id')
+            .where('broadcast_id', '=', broadcastId)
+            .where('status', '=', 'sending')
+            .limit(1)
+            .executeTakeFirst()
+        : undefined;
+    if (deliveries) return true;
+    const task = await this.db
+      .selectFrom('copy_tasks')
+      .select('id')
+      .where('broadcast_id', '=', broadcastId)
+      .where('kind', '=', kind)
+      .where('status', 'in', ['pending', 'working'])
+      .limit(1)
+      .executeTakeFirst();
+    return task !== undefined;
+  }
+
+  /** Lease up to `limit` due tasks: pending ones, and working ones whose lease expired. */
+  async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<CopyTaskRow[]> {
+    const rows = await this.db
+      .updateTable('copy_tasks')
+      .set((eb) => ({
+        status: 'working',
+        lease_owner: owner,
+        lease_until: now + leaseMs,
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', 'in', (eb) => {
+        let q = eb
+          .selectFrom('copy_tasks as c')
+          .select('c.id')
+          .where((w) =>
+            w.or([
+              w.and([w('c.status', '=', 'pending'), w('c.not_before', '<=', now)]),
+              w.and([w('c.status', '=', 'working'), w('c.lease_until', '<', now)]),
+            ]),
+          )
+          .orderBy('c.id')
+          .limit(limit);
+        if (this.store.dialect === 'postgres') q = q.forUpdate().skipLocked();
+        return q;
+      })
+      .returningAll()
+      .execute();
+    return rows
+      .map((r) => ({ ...r, id: Number(r.id), delivery_id: Number(r.delivery_id) }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** A task ended (`done` with a result, or `failed` with an error); false when the lease was lost. */
+  async finish(
+    id: number,
+    owner: string,
+    outcome: { status: 'done'; result: string } | { status: 'failed'; error: string },
+    now: number,
+  ): Promise<boolean> {
+    const r = await this.db
+      .updateTable('copy_tasks')
+      .set({
+        status: outcome.status,
+        result: outcome.status === 'done' ? outcome.result : null,
+        error: outcome.status === 'failed' ? outcome.error : null,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'working')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async retryLater(id: number, owner: string, notBefore: number, error: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('copy_tasks')
+      .set({
+        status: 'pending',
+        not_before: notBefore,
+        error,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  /** A copy now shows `version` (one more edit used), or cannot be edited any more. */
+  async copyEdited(deliveryId: number, version: number, now: number): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({ content_version: version, edit_count: eb('edit_count', '+', 1), updated_at: now }))
+      .where('id', '=', deliveryId)
+      .where('content_version', '<', version)
+      .execute();
+  }
+
+  async copyNotEditable(
+    deliveryId: number,
+    reason: 'edit_limit' | 'not_editable',
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set(
+        reason === 'edit_limit'
+          ? { edit_count: MAX_EDITS, updated_at: now }
+          : { editable: 0, updated_at: now },
+      )
+      .where('id', '=', deliveryId)
+      .execute();
+  }
+
+  async openCount(): Promise<number> {
+    const r = await this.db
+      .selectFrom('copy_tasks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', ['pending', 'working'])
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  async recallProgress(broadcastId: string): Promise<RecallProgress> {
+    const rows = await this.db
+      .selectFrom('copy_tasks as t')
+      .innerJoin('deliveries as d', 'd.id', 't.delivery_id')
+      .select(['t.status', 't.error', 'd.room_title', 'd.room_id'])
+      .where('t.broadcast_id', '=', broadcastId)
+      .where('t.kind', '=', 'delete')
+      .execute();
+    const progress: RecallProgress = { total: rows.length, removed: 0, failed: [], open: 0 };
+    for (const r of rows) {
+      if (r.status === 'done') progress.removed++;
+      else if (r.status === 'failed')
+        progress.failed.push({ title: r.room_title ?? r.room_id, reason: r.error ?? 'unknown' });
+      else progress.open++;
+    }
+    return progress;
+  }
+
+  async editProgress(broadcastId: string, version: number): Promise<EditProgress> {
+    const copies = await this.db
+      .selectFrom('deliveries')
+      .select(['id', 'room_title', 'room_id', 'content_version', 'editable', 'edit_count'])
+      .where('broadcast_id', '=', broadcastId)
+      .where('status', '=', 'sent')
+      .orderBy('id')
+      .execute();
+    const failedTasks = await this.db
+      .selectFrom('copy_tasks')
+      .select(['delivery_id', 'error'])
+      .where('broadcast_id', '=', broadcastId)
+      .where('kind', '=', 'edit')
+      .where('version', '=', version)
+      .where('status', '=', 'failed')
+      .execute();
+    const errors = new Map(failedTasks.map((t) => [Number(t.delivery_id), t.error ?? 'unknown']));
+    const progress: EditProgress = { version, edited: 0, total: copies.length, notEdited: [] };
+    for (const c of copies) {
+      if (c.content_version >= version) {
+        progress.edited++;
+        continue;
+      }
+      const title = c.room_title ?? c.room_id;
+      const error = errors.get(Number(c.id));
+      if (!c.editable) progress.notEdited.push({ title, reason: 'not_editable' });
+      else if (c.edit_count >= MAX_EDITS) progress.notEdited.push({ title, reason: 'edit_limit' });
+      else if (error !== undefined) progress.notEdited.push({ title, reason: 'error', error });
+    }
+    return progress;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * A recall of a 1,000-space broadcast with the emulator limiting the bot's `DELETE /messages` to
+ * R per second: wall time from the sender's `recall` to the report card saying how many copies were
+ * removed, against the floor 1000 / R (target: within 10 % of it), and the DELETE calls made (one
+ * per copy, plus the replaced report cards). Runs the bot in-process over Mercury with SQLite.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBot } from '@herald/broadcast';
+import { startEmulator } from '@herald/emulator';
+import { silentLogger } from '@herald/webex';
+import { parseConfig } from '../apps/broadcast/src/config.js';
+import type { Seed } from '../packages/emulator/src/state/types.js';
+import type { BenchTable } from './table.js';
+
+const SPACES = 1000;
+const R = 100;
+
+function seed(): Seed {
+  return {
+    orgs: [{ key: 'acme', displayName: 'Acme' }],
+    people: [
+      {
+        key: 'bot',
+        org: 'acme',
+        email: 'herald@webex.bot',
+        displayName: 'Herald',
+        type: 'bot',
+        token: 'BENCH_BOT',
+      },
+      { key: 'alice', org: 'acme', email: 'alice@acme.example', displayName: 'Alice', token: 'BENCH_ALICE' },
+    ],
+    rooms: [
+      { key: 'alice-bot', title: 'Alice', type: 'direct', creator: 'alice', members: ['bot'] },
+      ...Array.from({ length: SPACES }, (_, i) => ({
+        key: `s${i}`,
+        title: `Space ${i}`,
+        creator: 'alice',
+        members: ['bot'],
+      })),
+    ],
+  };
+}
+
+interface RecallRun {
+  seconds: number;
+  deletes: number;
+  rateLimited: number;
+  removed: number;
+}
+
+async function run(botRate: number): Promise<RecallRun> {
+  const emu = await startEmulator({ port: 0, seed: seed() });
+  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+  const bot = await runBot(
+    {
+      token: 'BENCH_BOT',
+      config: parseConfig({
+        delivery: { rate_per_second: botRate, workers: 4, lease_seconds: 30, max_attempts: 5 },
+      }),
+      locale: 'en_US',
+      sqlitePath: join(dir, 'bench.sqlite'),
+      port: 0,
+      logLevel: 'silent',
+      apiBaseUrl: `${emu.url}/v1`,
+    },
+    {
+      logger: silentLogger,
+      u2cUrl: `${emu.url}/u2c/api/v1`,
+      allowedOrigins: [emu.url, emu.wsUrl],
+      port: 0,
+      pollMs: 50,
+    },
+  );
+  const waitFor = async (what: string, ok: () => boolean, ms: number) => {
+    const end = performance.now() + ms;
+    while (!ok()) {
+      if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  try {
+    const world = emu.world;
+    const botId = world.findPerson('bot')!.id;
+    const alice = world.findPerson('alice')!;
+    const direct = world.findRoom('alice-bot')!;
+    const reportSays = (re: RegExp) =>
+      [...world.messages.values()].some(
+        (m) => m.roomId === direct.id && m.personId === botId && !m.deleted && re.test(m.markdown ?? ''),
+      );
+    world.postMessage(alice.id, { roomId: direct.id, text: 'to everyone, by mistake' });
+    await waitFor(
+      'the broadcast',
+      () => reportSays(new RegExp(`Delivered to ${SPACES} of ${SPACES}`)),
+      120_000,
+    );
+    const copies = new Set(
+      [...world.messages.values()]
+        .filter((m) => m.personId === botId && m.roomId !== direct.id)
+        .map((m) => m.id),
+    );
+
+    emu.control.setRateLimits({ deletePerToken: { capacity: R, perSecond: R } });
+    emu.control.clearRequests();
+    const started = performance.now();
+    world.postMessage(alice.id, { roomId: direct.id, text: 'recall' });
+    await waitFor('the recall report', () => reportSays(/Recalled: \d+ of \d+ copies removed/), 120_000);
+    const seconds = (performance.now() - started) / 1000;
+    const deletes = emu.control
+      .requests({ method: 'DELETE', personId: botId })
+      .filter((r) => r.path.startsWith('/v1/messages/'));
+    const removed = [...copies].filter((id) => world.messages.get(id)?.deleted).length;
+    const ok = deletes.filter((r) => r.status === 204);
+    return {
+      seconds,
+      deletes: ok.length,
+      rateLimited: deletes.filter((r) => r.status === 429).length,
+      removed,
+    };
+  } finally {
+    await bot.stop();
+    await emu.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default async function (): Promise<BenchTable[]> {
+  const floor = SPACES / R;
+  const rows: BenchTable['rows'] = [];
+  const targets: NonNullable<BenchTable['targets']> = [];
+  for (const [label, rate] of [
+    ['bot limiter = R (configured to the limit)', R],
+    ['bot limiter = 2R (learns from 429)', 2 * R],
+  ] as const) {
+    const r = await run(rate);
+    rows.push([label, r.seconds, floor, r.seconds / floor, r.removed, r.deletes, r.rateLimited]);
+    targets.push({
+      what: `${label}: wall time ≤ 1.10 × floor (${(r.seconds / floor).toFixed(2)}×)`,
+      met: r.seconds / floor <= 1.1,
+    });
+    targets.push({
+      what: `${label}: every copy removed (${r.removed} of ${SPACES})`,
+      met: r.removed === SPACES,
+    });
+  }
+  return [
+    {
+      title: `Recall of a ${SPACES}-space broadcast, emulator limit R = ${R} DELETE /messages per second`,
+      columns: ['run', 'wall s', 'floor s', 'ratio', 'copies removed', 'DELETEs 204', '429s'],
+      rows,
+      notes: [
+        'Wall time: from the sender writing `recall` to the report card saying how many copies were removed.',
+        'DELETEs include the replaced report cards (one per milestone), which share the same limit.',
+      ],
+      targets,
+    },
+  ];
+}
