@@ -3,7 +3,7 @@
  * `herald start` and `herald demo` run, and what tests start in-process.
  */
 import type { AddressInfo } from 'node:net';
-import { type Logger, WebexClient } from '@herald/webex';
+import { KmsError, type Logger, WebexApiError, WebexClient, WebexNetworkError } from '@herald/webex';
 import { BroadcastBot } from './bot.js';
 import type { Settings } from './config.js';
 import { createBotServer } from './server.js';
@@ -98,6 +98,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
         });
 
   const server = createBotServer({
+    health: transport.health ? () => transport.health!() : undefined,
     bot,
     store,
     webhook: transport.webhookHandler,
@@ -113,7 +114,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
 
   bot.start();
   try {
-    await transport.start();
+    await startWithRetry(() => transport.start(), log);
   } catch (err) {
     await bot.stop();
     server.close();
@@ -140,4 +141,29 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
       await store.close();
     },
   };
+}
+
+/**
+ * Start the transport, retrying passing failures (a 5xx or no answer while registering webhooks or
+ * a device) with backoff: 1 s, 2 s, 4 s … up to six tries. A refused token, a permanent 4xx or a
+ * server-sent URL outside the allow-list fails at once.
+ */
+async function startWithRetry(start: () => Promise<void>, log: Logger, tries = 6): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      const passing =
+        err instanceof WebexNetworkError ||
+        (err instanceof WebexApiError && !err.isPermanent && err.status !== 401) ||
+        (err instanceof KmsError && err.status === undefined);
+      if (!passing || attempt >= tries) throw err;
+      const delay = 1000 * 2 ** (attempt - 1);
+      log.warn(
+        { attempt, delay, error: err instanceof Error ? err.message : String(err) },
+        'transport start failed; retrying',
+      );
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }

@@ -27,7 +27,7 @@ import type { BroadcastRequest } from './pipeline/content.js';
 import { type CopyWorkDeps, performTask } from './pipeline/copy-work.js';
 import { ContentCache, type DispatcherDeps, deliver } from './pipeline/dispatcher.js';
 import { RateLimiter } from './pipeline/limiter.js';
-import { type BotSelf, type PlannerDeps, planBroadcast } from './pipeline/planner.js';
+import { type BotSelf, backoffMs, type PlannerDeps, planBroadcast } from './pipeline/planner.js';
 import { postCard, postFinalReport } from './pipeline/reporter.js';
 import type { Store } from './store/store.js';
 
@@ -347,9 +347,24 @@ export class BroadcastBot {
     const leaseMs = this.options.config.delivery.lease_seconds * 1000;
     const [row] = await store.claimBroadcasts('reporting', this.owner, this.now(), leaseMs, 1);
     if (!row) return false;
-    await postFinalReport(this.deps(), row, this.owner);
+    try {
+      await postFinalReport(this.deps(), row, this.owner);
+    } catch (err) {
+      // A passing failure (5xx, no answer): try again soon, not after the whole lease.
+      await this.retrySoon(row.id, err, backoffMs(row.attempts));
+      return true;
+    }
     this.metrics.reports++;
     return true;
+  }
+
+  private async retrySoon(broadcastId: string, err: unknown, delayMs: number): Promise<void> {
+    this.log.warn(
+      { broadcast: broadcastId, error: describe(err), retryInMs: delayMs },
+      'report will be retried',
+    );
+    const now = this.now();
+    await this.options.store.releaseBroadcast(broadcastId, describe(err), now + delayMs, now);
   }
 
   /** Post a card the store asks for: preview, approval, or a new report card. */
@@ -359,7 +374,11 @@ export class BroadcastBot {
     const leaseMs = this.options.config.delivery.lease_seconds * 1000;
     const row = await store.claimCardUpdate(this.owner, this.now(), leaseMs);
     if (!row) return false;
-    await postCard(this.deps(), row, this.owner);
+    try {
+      await postCard(this.deps(), row, this.owner);
+    } catch (err) {
+      await this.retrySoon(row.id, err, 2000);
+    }
     return true;
   }
 }

@@ -17,6 +17,8 @@ export interface ServerOptions {
   webhook?: NodeWebhookHandler | undefined;
   /** Path of the webhook endpoint. Default `/webhook`. */
   webhookPath?: string | undefined;
+  /** Whether the bot can receive events now; default always. */
+  health?: (() => { ok: boolean; detail: string }) | undefined;
   /** Bearer token of the status page; without it the page answers 404. */
   statusToken?: string | undefined;
 }
@@ -46,7 +48,17 @@ export function createBotServer(options: ServerOptions): Server {
         return options.webhook(req, res);
       }
       if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
-      if (path === '/health') return send(res, 200, 'application/json', '{"status":"ok"}\n');
+      if (path === '/health') {
+        // 503 while the transport cannot deliver events (Mercury down or stopped), so that a
+        // supervisor or load balancer notices; the detail names the state, nothing more.
+        const h = options.health?.() ?? { ok: true, detail: 'ok' };
+        return send(
+          res,
+          h.ok ? 200 : 503,
+          'application/json',
+          `${JSON.stringify({ status: h.ok ? 'ok' : 'degraded', detail: h.detail })}\n`,
+        );
+      }
       if (path === '/metrics') {
         const depth = await options.store.queueDepth();
         return send(res, 200, 'text/plain; version=0.0.4', renderMetrics(options.bot.metrics, depth));

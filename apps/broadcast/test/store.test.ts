@@ -83,9 +83,14 @@ for (const factory of storeFactories()) {
       await store.claimBroadcasts('received', 'me', 0, 1000, 1);
       await store.savePlan('b', 'me', {}, undefined, [{ roomId: 'X', roomType: 'direct' }], 0);
       const [d] = await store.claimDeliveries('w', 0, 1000, 1);
-      await store.retryLater(d!.id, 'w', 5000, '429', 1);
+      await store.retryLater(d!.id, 'w', 5000, '503', 1);
       assert.deepEqual(await store.claimDeliveries('w', 4999, 1000, 1), []);
-      assert.equal((await store.claimDeliveries('w', 5000, 1000, 1)).length, 1);
+      const [again] = await store.claimDeliveries('w', 5000, 1000, 1);
+      assert.equal(again?.attempts, 2, 'a 503 counts as an attempt');
+      // A 429 is Webex asking to wait: its claim is refunded, so waiting never exhausts max_attempts.
+      await store.retryLater(again!.id, 'w', 6000, '429', 5001, true);
+      const [third] = await store.claimDeliveries('w', 6000, 1000, 1);
+      assert.equal(third?.attempts, 2);
       await store.close();
     });
 

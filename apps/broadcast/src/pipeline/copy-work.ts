@@ -51,7 +51,7 @@ export async function performTask(deps: CopyWorkDeps, task: CopyTaskRow, owner: 
     if (err instanceof WebexApiError && err.status === 429) {
       const wait = err.retryAfter ?? 15;
       deps.limiter.pause(wait);
-      await store.tasks.retryLater(task.id, owner, now + wait * 1000, reason(err), now);
+      await store.tasks.retryLater(task.id, owner, now + wait * 1000, reason(err), now, true);
       deps.count('rate_limited');
       return;
     }

@@ -124,7 +124,7 @@ export async function deliver(
     if (err instanceof WebexApiError && err.status === 429) {
       const wait = err.retryAfter ?? 15;
       deps.limiter.pause(wait);
-      await deps.store.retryLater(d.id, owner, now + wait * 1000, reason(err), now);
+      await deps.store.retryLater(d.id, owner, now + wait * 1000, reason(err), now, true);
       deps.count('rate_limited');
       return;
     }

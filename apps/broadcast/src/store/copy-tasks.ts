@@ -308,17 +308,29 @@ export class CopyTaskStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async retryLater(id: number, owner: string, notBefore: number, error: string, now: number): Promise<void> {
+  /**
+   * Back in the queue, due at `notBefore`. A wait Webex asked for (429) is not the work's fault:
+   * with `refundAttempt` the claim does not count toward `max_attempts`.
+   */
+  async retryLater(
+    id: number,
+    owner: string,
+    notBefore: number,
+    error: string,
+    now: number,
+    refundAttempt = false,
+  ): Promise<void> {
     await this.db
       .updateTable('copy_tasks')
-      .set({
+      .set((eb) => ({
         status: 'pending',
         not_before: notBefore,
         error,
         lease_owner: null,
         lease_until: null,
         updated_at: now,
-      })
+        ...(refundAttempt ? { attempts: eb('attempts', '-', 1) } : {}),
+      }))
       .where('id', '=', id)
       .where('lease_owner', '=', owner)
       .execute();

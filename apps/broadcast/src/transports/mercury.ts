@@ -16,6 +16,10 @@ export interface MercuryTransportOptions {
   deviceName: string;
   onEvent: EventSink;
   logger: Logger;
+  /** First pause before connecting again after the handler gave up, ms. Default 15000. */
+  reviveBaseMs?: number | undefined;
+  /** Longest such pause, ms. Default 300000 (5 minutes). */
+  reviveMaxMs?: number | undefined;
 }
 
 const EVENT_TYPES = [
@@ -42,15 +46,56 @@ export function mercuryTransport(options: MercuryTransportOptions): Transport {
     });
   }
   handler.on('error', (err) => options.logger.warn({ error: err.message }, 'mercury'));
-  handler.on('disconnected', ({ reason }) =>
-    options.logger.warn({ reason: String(reason) }, 'mercury disconnected'),
-  );
   handler.on('reconnecting', ({ attempt, delay }) =>
     options.logger.info({ attempt, delay }, 'mercury reconnecting'),
   );
+
+  // The handler gives up after maxReconnectAttempts failures in a row (a flapping link). The bot
+  // must not stop listening for good: it connects again after a pause that grows to 5 minutes.
+  // A refused token is final (nothing to gain but a log flood), and so is `replaced` (another
+  // connection took over this device: two instances share a device name).
+  let stopped = false;
+  let revivals = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let state: 'down' | 'up' | 'failed' = 'down';
+  const revive = () => {
+    if (stopped) return;
+    const delay = Math.min(
+      options.reviveMaxMs ?? 300_000,
+      (options.reviveBaseMs ?? 15_000) * 2 ** revivals++,
+    );
+    options.logger.warn({ delay }, 'mercury gave up reconnecting; connecting again later');
+    timer = setTimeout(() => {
+      handler.connect().catch((err: Error) => {
+        options.logger.warn({ error: err.message }, 'mercury reconnect failed');
+        revive();
+      });
+    }, delay);
+    timer.unref();
+  };
+  handler.on('connected', () => {
+    state = 'up';
+    revivals = 0;
+  });
+  handler.on('disconnected', ({ reason }) => {
+    if (reason === 'client') return;
+    state = 'down';
+    if (reason === 'auth-failed' || reason === 'replaced') {
+      state = 'failed';
+      options.logger.error({ reason }, 'mercury stopped: the bot no longer receives messages');
+      return;
+    }
+    options.logger.warn({ reason }, 'mercury disconnected');
+    revive();
+  });
   return {
     name: 'mercury',
     start: () => handler.connect(),
-    stop: () => handler.disconnect(),
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await handler.disconnect();
+    },
+    health: () => ({ ok: state === 'up', detail: `mercury ${state}` }),
   };
 }

@@ -6,6 +6,8 @@ export interface Transport {
   /** Begin receiving; events go to the `onEvent` given at construction. */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Whether events can arrive now (for `/health`); absent means always. */
+  health?(): { ok: boolean; detail: string };
   /** For the webhook transport: the handler the bot's HTTP server mounts. */
   readonly webhookHandler?: NodeWebhookHandler | undefined;
 }
