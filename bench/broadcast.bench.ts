@@ -77,11 +77,18 @@ async function run(
     emu.control.clearRequests();
     const started = performance.now();
     world.postMessage(alice.id, { roomId: direct.id, text: 'to everyone' });
+    // Done when every space has its copy and the final report says so (the report card also shows
+    // progress while sending, so "Delivered to" alone is not the end).
+    const final = new RegExp(`Delivered to ${SPACES} of ${SPACES} spaces`);
     for (;;) {
-      const done = [...world.messages.values()].some(
-        (m) => m.roomId === direct.id && m.personId === botId && /Delivered to/.test(m.markdown ?? ''),
-      );
-      if (done) break;
+      let copies = 0;
+      let reported = false;
+      for (const m of world.messages.values()) {
+        if (m.personId !== botId || m.deleted) continue;
+        if (m.roomId === direct.id) reported ||= final.test(m.markdown ?? '');
+        else copies++;
+      }
+      if (copies >= SPACES && reported) break;
       if (performance.now() - started > 120_000) throw new Error('broadcast did not finish in 120 s');
       await new Promise((r) => setTimeout(r, 10));
     }

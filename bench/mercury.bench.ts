@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { type RunningEmulator, startEmulator } from '@herald/emulator';
 import {
   encodeId,
@@ -250,7 +251,8 @@ async function memoryBench(): Promise<BenchTable> {
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
-    nodePaths: [join(process.cwd(), 'node_modules')],
+    // The workspace root's node_modules, wherever the bench is started from (npm runs it in bench/).
+    nodePaths: [fileURLToPath(new URL('../node_modules', import.meta.url))],
   });
   const emu = await startEmulator({ port: 0, seed: MERCURY_SEED, randomSeed: 7 });
   try {

@@ -52,6 +52,12 @@ export interface DeliveryCounts {
 
 /** Below this many destinations no progress card is posted while sending, only the final one. */
 export const PROGRESS_CARD_MIN = 20;
+/**
+ * While a large broadcast is sending, a new report card at most this often (ms). Each card is a
+ * post plus a delete of the previous one, so a time bound (not a share of the copies) keeps the
+ * REST cost of a short broadcast at one extra card, whatever its size.
+ */
+export const PROGRESS_CARD_INTERVAL_MS = 60_000;
 
 export interface StoreOptions {
   /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
@@ -389,22 +395,24 @@ export class Store {
   }
 
   /**
-   * Broadcasts sending copies whose progress passed another quarter since the last card: ask for a
-   * new card (large broadcasts only, see PROGRESS_CARD_MIN). Returns how many were bumped.
+   * Broadcasts still sending copies a minute (PROGRESS_CARD_INTERVAL_MS) after their last progress
+   * card: ask for a new card (large broadcasts only, see PROGRESS_CARD_MIN). `report_milestone`
+   * counts the intervals since the broadcast was created. Returns how many were bumped.
    */
   async bumpMilestones(now: number): Promise<number> {
     const rows = await this.db
       .selectFrom('broadcasts')
-      .select(['id', 'total', 'report_milestone'])
+      .select(['id', 'total', 'report_milestone', 'created_at'])
       .where('status', '=', 'sending')
       .where('total', '>=', PROGRESS_CARD_MIN)
       .limit(20)
       .execute();
     let bumped = 0;
     for (const row of rows) {
+      const milestone = Math.floor((now - Number(row.created_at)) / PROGRESS_CARD_INTERVAL_MS);
+      if (milestone <= row.report_milestone) continue;
       const c = await this.countDeliveries(row.id);
-      const milestone = Math.floor((4 * (c.sent + c.failed + c.cancelled)) / Math.max(1, row.total));
-      if (milestone <= row.report_milestone || milestone >= 4) continue;
+      if (c.pending + c.sending === 0) continue; // the final report comes next
       const r = await this.db
         .updateTable('broadcasts')
         .set((eb) => ({

@@ -6,7 +6,7 @@
  *
  * Webex cannot edit a message that carries a card (§2.5), so a card "updates" by being replaced:
  * the bot posts the new report card and then deletes the previous one, at milestones only (when
- * copies start going out for a large broadcast, at each further quarter, at the end, when a recall
+ * copies start going out for a large broadcast, then at most once a minute while it sends, at the end, when a recall
  * or an edit finishes). One report is visible at a time.
  */
 import { type CardAttachment, cardAttachment } from '@herald/webex';
