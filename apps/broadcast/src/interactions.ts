@@ -117,8 +117,13 @@ export async function onCardAction(
   const a = event.data;
   const action = parseCardAction(a.inputs);
   if (!action) return;
-  const row = await store.getBroadcast(action.broadcast);
+  let row = await store.getBroadcast(action.broadcast);
   if (!row) return;
+  // A card is posted first and its id recorded right after: a press in between must not be lost.
+  for (let i = 0; i < 20 && row.control_message_id === null && action.action !== 'recall'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    row = (await store.getBroadcast(action.broadcast)) ?? row;
+  }
   const now = deps.now();
   switch (action.action) {
     case 'recall': {
