@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBot } from '@herald/broadcast';
-import { startEmulator } from '@herald/emulator';
+import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import { silentLogger } from '@herald/webex';
 import { parseConfig } from '../apps/broadcast/src/config.js';
 import type { Seed } from '../packages/emulator/src/state/types.js';
@@ -18,29 +18,7 @@ const SPACES = 1000;
 const R = 100;
 
 function seed(): Seed {
-  return {
-    orgs: [{ key: 'acme', displayName: 'Acme' }],
-    people: [
-      {
-        key: 'bot',
-        org: 'acme',
-        email: 'herald@webex.bot',
-        displayName: 'Herald',
-        type: 'bot',
-        token: 'BENCH_BOT',
-      },
-      { key: 'alice', org: 'acme', email: 'alice@acme.example', displayName: 'Alice', token: 'BENCH_ALICE' },
-    ],
-    rooms: [
-      { key: 'alice-bot', title: 'Alice', type: 'direct', creator: 'alice', members: ['bot'] },
-      ...Array.from({ length: SPACES }, (_, i) => ({
-        key: `s${i}`,
-        title: `Space ${i}`,
-        creator: 'alice',
-        members: ['bot'],
-      })),
-    ],
-  };
+  return manySpacesSeed({ spaces: SPACES, botToken: 'BENCH_BOT', personToken: 'BENCH_ALICE', prefix: 's' });
 }
 
 async function run(

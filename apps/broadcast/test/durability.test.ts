@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from '@herald/emulator';
+import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import type { Seed } from '../../../packages/emulator/src/state/types.js';
 import { startScenario } from './scenario.js';
 
@@ -18,29 +18,7 @@ const ROOMS = 300;
 const KILLS = 10;
 
 function bigSeed(): Seed {
-  return {
-    orgs: [{ key: 'acme', displayName: 'Acme' }],
-    people: [
-      {
-        key: 'bot',
-        org: 'acme',
-        email: 'herald@webex.bot',
-        displayName: 'Herald',
-        type: 'bot',
-        token: 'KILL_BOT',
-      },
-      { key: 'alice', org: 'acme', email: 'alice@acme.example', displayName: 'Alice', token: 'KILL_ALICE' },
-    ],
-    rooms: [
-      { key: 'alice-bot', title: 'Alice', type: 'direct', creator: 'alice', members: ['bot'] },
-      ...Array.from({ length: ROOMS }, (_, i) => ({
-        key: `r${i}`,
-        title: `Room ${i}`,
-        creator: 'alice',
-        members: ['bot'],
-      })),
-    ],
-  };
+  return manySpacesSeed({ spaces: ROOMS, botToken: 'KILL_BOT', personToken: 'KILL_ALICE', prefix: 'r' });
 }
 
 /** A random sequence from a fixed seed, printed on failure. */

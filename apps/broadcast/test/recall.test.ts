@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { manySpacesSeed } from '@herald/emulator';
 import { decodeId } from '@herald/webex';
 import type { Seed } from '../../../packages/emulator/src/state/types.js';
 import { type Scenario, startScenario, TRANSPORTS } from './scenario.js';
@@ -93,29 +94,7 @@ for (const transport of TRANSPORTS) {
 const ROOMS = 40;
 
 function seed(): Seed {
-  return {
-    orgs: [{ key: 'acme', displayName: 'Acme' }],
-    people: [
-      {
-        key: 'bot',
-        org: 'acme',
-        email: 'herald@webex.bot',
-        displayName: 'Herald',
-        type: 'bot',
-        token: 'SCENARIO_BOT_TOKEN',
-      },
-      { key: 'alice', org: 'acme', email: 'alice@acme.example', displayName: 'Alice', token: 'ALICE' },
-    ],
-    rooms: [
-      { key: 'alice-bot', title: 'Alice', type: 'direct', creator: 'alice', members: ['bot'] },
-      ...Array.from({ length: ROOMS }, (_, i) => ({
-        key: `r${i}`,
-        title: `Room ${i}`,
-        creator: 'alice',
-        members: ['bot'],
-      })),
-    ],
-  };
+  return manySpacesSeed({ spaces: ROOMS, botToken: 'SCENARIO_BOT_TOKEN', personToken: 'ALICE', prefix: 'r' });
 }
 
 for (const transport of TRANSPORTS) {

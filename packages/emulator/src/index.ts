@@ -14,6 +14,7 @@ export type { BucketSpec, RateLimitOptions } from './rest/ratelimit.js';
 export type { RequestLogEntry } from './rest/requestlog.js';
 export type { RunningEmulator, ServerControl, StartEmulatorOptions } from './server.js';
 export { startEmulator } from './server.js';
+export { type ManySpacesOptions, manySpacesSeed } from './state/seeds.js';
 export type * from './state/types.js';
 export {
   EmulatorHttpError,
