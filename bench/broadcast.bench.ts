@@ -4,48 +4,16 @@
  * calls the bot made for it (target ≤ 1,000 + listing pages + 5; the original needed about two
  * per destination). Runs the bot in-process over Mercury with SQLite.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runBot } from '@herald/broadcast';
-import { manySpacesSeed, startEmulator } from '@herald/emulator';
-import { silentLogger } from '@herald/webex';
-import { parseConfig } from '../apps/broadcast/src/config.js';
-import type { Seed } from '../packages/emulator/src/state/types.js';
+import { startBenchBot } from './bench-bot.js';
 import type { BenchTable } from './table.js';
 
 const SPACES = 1000;
 const R = 100;
 
-function seed(): Seed {
-  return manySpacesSeed({ spaces: SPACES, botToken: 'BENCH_BOT', personToken: 'BENCH_ALICE', prefix: 's' });
-}
-
 async function run(
   botRate: number,
 ): Promise<{ seconds: number; calls: number; pages: number; rateLimited: number }> {
-  const emu = await startEmulator({ port: 0, seed: seed() });
-  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
-  const bot = await runBot(
-    {
-      token: 'BENCH_BOT',
-      config: parseConfig({
-        delivery: { rate_per_second: botRate, workers: 4, lease_seconds: 30, max_attempts: 5 },
-      }),
-      locale: 'en_US',
-      sqlitePath: join(dir, 'bench.sqlite'),
-      port: 0,
-      logLevel: 'silent',
-      apiBaseUrl: `${emu.url}/v1`,
-    },
-    {
-      logger: silentLogger,
-      u2cUrl: `${emu.url}/u2c/api/v1`,
-      allowedOrigins: [emu.url, emu.wsUrl],
-      port: 0,
-      pollMs: 50,
-    },
-  );
+  const { emu, stop } = await startBenchBot(SPACES, botRate);
   try {
     const world = emu.world;
     const botId = world.findPerson('bot')!.id;
@@ -76,9 +44,7 @@ async function run(
     const rateLimited = calls.filter((r) => r.status === 429).length;
     return { seconds, calls: calls.length, pages, rateLimited };
   } finally {
-    await bot.stop();
-    await emu.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -4,22 +4,11 @@
  * removed, against the floor 1000 / R (target: within 10 % of it), and the DELETE calls made (one
  * per copy, plus the replaced report cards). Runs the bot in-process over Mercury with SQLite.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runBot } from '@herald/broadcast';
-import { manySpacesSeed, startEmulator } from '@herald/emulator';
-import { silentLogger } from '@herald/webex';
-import { parseConfig } from '../apps/broadcast/src/config.js';
-import type { Seed } from '../packages/emulator/src/state/types.js';
+import { startBenchBot } from './bench-bot.js';
 import type { BenchTable } from './table.js';
 
 const SPACES = 1000;
 const R = 100;
-
-function seed(): Seed {
-  return manySpacesSeed({ spaces: SPACES, botToken: 'BENCH_BOT', personToken: 'BENCH_ALICE', prefix: 's' });
-}
 
 interface RecallRun {
   seconds: number;
@@ -29,28 +18,7 @@ interface RecallRun {
 }
 
 async function run(botRate: number): Promise<RecallRun> {
-  const emu = await startEmulator({ port: 0, seed: seed() });
-  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
-  const bot = await runBot(
-    {
-      token: 'BENCH_BOT',
-      config: parseConfig({
-        delivery: { rate_per_second: botRate, workers: 4, lease_seconds: 30, max_attempts: 5 },
-      }),
-      locale: 'en_US',
-      sqlitePath: join(dir, 'bench.sqlite'),
-      port: 0,
-      logLevel: 'silent',
-      apiBaseUrl: `${emu.url}/v1`,
-    },
-    {
-      logger: silentLogger,
-      u2cUrl: `${emu.url}/u2c/api/v1`,
-      allowedOrigins: [emu.url, emu.wsUrl],
-      port: 0,
-      pollMs: 50,
-    },
-  );
+  const { emu, stop } = await startBenchBot(SPACES, botRate);
   const waitFor = async (what: string, ok: () => boolean, ms: number) => {
     const end = performance.now() + ms;
     while (!ok()) {
@@ -97,9 +65,7 @@ async function run(botRate: number): Promise<RecallRun> {
       removed,
     };
   } finally {
-    await bot.stop();
-    await emu.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 
