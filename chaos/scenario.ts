@@ -4,13 +4,13 @@
  * outcome and the figures: faults by kind, messages in, broadcasts, deliveries, lost, duplicated.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningEmulator, startEmulator } from '@herald/emulator';
 import { type Logger, silentLogger } from '@herald/webex';
-import { type RunningBot, runBot } from '../apps/broadcast/src/app.js';
-import { parseConfig, type Settings } from '../apps/broadcast/src/config.js';
+import type { RunningBot } from '../apps/broadcast/src/app.js';
+import { parseConfig } from '../apps/broadcast/src/config.js';
+import { freePort, runBotOnEmulator, type TransportName } from '../apps/broadcast/test/scenario.js';
 import {
   BOT_TOKEN,
   chaosSeed,
@@ -22,8 +22,6 @@ import {
   tally,
   WEBHOOK_SECRET,
 } from './world.js';
-
-export type TransportName = 'mercury' | 'webhook';
 
 export interface PhaseOptions {
   transport: TransportName;
@@ -63,17 +61,6 @@ export interface PhaseResult {
   connectedAtEnd: boolean;
   elapsedMs: number;
   problems: string[];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** `CHAOS_LOG=1`: the bot's warnings and errors on stderr (fields only; the library redacts). */
@@ -135,37 +122,27 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
 
   const dir = mkdtempSync(join(tmpdir(), 'herald-chaos-'));
   const port = await freePort();
-  const webhook = o.transport === 'webhook';
-  const settings: Settings = {
-    token: BOT_TOKEN,
-    // Leases of 10 s rather than 30: a report whose POST met a 503 waits out its lease before it is
-    // claimed again (reporter.ts), and a CI gate should not sit through that.
-    config: parseConfig({
-      delivery: { rate_per_second: 20, workers: 8, lease_seconds: 10, max_attempts: 5 },
-    }),
-    locale: 'en_US',
-    databaseUrl: undefined,
-    sqlitePath: join(dir, 'bot.sqlite'),
-    publicUrl: webhook ? `http://127.0.0.1:${port}` : undefined,
-    webhookSecret: webhook ? WEBHOOK_SECRET : undefined,
-    port,
-    logLevel: 'silent',
-    apiBaseUrl: `${emu.url}/v1`,
-  };
+  // Leases of 10 s rather than 30: a report whose POST met a 503 waits out its lease before it is
+  // claimed again (reporter.ts), and a CI gate should not sit through that.
+  const config = parseConfig({
+    delivery: { rate_per_second: 20, workers: 8, lease_seconds: 10, max_attempts: 5 },
+  });
   let bot: RunningBot | undefined;
   const problems: string[] = [];
   const requests: Request[] = [];
   let messagesIn = 0;
   let connectedAtEnd = false;
   try {
-    bot = await runBot(settings, {
-      logger,
-      instanceId: `chaos-${o.transport}`,
-      u2cUrl: `${emu.url}/u2c/api/v1`,
-      allowedOrigins: [emu.url, emu.wsUrl],
+    bot = await runBotOnEmulator({
+      emu,
+      token: BOT_TOKEN,
+      config,
+      transport: o.transport,
+      webhookSecret: WEBHOOK_SECRET,
       port,
-      host: '127.0.0.1',
-      pollMs: 25,
+      sqlitePath: join(dir, 'bot.sqlite'),
+      instanceId: `chaos-${o.transport}`,
+      logger,
     });
     if (o.transport === 'webhook') restFaults();
 

@@ -3,7 +3,7 @@
  * with the bot, and the arithmetic of what the bot should have sent (every destination exactly one
  * copy of every broadcast) against what the emulator saw it send.
  */
-import type { Message, Seed } from '@herald/emulator';
+import { type Message, type Seed, seedBot, seedBotDirect, seedOrg, seedPerson } from '@herald/emulator';
 
 export const BOT_TOKEN = 'CHAOS_BOT_TOKEN';
 export const WEBHOOK_SECRET = 'chaos-webhook-secret-0123456789abcdef';
@@ -14,40 +14,22 @@ export type Sender = (typeof SENDERS)[number];
 export const GROUPS = 5;
 
 export function chaosSeed(): Seed {
-  const groups = Array.from({ length: GROUPS }, (_, i) => ({
-    key: `group-${i}`,
-    title: `Chaos Group ${i}`,
-    creator: SENDERS[i % SENDERS.length] as string,
-    members: ['bot', ...SENDERS.filter((_, j) => j !== i % SENDERS.length)],
-  }));
   return {
-    orgs: [{ key: 'acme', displayName: 'Acme' }],
+    orgs: [seedOrg('acme', 'Acme')],
     people: [
-      {
-        key: 'bot',
-        org: 'acme',
-        email: 'herald@webex.bot',
-        displayName: 'Herald',
-        type: 'bot',
-        token: BOT_TOKEN,
-      },
-      ...SENDERS.map((s) => ({
-        key: s,
-        org: 'acme',
-        email: `${s}@acme.example`,
-        displayName: s[0]!.toUpperCase() + s.slice(1),
-        token: `CHAOS_${s.toUpperCase()}`,
-      })),
+      seedBot(BOT_TOKEN),
+      ...SENDERS.map((s) =>
+        seedPerson(s, 'acme', s[0]!.toUpperCase() + s.slice(1), `CHAOS_${s.toUpperCase()}`),
+      ),
     ],
     rooms: [
-      ...groups,
-      ...SENDERS.map((s) => ({
-        key: `${s}-bot`,
-        title: s,
-        type: 'direct' as const,
-        creator: s,
-        members: ['bot'],
+      ...Array.from({ length: GROUPS }, (_, i) => ({
+        key: `group-${i}`,
+        title: `Chaos Group ${i}`,
+        creator: SENDERS[i % SENDERS.length] as string,
+        members: ['bot', ...SENDERS.filter((_, j) => j !== i % SENDERS.length)],
       })),
+      ...SENDERS.map((s) => seedBotDirect(s, s)),
     ],
   };
 }
@@ -115,14 +97,5 @@ export function tally(
   return t;
 }
 
-/** mulberry32: the traffic and fault schedules repeat from run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The traffic and fault schedules repeat from run to run: the emulator's seeded generator. */
+export { seededRandom } from '@herald/emulator';

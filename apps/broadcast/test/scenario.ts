@@ -7,12 +7,21 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulator } from '@herald/emulator';
-import { encodeId, silentLogger } from '@herald/webex';
-import type { Message, Seed } from '../../../packages/emulator/src/state/types.js';
-import type { PostMessageInput } from '../../../packages/emulator/src/state/world.js';
+import {
+  type Message,
+  type PostMessageInput,
+  type RunningEmulator,
+  type Seed,
+  seedAnnouncementSpace,
+  seedBot,
+  seedBotDirect,
+  seedOrg,
+  seedPerson,
+  startEmulator,
+} from '@herald/emulator';
+import { encodeId, type Logger, silentLogger } from '@herald/webex';
 import { type RunningBot, runBot } from '../src/app.js';
-import { parseConfig, type Settings } from '../src/config.js';
+import { type BroadcastConfig, parseConfig, type Settings } from '../src/config.js';
 
 export type TransportName = 'mercury' | 'webhook';
 export const TRANSPORTS: TransportName[] = ['mercury', 'webhook'];
@@ -21,50 +30,84 @@ export const BOT_TOKEN = 'SCENARIO_BOT_TOKEN';
 export const WEBHOOK_SECRET = 'scenario-webhook-secret-0123456789';
 
 export const twoOrgSeed: Seed = {
-  orgs: [
-    { key: 'acme', displayName: 'Acme' },
-    { key: 'globex', displayName: 'Globex' },
-  ],
+  orgs: [seedOrg('acme', 'Acme'), seedOrg('globex', 'Globex')],
   people: [
-    {
-      key: 'bot',
-      org: 'acme',
-      email: 'herald@webex.bot',
-      displayName: 'Herald',
-      type: 'bot',
-      token: BOT_TOKEN,
-    },
-    { key: 'alice', org: 'acme', email: 'alice@acme.example', displayName: 'Alice Archer', token: 'ALICE' },
-    { key: 'bob', org: 'acme', email: 'bob@acme.example', displayName: 'Bob Baker', token: 'BOB' },
-    { key: 'gina', org: 'globex', email: 'gina@globex.example', displayName: 'Gina Gold', token: 'GINA' },
-    { key: 'hank', org: 'globex', email: 'hank@globex.example', displayName: 'Hank Hill', token: 'HANK' },
+    seedBot(BOT_TOKEN),
+    seedPerson('alice', 'acme', 'Alice Archer', 'ALICE'),
+    seedPerson('bob', 'acme', 'Bob Baker', 'BOB'),
+    seedPerson('gina', 'globex', 'Gina Gold', 'GINA'),
+    seedPerson('hank', 'globex', 'Hank Hill', 'HANK'),
   ],
   rooms: [
     { key: 'acme-1', title: 'Acme One', creator: 'alice', members: ['bob', 'bot'] },
     { key: 'acme-2', title: 'Acme Two', creator: 'bob', members: ['bot'] },
-    {
-      key: 'acme-announce',
-      title: 'Acme Announcements',
-      creator: 'alice',
-      isLocked: true,
-      isAnnouncementOnly: true,
-      members: ['bot'],
-    },
+    seedAnnouncementSpace('acme-announce', 'Acme Announcements', 'alice', ['bot']),
     { key: 'globex-1', title: 'Globex One', creator: 'gina', members: ['hank', 'bot'] },
-    { key: 'alice-bot', title: 'Alice', type: 'direct', creator: 'alice', members: ['bot'] },
-    { key: 'bob-bot', title: 'Bob', type: 'direct', creator: 'bob', members: ['bot'] },
-    { key: 'gina-bot', title: 'Gina', type: 'direct', creator: 'gina', members: ['bot'] },
+    seedBotDirect('alice', 'Alice'),
+    seedBotDirect('bob', 'Bob'),
+    seedBotDirect('gina', 'Gina'),
   ],
 };
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1, for the bot's HTTP server (the webhook target). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
+      const { port } = s.address() as { port: number };
       s.close(() => resolve(port));
     });
+  });
+}
+
+export interface EmulatorBotOptions {
+  emu: RunningEmulator;
+  token: string;
+  config: BroadcastConfig;
+  transport: TransportName;
+  /** Secret of the bot's webhooks; used over the webhook transport only. */
+  webhookSecret: string;
+  /** Port of the bot's HTTP server on 127.0.0.1, the webhook target (see `freePort`). */
+  port: number;
+  /** The store: PostgreSQL at `databaseUrl` (in `schema`) when given, else SQLite at `sqlitePath`. */
+  sqlitePath: string;
+  databaseUrl?: string | undefined;
+  schema?: string | undefined;
+  /** Default `en_US`. */
+  locale?: string | undefined;
+  instanceId: string;
+  /** Default `silentLogger`. */
+  logger?: Logger | undefined;
+}
+
+/**
+ * The broadcast bot in-process against an emulator: its REST, U2C, WDM and Mercury, or webhooks to
+ * `http://127.0.0.1:<port>`; the work loops poll every 25 ms.
+ */
+export function runBotOnEmulator(o: EmulatorBotOptions): Promise<RunningBot> {
+  const webhook = o.transport === 'webhook';
+  const settings: Settings = {
+    token: o.token,
+    config: o.config,
+    locale: o.locale ?? 'en_US',
+    databaseUrl: o.databaseUrl,
+    sqlitePath: o.sqlitePath,
+    publicUrl: webhook ? `http://127.0.0.1:${o.port}` : undefined,
+    webhookSecret: webhook ? o.webhookSecret : undefined,
+    port: o.port,
+    logLevel: 'silent',
+    apiBaseUrl: `${o.emu.url}/v1`,
+  };
+  return runBot(settings, {
+    logger: o.logger ?? silentLogger,
+    instanceId: o.instanceId,
+    u2cUrl: `${o.emu.url}/u2c/api/v1`,
+    allowedOrigins: [o.emu.url, o.emu.wsUrl],
+    port: o.port,
+    host: '127.0.0.1',
+    pollMs: 25,
+    schema: o.schema,
   });
 }
 
@@ -102,34 +145,25 @@ export async function startScenario(options: ScenarioOptions) {
   const count = options.instances ?? 1;
   for (let i = 0; i < count; i++) {
     const port = await freePort();
-    const webhook = options.transport === 'webhook';
-    const settings: Settings = {
-      token: BOT_TOKEN,
-      config: parseConfig({
-        delivery: { rate_per_second: 200, workers: 4, lease_seconds: 30, max_attempts: 3 },
-        ...(typeof options.config === 'function'
-          ? options.config({ room: (key) => encodeId('ROOM', room(key).id) })
-          : options.config),
-      }),
-      locale: options.locale ?? 'en_US',
-      databaseUrl: options.databaseUrl,
-      sqlitePath: join(dir, 'bot.sqlite'),
-      publicUrl: webhook ? `http://127.0.0.1:${port}` : undefined,
-      webhookSecret: webhook ? WEBHOOK_SECRET : undefined,
-      port,
-      logLevel: 'silent',
-      apiBaseUrl: `${emu.url}/v1`,
-    };
+    const config = parseConfig({
+      delivery: { rate_per_second: 200, workers: 4, lease_seconds: 30, max_attempts: 3 },
+      ...(typeof options.config === 'function'
+        ? options.config({ room: (key) => encodeId('ROOM', room(key).id) })
+        : options.config),
+    });
     const launch = () =>
-      runBot(settings, {
-        logger: silentLogger,
-        instanceId: `scenario-${i}`,
-        u2cUrl: `${emu.url}/u2c/api/v1`,
-        allowedOrigins: [emu.url, emu.wsUrl],
+      runBotOnEmulator({
+        emu,
+        token: BOT_TOKEN,
+        config,
+        transport: options.transport,
+        webhookSecret: WEBHOOK_SECRET,
         port,
-        host: '127.0.0.1',
-        pollMs: 25,
+        sqlitePath: join(dir, 'bot.sqlite'),
+        databaseUrl: options.databaseUrl,
         schema: options.schema,
+        locale: options.locale,
+        instanceId: `scenario-${i}`,
       });
     launches.push(launch);
     bots.push(await launch());

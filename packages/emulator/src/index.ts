@@ -14,7 +14,18 @@ export type { BucketSpec, RateLimitOptions } from './rest/ratelimit.js';
 export type { RequestLogEntry } from './rest/requestlog.js';
 export type { RunningEmulator, ServerControl, StartEmulatorOptions } from './server.js';
 export { startEmulator } from './server.js';
-export { type ManySpacesOptions, manySpacesSeed } from './state/seeds.js';
+export {
+  type ManySpacesOptions,
+  manySpacesSeed,
+  seedAnnouncementSpace,
+  seedBot,
+  seedBotDirect,
+  seededRandom,
+  seedOrg,
+  seedPerson,
+  type TwoOrgTokens,
+  twoOrgCast,
+} from './state/seeds.js';
 export type * from './state/types.js';
 export {
   EmulatorHttpError,

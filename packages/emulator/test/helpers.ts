@@ -1,7 +1,12 @@
-/** Start an emulator on port 0 with the test seed and talk to it with plain fetch. */
+/**
+ * Start an emulator on port 0 with the test seed and talk to it with plain fetch; or, for a suite
+ * of Mercury tests, with the Mercury seed.
+ */
+import { after, before } from 'node:test';
 import { encodeId } from '@herald/webex';
 import { type RunningEmulator, type StartEmulatorOptions, startEmulator } from '../src/server.js';
 import { TOKENS, testSeed } from './fixtures.js';
+import { MERCURY_SEED } from './mercury-seed.js';
 
 export interface Harness {
   emu: RunningEmulator;
@@ -66,3 +71,34 @@ export async function harness(options: StartEmulatorOptions = {}): Promise<Harne
 }
 
 export { TOKENS };
+
+export interface MercurySuite {
+  /** The running emulator; only inside the suite's tests (it starts in `before`). */
+  readonly emu: RunningEmulator;
+  /** Uuid of a seeded person or room by key (keys are unique across both); other strings as they are. */
+  id(key: string): string;
+}
+
+/**
+ * For the enclosing `describe`: an emulator on port 0 with MERCURY_SEED, started before its tests
+ * and stopped after them. `randomSeed` 42 fixes the ids from run to run.
+ */
+export function mercurySuite(): MercurySuite {
+  let running: RunningEmulator | undefined;
+  before(async () => {
+    running = await startEmulator({ port: 0, seed: MERCURY_SEED, randomSeed: 42 });
+  });
+  after(async () => {
+    await running?.stop();
+  });
+  const emu = (): RunningEmulator => {
+    if (!running) throw new Error("the Mercury emulator starts in the suite's before hook");
+    return running;
+  };
+  return {
+    get emu() {
+      return emu();
+    },
+    id: (key) => emu().world.keys.people.get(key) ?? emu().world.keys.rooms.get(key) ?? key,
+  };
+}

@@ -1,8 +1,8 @@
 // End to end: the library's WebexMessageHandler against the emulator's U2C/WDM/Mercury/KMS, over real
 // sockets on port 0, with real encryption.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type RunningEmulator, startEmulator } from '@herald/emulator';
+import { describe, it } from 'node:test';
+import type { RunningEmulator } from '@herald/emulator';
 import {
   AuthError,
   encodeId,
@@ -14,7 +14,7 @@ import {
   WebexMessageHandler,
   type WebexMessageHandlerOptions,
 } from '@herald/webex';
-import { MERCURY_SEED } from './mercury-seed.js';
+import { mercurySuite } from './helpers.js';
 
 function handlerFor(emu: RunningEmulator, extra: Partial<WebexMessageHandlerOptions> = {}) {
   const handler = new WebexMessageHandler({
@@ -55,23 +55,17 @@ async function until<T>(f: () => T | undefined, ms = 5000): Promise<T> {
 const ofType = (events: WebexEvent[], type: WebexEventType) => events.filter((e) => e.type === type);
 
 describe('Mercury end to end', () => {
-  let emu: RunningEmulator;
-  const id = (key: string) => emu.world.keys.people.get(key) ?? emu.world.keys.rooms.get(key) ?? key;
-  before(async () => {
-    emu = await startEmulator({ port: 0, seed: MERCURY_SEED, randomSeed: 42 });
-  });
-  after(async () => {
-    await emu.stop();
-  });
+  const suite = mercurySuite();
+  const { id } = suite;
 
   it('delivers decrypted messages: 1-1, group mention; not a group message without mention', async () => {
-    const { handler, events, errors } = handlerFor(emu);
+    const { handler, events, errors } = handlerFor(suite.emu);
     await handler.connect();
     try {
       const alice = id('alice');
       const bot = id('bot');
       // Alice's own REST calls, with her token, through the real /v1.
-      const rest = new WebexClient({ token: 'alice-token', baseUrl: `${emu.url}/v1` });
+      const rest = new WebexClient({ token: 'alice-token', baseUrl: `${suite.emu.url}/v1` });
       await rest.messages.create({
         roomId: encodeId('ROOM', id('dm')),
         text: 'hello bot',
@@ -95,7 +89,7 @@ describe('Mercury end to end', () => {
       assert.equal(dm?.roomId, encodeId('ROOM', id('dm')));
       assert.equal(dm?.personId, encodeId('PEOPLE', alice));
       assert.equal(dm?.personEmail, 'alice@acme.test');
-      const stored = [...emu.world.messages.values()].at(-1);
+      const stored = [...suite.emu.world.messages.values()].at(-1);
       assert.equal(group?.text, stored?.text);
       assert.equal(group?.html, stored?.html);
       assert.deepEqual(group?.mentionedPeople, [encodeId('PEOPLE', bot)]);
@@ -107,15 +101,15 @@ describe('Mercury end to end', () => {
   });
 
   it('delivers edits, deletes, card submissions and file shares; filters the bot’s own messages', async () => {
-    const { handler, events, errors } = handlerFor(emu);
+    const { handler, events, errors } = handlerFor(suite.emu);
     await handler.connect();
     try {
       const alice = id('alice');
       const dm = id('dm');
-      const m = emu.world.postMessage(alice, { roomId: dm, text: 'first' });
-      emu.world.editMessage(alice, m.id, { text: 'second' });
-      emu.world.deleteMessage(alice, m.id);
-      const card = emu.world.postMessage(id('bot'), {
+      const m = suite.emu.world.postMessage(alice, { roomId: dm, text: 'first' });
+      suite.emu.world.editMessage(alice, m.id, { text: 'second' });
+      suite.emu.world.deleteMessage(alice, m.id);
+      const card = suite.emu.world.postMessage(id('bot'), {
         roomId: dm,
         text: 'a card',
         attachments: [
@@ -125,8 +119,8 @@ describe('Mercury end to end', () => {
           },
         ],
       });
-      emu.world.submitCard(alice, card.id, { choice: 'yes', n: 3 });
-      emu.world.postMessage(alice, {
+      suite.emu.world.submitCard(alice, card.id, { choice: 'yes', n: 3 });
+      suite.emu.world.postMessage(alice, {
         roomId: dm,
         text: 'a file',
         files: [{ name: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('file bytes') }],
@@ -161,8 +155,8 @@ describe('Mercury end to end', () => {
       assert.equal(file.data.files.length, 1);
       // The library exposes REST content URLs; the bot's REST client downloads them.
       const url = file.data.files[0] as string;
-      assert.ok(url.startsWith(`${emu.url}/v1/contents/`), url);
-      const bot = new WebexClient({ token: 'bot-token', baseUrl: `${emu.url}/v1` });
+      assert.ok(url.startsWith(`${suite.emu.url}/v1/contents/`), url);
+      const bot = new WebexClient({ token: 'bot-token', baseUrl: `${suite.emu.url}/v1` });
       const got = await bot.contents.download(url);
       assert.equal(got.data.toString('utf8'), 'file bytes');
       assert.equal(got.filename, 'a.txt');
@@ -174,14 +168,14 @@ describe('Mercury end to end', () => {
   });
 
   it('reconnects after a dropped socket and loses or doubles nothing sent during the gap', async () => {
-    const { handler, events } = handlerFor(emu, { reconnectBackoffMax: 200 });
+    const { handler, events } = handlerFor(suite.emu, { reconnectBackoffMax: 200 });
     await handler.connect();
     try {
       const alice = id('alice');
       const dm = id('dm');
       const sent: string[] = [];
       const post = (t: string) =>
-        sent.push(encodeId('MESSAGE', emu.world.postMessage(alice, { roomId: dm, text: t }).id));
+        sent.push(encodeId('MESSAGE', suite.emu.world.postMessage(alice, { roomId: dm, text: t }).id));
       post('before-1');
       post('before-2');
       await until(() => ofType(events, 'message.created').length >= 2 || undefined);
@@ -189,7 +183,7 @@ describe('Mercury end to end', () => {
       handler.on('connected', ({ reconnect }) => {
         reconnected ||= reconnect;
       });
-      assert.equal(emu.control.mercury.dropSockets('bot'), 1);
+      assert.equal(suite.emu.control.mercury.dropSockets('bot'), 1);
       post('gap-1');
       post('gap-2');
       await until(() => reconnected || undefined);
@@ -204,14 +198,17 @@ describe('Mercury end to end', () => {
   });
 
   it('KMS refusal: an error event and no ciphertext passed on as text', async () => {
-    const { handler, events, errors } = handlerFor(emu);
+    const { handler, events, errors } = handlerFor(suite.emu);
     await handler.connect();
     try {
-      emu.control.mercury.kmsRefuse(403);
+      suite.emu.control.mercury.kmsRefuse(403);
       // A room whose key the handler has not fetched yet.
-      const room = emu.world.createRoom(id('alice'), { title: 'Secret' });
-      emu.world.addMember(id('alice'), room.id, id('bot'));
-      emu.world.postMessage(id('alice'), { roomId: room.id, markdown: `<@personId:${id('bot')}> secret` });
+      const room = suite.emu.world.createRoom(id('alice'), { title: 'Secret' });
+      suite.emu.world.addMember(id('alice'), room.id, id('bot'));
+      suite.emu.world.postMessage(id('alice'), {
+        roomId: room.id,
+        markdown: `<@personId:${id('bot')}> secret`,
+      });
       await until(() => errors.find((e) => e instanceof KmsError));
       assert.ok(
         !ofType(events, 'message.created').some(
@@ -220,28 +217,28 @@ describe('Mercury end to end', () => {
       );
       assert.equal((errors.find((e) => e instanceof KmsError) as KmsError).status, 403);
     } finally {
-      emu.control.mercury.kmsRefuse(undefined);
+      suite.emu.control.mercury.kmsRefuse(undefined);
       await handler.disconnect();
     }
   });
 
   it('two connects in a row leave one device registered', async () => {
-    const a = handlerFor(emu, { unregisterOnDisconnect: false });
+    const a = handlerFor(suite.emu, { unregisterOnDisconnect: false });
     await a.handler.connect();
     await a.handler.disconnect();
-    const b = handlerFor(emu, { unregisterOnDisconnect: false });
+    const b = handlerFor(suite.emu, { unregisterOnDisconnect: false });
     await b.handler.connect();
-    assert.equal(emu.control.mercury.devices('bot').length, 1);
+    assert.equal(suite.emu.control.mercury.devices('bot').length, 1);
     await b.handler.disconnect();
-    assert.equal(emu.control.mercury.devices('bot').length, 1, 'kept for the next run');
-    const c = handlerFor(emu);
+    assert.equal(suite.emu.control.mercury.devices('bot').length, 1, 'kept for the next run');
+    const c = handlerFor(suite.emu);
     await c.handler.connect();
     await c.handler.disconnect();
-    assert.equal(emu.control.mercury.devices('bot').length, 0, 'unregistered on disconnect');
+    assert.equal(suite.emu.control.mercury.devices('bot').length, 0, 'unregistered on disconnect');
   });
 
   it('a revoked token closes with 4401: fatal AuthError, no reconnect loop', async () => {
-    const { handler, errors } = handlerFor(emu);
+    const { handler, errors } = handlerFor(suite.emu);
     let reconnecting = 0;
     let reason: string | undefined;
     handler.on('reconnecting', () => reconnecting++);
@@ -249,27 +246,27 @@ describe('Mercury end to end', () => {
       reason = d.reason;
     });
     await handler.connect();
-    emu.control.mercury.revokeToken('bot-token');
+    suite.emu.control.mercury.revokeToken('bot-token');
     await until(() => reason);
     assert.equal(reason, 'auth-failed');
     assert.ok(errors.some((e) => e instanceof AuthError));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(reconnecting, 0);
-    emu.world.reset();
+    suite.emu.world.reset();
   });
   it('an event that arrives while connect() is still running is delivered exactly once', async () => {
-    const { handler, events, errors } = handlerFor(emu);
+    const { handler, events, errors } = handlerFor(suite.emu);
     const alice = id('alice');
     const dm = id('dm');
-    const rest = new WebexClient({ token: 'alice-token', baseUrl: `${emu.url}/v1` });
+    const rest = new WebexClient({ token: 'alice-token', baseUrl: `${suite.emu.url}/v1` });
     const posted: Array<Promise<unknown>> = [];
     // The moment the bot's socket is authorized — the handler is still in connect(), its KMS handshake
     // not started — one message is committed at once (its frame follows the readiness frame, often in
     // the same TCP read) and one goes through Alice's REST call (it lands during the handshake).
-    const off = emu.control.mercury.onAuthorized(({ personId }) => {
+    const off = suite.emu.control.mercury.onAuthorized(({ personId }) => {
       if (personId !== id('bot')) return;
       off();
-      emu.world.postMessage(alice, { roomId: dm, text: 'during connect: world' });
+      suite.emu.world.postMessage(alice, { roomId: dm, text: 'during connect: world' });
       posted.push(rest.messages.create({ roomId: encodeId('ROOM', dm), text: 'during connect: rest' }));
     });
     let connectedFirst = false;
@@ -281,7 +278,7 @@ describe('Mercury end to end', () => {
       await Promise.all(posted);
       assert.equal(posted.length, 1, 'the emulator reported the authorization');
       // A marker after connect: Mercury keeps order, so once it is here, any duplicate would be too.
-      emu.world.postMessage(alice, { roomId: dm, text: 'marker' });
+      suite.emu.world.postMessage(alice, { roomId: dm, text: 'marker' });
       await until(
         () =>
           ofType(events, 'message.created').some(
@@ -314,20 +311,20 @@ describe('Mercury end to end', () => {
       },
       error() {},
     };
-    const { handler, events, errors } = handlerFor(emu, { logger });
+    const { handler, events, errors } = handlerFor(suite.emu, { logger });
     await handler.connect();
     try {
       const alice = id('alice');
       const dm = id('dm');
       const texts = () =>
         ofType(events, 'message.created').map((e) => (e.type === 'message.created' ? e.data.text : ''));
-      emu.world.postMessage(alice, { roomId: dm, text: 'seq-1' });
+      suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-1' });
       await until(() => texts().includes('seq-1') || undefined);
-      emu.control.mercury.loseActivities('bot', 1);
-      emu.world.postMessage(alice, { roomId: dm, text: 'seq-lost' });
-      emu.world.postMessage(alice, { roomId: dm, text: 'seq-3' });
+      suite.emu.control.mercury.loseActivities('bot', 1);
+      suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-lost' });
+      suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-3' });
       await until(() => texts().includes('seq-lost') || undefined);
-      emu.world.postMessage(alice, { roomId: dm, text: 'seq-4' });
+      suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-4' });
       await until(() => texts().includes('seq-4') || undefined);
       const gap = warnings.find((w) => /sequenceNumber jumped/.test(w.msg));
       assert.ok(gap, 'a warning names the jump');

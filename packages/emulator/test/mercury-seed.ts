@@ -1,19 +1,12 @@
 // Test helper (not a test file): the world the Mercury tests and the Mercury bench run in.
-import type { Seed } from '@herald/emulator';
+import { type Seed, seedBot } from '@herald/emulator';
 
 export const MERCURY_SEED: Seed = {
   orgs: [{ key: 'acme', displayName: 'Acme' }],
   people: [
     { key: 'alice', org: 'acme', email: 'alice@acme.test', displayName: 'Alice', token: 'alice-token' },
     { key: 'bob', org: 'acme', email: 'bob@acme.test', displayName: 'Bob', token: 'bob-token' },
-    {
-      key: 'bot',
-      org: 'acme',
-      email: 'herald@webex.bot',
-      displayName: 'Herald',
-      type: 'bot',
-      token: 'bot-token',
-    },
+    seedBot('bot-token'),
   ],
   rooms: [
     { key: 'dm', title: 'Alice', type: 'direct', creator: 'alice', members: ['alice', 'bot'] },

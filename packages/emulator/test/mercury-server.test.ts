@@ -1,24 +1,17 @@
 // The emulator's U2C, WDM and Mercury server, driven with plain fetch and a plain `ws` client.
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { type RunningEmulator, startEmulator } from '@herald/emulator';
+import { describe, it } from 'node:test';
 import { contentId, decryptCompactJwe } from '@herald/webex';
 import WebSocket from 'ws';
-import { MERCURY_SEED } from './mercury-seed.js';
+import { mercurySuite } from './helpers.js';
 
 describe('emulator U2C, WDM and Mercury', () => {
-  let emu: RunningEmulator;
-  const id = (key: string) => emu.world.keys.people.get(key) ?? emu.world.keys.rooms.get(key) ?? key;
-  before(async () => {
-    emu = await startEmulator({ port: 0, seed: MERCURY_SEED, randomSeed: 42 });
-  });
-  after(async () => {
-    await emu.stop();
-  });
+  const suite = mercurySuite();
+  const { id } = suite;
 
   const api = async (method: string, path: string, token = 'alice-token', body?: unknown) => {
-    const res = await fetch(path.startsWith('http') ? path : `${emu.url}${path}`, {
+    const res = await fetch(path.startsWith('http') ? path : `${suite.emu.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -65,10 +58,13 @@ describe('emulator U2C, WDM and Mercury', () => {
   it('serves the U2C hostmap pointing at itself, the limited one without a token', async () => {
     const r = await api('GET', '/u2c/api/v1/catalog?format=hostmap');
     const links = r.body?.serviceLinks as Record<string, string>;
-    assert.equal(links.wdm, `${emu.url}/wdm/api/v1`);
-    assert.equal(links.hydra, `${emu.url}/v1`);
-    assert.equal(links.encryption, `${emu.url}/encryption/api/v1`);
-    assert.equal((await fetch(`${emu.url}/u2c/api/v1/limited/catalog?format=hostmap&orgId=x`)).status, 200);
+    assert.equal(links.wdm, `${suite.emu.url}/wdm/api/v1`);
+    assert.equal(links.hydra, `${suite.emu.url}/v1`);
+    assert.equal(links.encryption, `${suite.emu.url}/encryption/api/v1`);
+    assert.equal(
+      (await fetch(`${suite.emu.url}/u2c/api/v1/limited/catalog?format=hostmap&orgId=x`)).status,
+      200,
+    );
     assert.equal((await api('GET', '/u2c/api/v1/catalog?format=hostmap', 'nope')).status, 401);
   });
 
@@ -76,7 +72,7 @@ describe('emulator U2C, WDM and Mercury', () => {
     const d = await register();
     assert.match(d.webSocketUrl, /^ws:\/\/127\.0\.0\.1:\d+\/mercury\//);
     assert.equal(d.userId, id('alice'));
-    assert.equal(d.services.encryptionServiceUrl, `${emu.url}/encryption/api/v1`);
+    assert.equal(d.services.encryptionServiceUrl, `${suite.emu.url}/encryption/api/v1`);
     assert.equal(Array.isArray((await api('GET', '/wdm/api/v1/devices')).body?.devices), true);
     assert.equal((await api('PUT', d.url, 'alice-token', { name: 'test' })).status, 200);
     assert.equal(
@@ -85,14 +81,14 @@ describe('emulator U2C, WDM and Mercury', () => {
       "another person's device is unknown",
     );
     assert.equal((await api('POST', '/wdm/api/v1/devices', 'bad-token', {})).status, 401);
-    emu.control.mercury.maxDevicesPerPerson = 2;
+    suite.emu.control.mercury.maxDevicesPerPerson = 2;
     await register();
     const refused = await api('POST', '/wdm/api/v1/devices', 'alice-token', {});
     assert.equal(refused.status, 403);
     assert.match(String(refused.body?.message), /excessive device registrations/);
     assert.equal((await api('DELETE', d.url)).status, 204);
     assert.equal((await api('DELETE', d.url)).status, 404);
-    emu.control.mercury.maxDevicesPerPerson = 10;
+    suite.emu.control.mercury.maxDevicesPerPerson = 10;
   });
 
   it('Mercury: buffer_state after auth, stamped frames, ping → pong with the same id', async () => {
@@ -108,7 +104,7 @@ describe('emulator U2C, WDM and Mercury', () => {
     c.ws.send(JSON.stringify({ id: 'p-42', type: 'ping' }));
     const pong = await waitFor(() => c.frames.find((f) => f.type === 'pong'));
     assert.equal(pong.id, 'p-42');
-    emu.world.postMessage(id('alice'), { roomId: id('dm'), text: 'x' });
+    suite.emu.world.postMessage(id('alice'), { roomId: id('dm'), text: 'x' });
     const act = await waitFor(() =>
       c.frames.find((f) => (f.data as { eventType?: string })?.eventType === 'conversation.activity'),
     );
@@ -132,9 +128,9 @@ describe('emulator U2C, WDM and Mercury', () => {
       'registrations/00000000-0000-4000-8000-000000000000',
     );
     assert.equal((await open(unknown).closed).code, 4404);
-    emu.control.mercury.setAuthTimeout(50);
+    suite.emu.control.mercury.setAuthTimeout(50);
     const silent = await open(d.webSocketUrl, null).closed;
-    emu.control.mercury.setAuthTimeout(30_000);
+    suite.emu.control.mercury.setAuthTimeout(30_000);
     assert.equal(silent.code, 1008);
     assert.match(silent.reason, /authentication did not happen/);
   });
@@ -146,7 +142,7 @@ describe('emulator U2C, WDM and Mercury', () => {
     const second = open(d.webSocketUrl);
     await waitFor(() => second.frames[0]);
     assert.deepEqual(await first.closed, { code: 4000, reason: 'replaced' });
-    assert.equal(emu.control.mercury.shutdown('alice', 50), 1);
+    assert.equal(suite.emu.control.mercury.shutdown('alice', 50), 1);
     await waitFor(() => second.frames.find((f) => f.type === 'shutdown'));
     assert.equal((await second.closed).code, 4001);
   });
@@ -155,16 +151,16 @@ describe('emulator U2C, WDM and Mercury', () => {
     const d = await register('bob-token');
     const c = open(d.webSocketUrl, 'bob-token');
     await waitFor(() => c.frames[0]);
-    emu.control.mercury.revokeToken('bob-token');
+    suite.emu.control.mercury.revokeToken('bob-token');
     assert.equal((await c.closed).code, 4401);
-    emu.world.reset();
+    suite.emu.world.reset();
   });
   it('a shared file carries a true SCR: its key, IV and tag encrypt the bytes; loc is the REST URL', async () => {
     const d = await register('bob-token');
     const c = open(d.webSocketUrl, 'bob-token');
     await waitFor(() => c.frames[0]);
     const bytes = Buffer.from('quarterly numbers');
-    const m = emu.world.postMessage(id('alice'), {
+    const m = suite.emu.world.postMessage(id('alice'), {
       roomId: id('team'),
       text: 'the report',
       files: [{ name: 'q.txt', contentType: 'text/plain', bytes }],
@@ -178,7 +174,7 @@ describe('emulator U2C, WDM and Mercury', () => {
       object: { files: { items: Array<{ url: string; scr: string; displayName: string }> } };
     };
     assert.equal(activity.verb, 'share');
-    const key = emu.control.mercury.contentKey(activity.encryptionKeyUrl);
+    const key = suite.emu.control.mercury.contentKey(activity.encryptionKeyUrl);
     const file = activity.object.files.items[0];
     assert.ok(file);
     assert.equal(decryptCompactJwe(file.displayName, key), 'q.txt');
@@ -186,7 +182,7 @@ describe('emulator U2C, WDM and Mercury', () => {
     assert.deepEqual(Object.keys(scr).sort(), ['aad', 'enc', 'iv', 'key', 'loc', 'tag']);
     assert.equal(scr.enc, 'A256GCM');
     assert.equal(scr.loc, file.url);
-    assert.equal(scr.loc, `${emu.url}/v1/contents/${contentId(m.id, 0)}`);
+    assert.equal(scr.loc, `${suite.emu.url}/v1/contents/${contentId(m.id, 0)}`);
     const k = Buffer.from(scr.key as string, 'base64url');
     const iv = Buffer.from(scr.iv as string, 'base64url');
     assert.equal(k.length, 32);

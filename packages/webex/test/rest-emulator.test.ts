@@ -4,46 +4,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startEmulator } from '@herald/emulator';
+import { type Seed, seedAnnouncementSpace, startEmulator, twoOrgCast } from '@herald/emulator';
 import { ContentNotReadyError, InvalidArgumentError, WebexApiError } from '../src/errors.js';
 import { sameId } from '../src/ids.js';
 import { type Message, WebexClient } from '../src/rest/index.js';
 
 const TOKENS = { bot: 'REST_BOT', alice: 'REST_ALICE', bob: 'REST_BOB', carol: 'REST_CAROL' } as const;
 
-const seed = {
-  orgs: [
-    { key: 'acme', displayName: 'Acme' },
-    { key: 'globex', displayName: 'Globex' },
-  ],
-  people: [
-    { key: 'bot', org: 'acme', email: 'herald@webex.bot', displayName: 'Herald', token: TOKENS.bot },
-    {
-      key: 'alice',
-      org: 'acme',
-      email: 'alice@acme.example',
-      displayName: 'Alice Archer',
-      token: TOKENS.alice,
-    },
-    { key: 'bob', org: 'acme', email: 'bob@acme.example', displayName: 'Bob Baker', token: TOKENS.bob },
-    {
-      key: 'carol',
-      org: 'globex',
-      email: 'carol@globex.example',
-      displayName: 'Carol Cruz',
-      token: TOKENS.carol,
-    },
-  ],
+const seed: Seed = {
+  ...twoOrgCast(TOKENS),
   rooms: [
     { key: 'general', title: 'General', creator: 'alice', members: ['bob', 'bot'] },
-    {
-      key: 'news',
-      title: 'News',
-      creator: 'alice',
-      isLocked: true,
-      isAnnouncementOnly: true,
-      members: ['bob', 'bot'],
-    },
+    seedAnnouncementSpace('news', 'News', 'alice', ['bob', 'bot']),
     { key: 'private', title: 'Private', creator: 'alice', members: ['bob'] },
   ],
 };
