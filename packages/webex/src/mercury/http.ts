@@ -6,6 +6,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { AuthError, WebexApiError, WebexNetworkError } from '../errors.js';
+import { parseRetryAfter } from '../rest/headers.js';
 
 /** The subset of `fetch` the receiver needs; pass your own in injected mode. */
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponseLike>;
@@ -99,6 +100,7 @@ export async function requestJson<T>(
         (typeof b.trackingId === 'string' ? b.trackingId : undefined) ??
         res.headers.get('trackingid') ??
         undefined,
+      retryAfter: parseRetryAfter(res.headers.get('retry-after')),
       body: parsed,
     });
   }

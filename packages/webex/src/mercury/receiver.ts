@@ -11,13 +11,20 @@
  * not emitted yet. Message ids are de-duplicated in a bounded set.
  */
 import { EventEmitter } from 'node:events';
-import { InvalidArgumentError, KmsError, ProtocolError } from '../errors.js';
+import {
+  InvalidArgumentError,
+  KmsError,
+  ProtocolError,
+  WebexApiError,
+  WebexNetworkError,
+} from '../errors.js';
 import { messageDataFromRest, type WebexEvent, type WebexEventMap } from '../events.js';
 import { idToUuid } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { WebexClient } from '../rest/client.js';
 import type { Message as RestMessage } from '../rest/types.js';
 import { activityToEvents } from './activity.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { type Clock, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
 import { DEFAULT_U2C_URL, DeviceManager } from './device.js';
@@ -40,6 +47,11 @@ export interface WebexMessageHandlerOptions {
   reconnectBackoffMax?: number;
   /** Consecutive failed reconnects before giving up. Default 10. */
   maxReconnectAttempts?: number;
+  /**
+   * Tries of each setup call of `connect()` (`/people/me`, U2C, WDM) that meets a passing failure
+   * (no answer, 429, 5xx). Default 4, waiting `Retry-After` (at most 60 s) or 1, 2, 4 s between.
+   */
+  connectAttempts?: number;
   /** A connection must stay up this long (ms) before the failure count resets. Default 60000. */
   reconnectStabilityWindow?: number;
   /** REST base (for `/people/me`, reconciliation and file URLs). Default the U2C `hydra` link, else `https://webexapis.com/v1`. */
@@ -147,7 +159,13 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     if (mode === 'native' && (options.fetch || options.webSocketFactory)) {
       throw new InvalidArgumentError('fetch and webSocketFactory need mode injected');
     }
-    for (const k of ['pingInterval', 'pongTimeout', 'reconnectBackoffMax', 'maxReconnectAttempts'] as const) {
+    for (const k of [
+      'pingInterval',
+      'pongTimeout',
+      'reconnectBackoffMax',
+      'maxReconnectAttempts',
+      'connectAttempts',
+    ] as const) {
       const v = options[k];
       if (v !== undefined && (!Number.isFinite(v) || v < 0))
         throw new InvalidArgumentError(`${k} must be a non-negative number`);
@@ -211,15 +229,14 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     if (this.socket) throw new InvalidArgumentError('already connected; call disconnect() first');
     if (this.opts.ignoreSelfMessages ?? true) {
       // 3R 0.6.15: fail closed; without our id a bot answering itself would loop.
-      const { body: me } = await requestJson<{ id?: unknown }>(
-        this.http,
-        'GET',
-        `${this.restBase}/people/me`,
+      const { body: me } = await this.setupCall('people/me', () =>
+        requestJson<{ id?: unknown }>(this.http, 'GET', `${this.restBase}/people/me`),
       );
       if (typeof me?.id !== 'string') throw new ProtocolError('/people/me answered without an id');
       this.selfUuid = idToUuid(me.id, 'PEOPLE');
     }
-    const reg = await this.devices.register();
+    // Registering again after a failure is safe: the device manager finds a device of ours by name.
+    const reg = await this.setupCall('device registration', () => this.devices.register());
     if (!this.opts.baseUrl && reg.restBase) this.restBase = reg.restBase;
     this.lastSeen = this.clock.now();
     this.connectedAt = this.lastSeen;
@@ -292,6 +309,29 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     this.isConnected = true;
     this.emit('connected', { reconnect: false });
     openGate();
+  }
+
+  /**
+   * A setup call of `connect()`, tried again on a passing failure: no answer, 408/423/429 or 5xx. A
+   * refused token or another 4xx fails at once; so does the last try.
+   */
+  private async setupCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const tries = Math.max(1, this.opts.connectAttempts ?? 4);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        const passing =
+          err instanceof WebexNetworkError || (err instanceof WebexApiError && !err.isPermanent);
+        if (!passing || attempt >= tries) throw err;
+        const wait =
+          err instanceof WebexApiError && err.retryAfter !== undefined
+            ? Math.min(err.retryAfter * 1000, 60_000)
+            : backoffDelay(DEFAULT_BACKOFF, attempt);
+        this.log.warn({ what, attempt, wait, error: err.message }, 'mercury setup call failed; trying again');
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
+      }
+    }
   }
 
   /** Close the socket; unregister the device unless `unregisterOnDisconnect` is false. */
