@@ -49,6 +49,7 @@ export type TemplateKey =
   | 'approval_decided'
   | 'approval_decision_approved'
   | 'approval_decision_rejected'
+  | 'approval_unreachable'
   | 'recall_refused'
   | 'recall_nothing'
   | 'recall_started';

@@ -90,5 +90,21 @@ for (const transport of TRANSPORTS) {
       const row = (await s.bot.store.recentBroadcasts(20)).find((r) => r.status === 'awaiting_approval');
       assert.ok(row, 'still waiting for an approver');
     });
+
+    // Last: it takes the bot out of the approvers' space.
+    it('approvers space unreachable: the broadcast ends unsent and the sender is told', async () => {
+      s.world.removeMember(s.person('bob').id, s.room('approvers').id, s.person('bot').id);
+      s.post('alice', { roomId: s.room('alice-bot').id, text: 'nobody can approve this' });
+      await s.waitFor('told', () =>
+        s.copiesIn('alice-bot').some((m) => /cannot post in the approvers' space/.test(m.markdown ?? '')),
+      );
+      await s.settled();
+      const row = (await s.bot.store.recentBroadcasts(20)).find((r) => /nobody can approve/.test(r.request));
+      assert.ok(row, 'the broadcast was recorded');
+      assert.equal(row.status, 'rejected');
+      assert.equal((await s.bot.store.countDeliveries(row.id)).held, 0, 'no copy left waiting');
+      for (const k of ['acme-1', 'acme-2', 'bob-bot'])
+        assert.ok(!s.copiesIn(k).some((m) => /nobody can approve/.test(m.markdown ?? '')), k);
+    });
   });
 }

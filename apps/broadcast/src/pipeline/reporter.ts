@@ -130,16 +130,23 @@ export async function postCard(deps: ReporterDeps, row: BroadcastRow, owner: str
         );
         await store.setControlMessage(row.id, id, deps.now());
       } else {
-        const id = await post(
-          deps,
-          { roomId: deps.config.approval.room_id },
-          renderApproval(t, {
-            broadcastId: row.id,
-            sender: content.sender,
-            total: deliveries.length,
-            copy: content.direct,
-          }),
-        );
+        let id: string;
+        try {
+          id = await post(
+            deps,
+            { roomId: deps.config.approval.room_id },
+            renderApproval(t, {
+              broadcastId: row.id,
+              sender: content.sender,
+              total: deliveries.length,
+              copy: content.direct,
+            }),
+          );
+        } catch (err) {
+          if (!(err instanceof WebexApiError && err.isPermanent)) throw err;
+          await approversUnreachable(deps, row, owner, deliveries.length, err);
+          return;
+        }
         await store.setControlMessage(row.id, id, deps.now());
         await deps.client.messages.create({
           toPersonId: row.sender_id,
@@ -155,8 +162,33 @@ export async function postCard(deps: ReporterDeps, row: BroadcastRow, owner: str
     await store.cardPosted(row.id, owner, row.report_wanted, id, deps.now());
   } catch (err) {
     if (!(err instanceof WebexApiError && err.isPermanent)) throw err;
-    // Refused for good (e.g. the bot is not in the approvers' space): do not try again and again.
+    // Refused for good: do not try again and again.
     deps.log('warn', { broadcast: row.id, status: row.status, error: errorText(err) }, 'card refused');
     await store.cardPosted(row.id, owner, row.report_wanted, null, deps.now());
+    // A preview nobody can see has no Send to press: end it rather than hold its copies for ever.
+    if (row.status === 'previewed') await store.decide(row.id, 'previewed', 'rejected', null, deps.now());
   }
+}
+
+/**
+ * The approvers' space refused the approval card for good (the bot is not a member, the space is
+ * gone or announcement-only): nobody can approve, so the broadcast ends unsent and the sender is
+ * told why, instead of waiting in silence.
+ */
+async function approversUnreachable(
+  deps: ReporterDeps,
+  row: BroadcastRow,
+  owner: string,
+  total: number,
+  err: WebexApiError,
+): Promise<void> {
+  const { store } = deps;
+  deps.log('warn', { broadcast: row.id, error: errorText(err) }, 'approvers space refused the approval card');
+  await store.cardPosted(row.id, owner, row.report_wanted, null, deps.now());
+  if (!(await store.decide(row.id, 'awaiting_approval', 'rejected', null, deps.now()))) return;
+  await deps.client.messages
+    .create({ toPersonId: row.sender_id, markdown: fill(deps.templates.approval_unreachable, { total }) })
+    .catch((e: unknown) =>
+      deps.log('warn', { broadcast: row.id, error: errorText(e) }, 'could not tell the sender'),
+    );
 }
