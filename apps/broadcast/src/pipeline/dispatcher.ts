@@ -30,31 +30,69 @@ interface Loaded {
   version: number;
 }
 
-/** Per-broadcast content, loaded once per instance (not per delivery). */
+/**
+ * Per-broadcast content, loaded once per instance (not per delivery). Bounded by count and by the
+ * bytes of the files held: a file may be up to 100 MB, and 64 of them must not sit in memory. The
+ * newest entry always stays, so the broadcast being sent never reloads its file per copy.
+ */
 export class ContentCache {
-  private readonly entries = new Map<string, Promise<Loaded | undefined>>();
-  constructor(private readonly store: Store) {}
+  private readonly entries = new Map<string, { loaded: Promise<Loaded | undefined>; bytes: number }>();
+  private bytes = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly limits: { entries: number; bytes: number } = { entries: 64, bytes: 64 * 1024 * 1024 },
+  ) {}
 
   get(broadcastId: string): Promise<Loaded | undefined> {
-    let p = this.entries.get(broadcastId);
-    if (!p) {
-      p = (async () => {
-        const row = await this.store.getBroadcast(broadcastId);
-        if (!row?.content) return undefined;
-        const content = JSON.parse(row.content) as BroadcastContent;
-        const file = content.file ? await this.store.getFile(broadcastId) : undefined;
-        return { content, file, version: row.content_version };
-      })();
-      this.entries.set(broadcastId, p);
-      if (this.entries.size > 64) this.entries.delete(this.entries.keys().next().value as string);
-      p.catch(() => this.entries.delete(broadcastId));
-    }
-    return p;
+    const hit = this.entries.get(broadcastId);
+    if (hit) return hit.loaded;
+    const entry = { loaded: this.load(broadcastId), bytes: 0 };
+    this.entries.set(broadcastId, entry);
+    entry.loaded.then(
+      (loaded) => {
+        if (this.entries.get(broadcastId) !== entry) return;
+        entry.bytes = loaded?.file?.bytes.length ?? 0;
+        this.bytes += entry.bytes;
+        this.trim(broadcastId);
+      },
+      () => this.forget(broadcastId, entry),
+    );
+    this.trim(broadcastId);
+    return entry.loaded;
   }
 
   /** Forget a broadcast's content (its source was edited). Other instances' stale copies are edited later. */
   invalidate(broadcastId: string): void {
+    const entry = this.entries.get(broadcastId);
+    if (entry) this.forget(broadcastId, entry);
+  }
+
+  /** Entries and file bytes held (metrics, tests). */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+
+  private async load(broadcastId: string): Promise<Loaded | undefined> {
+    const row = await this.store.getBroadcast(broadcastId);
+    if (!row?.content) return undefined;
+    const content = JSON.parse(row.content) as BroadcastContent;
+    const file = content.file ? await this.store.getFile(broadcastId) : undefined;
+    return { content, file, version: row.content_version };
+  }
+
+  /** Drop the oldest entries (never `keep`) until both limits hold. */
+  private trim(keep: string): void {
+    for (const [id, entry] of this.entries) {
+      if (this.entries.size <= this.limits.entries && this.bytes <= this.limits.bytes) return;
+      if (id !== keep) this.forget(id, entry);
+    }
+  }
+
+  private forget(broadcastId: string, entry: { bytes: number }): void {
+    if (this.entries.get(broadcastId) !== entry) return;
     this.entries.delete(broadcastId);
+    this.bytes -= entry.bytes;
   }
 }
 
