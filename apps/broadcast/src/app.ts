@@ -3,7 +3,14 @@
  * `herald start` and `herald demo` run, and what tests start in-process.
  */
 import type { AddressInfo } from 'node:net';
-import { KmsError, type Logger, WebexApiError, WebexClient, WebexNetworkError } from '@herald/webex';
+import {
+  type Clock,
+  KmsError,
+  type Logger,
+  WebexApiError,
+  WebexClient,
+  WebexNetworkError,
+} from '@herald/webex';
 import { BroadcastBot } from './bot.js';
 import type { Settings } from './config.js';
 import { createBotServer } from './server.js';
@@ -28,6 +35,17 @@ export interface RunOptions {
   pollMs?: number | undefined;
   /** PostgreSQL schema (tests). */
   schema?: string | undefined;
+  /**
+   * The bot's time: leases, retry times, progress cards, retention. Default `Date.now`; the soak
+   * bench runs the bot on a faster one. The send rate limiter always paces on real time, since
+   * Webex counts its limits on the wall clock.
+   */
+  now?: (() => number) | undefined;
+  /**
+   * Timers of the Mercury handler: heartbeat, backoff, timeouts. Default the system clock. Its
+   * `now()` should stay the wall clock: it is compared with the server's times when reconciling.
+   */
+  mercuryClock?: Clock | undefined;
 }
 
 export interface RunningBot {
@@ -60,6 +78,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
     logger: log,
     instanceId: options.instanceId ?? settings.instanceId,
     pollMs: options.pollMs,
+    now: options.now,
   });
   try {
     await bot.init();
@@ -95,6 +114,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
           deviceName: `herald-broadcast-${options.instanceId ?? settings.instanceId ?? 'main'}`,
           onEvent,
           logger: log,
+          clock: options.mercuryClock,
         });
 
   const server = createBotServer({

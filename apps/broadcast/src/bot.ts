@@ -29,7 +29,7 @@ import { ContentCache, type DispatcherDeps, deliver } from './pipeline/dispatche
 import { RateLimiter } from './pipeline/limiter.js';
 import { type BotSelf, backoffMs, type PlannerDeps, planBroadcast } from './pipeline/planner.js';
 import { postCard, postFinalReport } from './pipeline/reporter.js';
-import type { Store } from './store/store.js';
+import { PRUNE_SEEN_BATCH, SEEN_RETENTION_MS, type Store } from './store/store.js';
 
 export interface BotOptions {
   client: WebexClient;
@@ -127,6 +127,8 @@ export class BroadcastBot {
   private readonly limiter: RateLimiter;
   private readonly cache: ContentCache;
   private loops: WorkLoop[] = [];
+  /** When the sweeper next forgets old event keys (bot time). */
+  private nextPruneAt = 0;
 
   constructor(private readonly options: BotOptions) {
     this.templates = loadTemplates(options.locale);
@@ -134,7 +136,8 @@ export class BroadcastBot {
     this.log = options.logger ?? silentLogger;
     this.instance = options.instanceId ?? hostname();
     this.owner = `${this.instance}:${randomUUID().slice(0, 8)}`;
-    this.limiter = new RateLimiter({ ratePerSecond: options.config.delivery.rate_per_second, now: this.now });
+    // Real time, not `now`: Webex counts its limits on the wall clock even when the bot's is scaled.
+    this.limiter = new RateLimiter({ ratePerSecond: options.config.delivery.rate_per_second });
     this.cache = new ContentCache(options.store);
   }
 
@@ -323,9 +326,19 @@ export class BroadcastBot {
     return true;
   }
 
-  /** Turn recalls and edits under way into tasks, and notice when they finish. */
+  /**
+   * Turn recalls and edits under way into tasks, and notice when they finish. Every ten minutes,
+   * forget event keys older than the retention (a long-running bot's store must not grow forever).
+   */
   private async sweepStep(): Promise<boolean> {
     const { tasks } = this.options.store;
+    const now = this.now();
+    if (now >= this.nextPruneAt) {
+      const pruned = await this.options.store.pruneSeen(now - SEEN_RETENTION_MS);
+      // A full batch: more are due, so the next sweep goes on.
+      this.nextPruneAt = pruned >= PRUNE_SEEN_BATCH ? now : now + PRUNE_EVERY_MS;
+      if (pruned > 0) this.log.info({ pruned }, 'forgot event keys past their retention');
+    }
     let finished = false;
     for (const b of await tasks.underWay(20)) {
       if (b.recall && (await tasks.sweepRecall(b.id, this.now()))) {
@@ -382,6 +395,8 @@ export class BroadcastBot {
     return true;
   }
 }
+
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 function describe(err: unknown): string {
   if (err instanceof WebexApiError)

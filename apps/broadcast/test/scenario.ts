@@ -79,6 +79,8 @@ export interface EmulatorBotOptions {
   instanceId: string;
   /** Default `silentLogger`. */
   logger?: Logger | undefined;
+  /** The bot's clock (leases, retry times, retention); default `Date.now`. */
+  now?: (() => number) | undefined;
 }
 
 /**
@@ -108,6 +110,7 @@ export function runBotOnEmulator(o: EmulatorBotOptions): Promise<RunningBot> {
     host: '127.0.0.1',
     pollMs: 25,
     schema: o.schema,
+    now: o.now,
   });
 }
 
@@ -121,6 +124,8 @@ export interface ScenarioOptions {
   instances?: number;
   databaseUrl?: string;
   schema?: string;
+  /** The bots' clock; default `Date.now`. */
+  now?: () => number;
 }
 
 export type Scenario = Awaited<ReturnType<typeof startScenario>>;
@@ -164,6 +169,7 @@ export async function startScenario(options: ScenarioOptions) {
         schema: options.schema,
         locale: options.locale,
         instanceId: `scenario-${i}`,
+        now: options.now,
       });
     launches.push(launch);
     bots.push(await launch());

@@ -221,6 +221,58 @@ for (const factory of storeFactories()) {
       await store.close();
     });
 
+    it('leases a card update without counting an attempt, and again once the lease expired', async () => {
+      const store = await factory.open();
+      await store.createBroadcast(
+        { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
+        0,
+      );
+      await store.claimBroadcasts('received', 'me', 0, 1000, 1);
+      await store.savePlan('b', 'me', {}, undefined, [{ roomId: 'X', roomType: 'group' }], 5, 'previewed');
+      const card = await store.claimCardUpdate('c', 10, 1000);
+      assert.deepEqual(
+        [card?.id, card?.lease_owner, card?.lease_until, card?.attempts, card?.updated_at],
+        ['b', 'c', 1010, 1, 5],
+      );
+      assert.equal(await store.claimCardUpdate('d', 20, 1000), undefined, 'lease held');
+      const again = await store.claimCardUpdate('d', 1011, 1000);
+      assert.equal(again?.lease_owner, 'd');
+      await store.cardPosted('b', 'c', 1, 'LATE', 1012);
+      assert.equal((await store.getBroadcast('b'))?.report_done, 0, 'a lost lease writes nothing');
+      await store.cardPosted('b', 'd', 1, 'CARD', 1013);
+      const row = await store.getBroadcast('b');
+      assert.deepEqual([row?.report_done, row?.report_message_id, row?.lease_owner], [1, 'CARD', null]);
+      assert.equal(await store.claimCardUpdate('e', 1014, 1000), undefined, 'card is up to date');
+      await store.close();
+    });
+
+    it('a task whose holder is gone is claimed again, and the late finish is refused', async () => {
+      const store = await factory.open();
+      await store.createBroadcast(
+        { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
+        0,
+      );
+      await store.claimBroadcasts('received', 'me', 0, 1000, 1);
+      await store.savePlan('b', 'me', {}, undefined, [{ roomId: 'X', roomType: 'group' }], 0);
+      const [d] = await store.claimDeliveries('w', 1, 1000, 1);
+      await store.markSent(d!.id, 'w', 'C', 2);
+      await store.tasks.requestRecall('b', 'P', 3);
+      const [task] = await store.tasks.claim('t', 4, 1000, 10);
+      assert.deepEqual([task?.status, task?.attempts, task?.delivery_id], ['working', 1, d!.id]);
+      assert.deepEqual(await store.tasks.claim('u', 1004, 1000, 10), [], 'lease held until 1004');
+      const [again] = await store.tasks.claim('u', 1005, 1000, 10);
+      assert.deepEqual([again?.id, again?.lease_owner, again?.attempts], [task!.id, 'u', 2]);
+      assert.equal(
+        await store.tasks.finish(task!.id, 't', { status: 'done', result: 'deleted' }, 1006),
+        false,
+      );
+      assert.equal(
+        await store.tasks.finish(task!.id, 'u', { status: 'done', result: 'deleted' }, 1006),
+        true,
+      );
+      await store.close();
+    });
+
     it('notices are recorded once per room and kind; direct rooms are remembered', async () => {
       const store = await factory.open();
       assert.equal(await store.noticeOnce('R', 'moderator_request', 1), true);

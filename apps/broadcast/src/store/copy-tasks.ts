@@ -5,7 +5,8 @@
  * delete per copy, one edit per copy and content version), so several instances may sweep at once.
  */
 import { sql } from 'kysely';
-import type { CopyTasksTable } from './schema.js';
+import { claimQueued, releaseLease, requeue } from './lease.js';
+import type { CopyTaskKind, CopyTasksTable } from './schema.js';
 import type { Store } from './store.js';
 
 export type CopyTaskRow = Omit<CopyTasksTable, 'id'> & { id: number };
@@ -73,43 +74,8 @@ export class CopyTaskStore {
         ]),
       )
       .execute();
-    await this.db
-      .insertInto('copy_tasks')
-      .columns([
-        'broadcast_id',
-        'delivery_id',
-        'kind',
-        'version',
-        'status',
-        'attempts',
-        'not_before',
-        'updated_at',
-      ])
-      .expression((eb) =>
-        eb
-          .selectFrom('deliveries as d')
-          .select([
-            'd.broadcast_id',
-            'd.id',
-            sql<string>`'delete'`.as('kind'),
-            sql<number>`0`.as('version'),
-            sql<string>`'pending'`.as('status'),
-            sql<number>`0`.as('attempts'),
-            sql<number>`${now}`.as('not_before'),
-            sql<number>`${now}`.as('updated_at'),
-          ])
-          .where('d.broadcast_id', '=', broadcastId)
-          .where('d.status', '=', 'sent'),
-      )
-      .onConflict((oc) => oc.columns(['delivery_id', 'kind', 'version']).doNothing())
-      .execute();
-    await this.db
-      .updateTable('copy_tasks')
-      .set({ status: 'skipped', updated_at: now })
-      .where('broadcast_id', '=', broadcastId)
-      .where('kind', '=', 'edit')
-      .where('status', '=', 'pending')
-      .execute();
+    await this.queueTasks(broadcastId, 'delete', 0, now);
+    await this.skipPendingEdits(broadcastId, now);
     if (await this.busy(broadcastId, 'delete')) return false;
     const r = await this.db
       .updateTable('broadcasts')
@@ -151,48 +117,9 @@ export class CopyTaskStore {
     const row = await this.store.getBroadcast(broadcastId);
     if (row?.edit_state !== 'propagating') return false;
     const version = row.content_version;
-    await this.db
-      .insertInto('copy_tasks')
-      .columns([
-        'broadcast_id',
-        'delivery_id',
-        'kind',
-        'version',
-        'status',
-        'attempts',
-        'not_before',
-        'updated_at',
-      ])
-      .expression((eb) =>
-        eb
-          .selectFrom('deliveries as d')
-          .select([
-            'd.broadcast_id',
-            'd.id',
-            sql<string>`'edit'`.as('kind'),
-            sql<number>`${version}`.as('version'),
-            sql<string>`'pending'`.as('status'),
-            sql<number>`0`.as('attempts'),
-            sql<number>`${now}`.as('not_before'),
-            sql<number>`${now}`.as('updated_at'),
-          ])
-          .where('d.broadcast_id', '=', broadcastId)
-          .where('d.status', '=', 'sent')
-          .where('d.editable', '=', 1)
-          .where('d.edit_count', '<', MAX_EDITS)
-          .where('d.content_version', '<', version),
-      )
-      .onConflict((oc) => oc.columns(['delivery_id', 'kind', 'version']).doNothing())
-      .execute();
+    await this.queueTasks(broadcastId, 'edit', version, now);
     // Older versions still queued are superseded: the newer task shows the latest content.
-    await this.db
-      .updateTable('copy_tasks')
-      .set({ status: 'skipped', updated_at: now })
-      .where('broadcast_id', '=', broadcastId)
-      .where('kind', '=', 'edit')
-      .where('status', '=', 'pending')
-      .where('version', '<', version)
-      .execute();
+    await this.skipPendingEdits(broadcastId, now, version);
     if (await this.busy(broadcastId, 'edit')) return false;
     const inFlight = await this.db
       .selectFrom('deliveries')
@@ -210,6 +137,67 @@ export class CopyTaskStore {
       .where('content_version', '=', version)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  }
+
+  /**
+   * A pending task of `kind` for each sent copy of the broadcast: every copy for a delete; for an
+   * edit to `version`, each copy Webex still lets us edit that shows an older version. Sweeps may
+   * repeat and run at once: a copy's task for a kind and version is added once (unique key).
+   */
+  private async queueTasks(
+    broadcastId: string,
+    kind: CopyTaskKind,
+    version: number,
+    now: number,
+  ): Promise<void> {
+    await this.db
+      .insertInto('copy_tasks')
+      .columns([
+        'broadcast_id',
+        'delivery_id',
+        'kind',
+        'version',
+        'status',
+        'attempts',
+        'not_before',
+        'updated_at',
+      ])
+      .expression((eb) => {
+        let copies = eb
+          .selectFrom('deliveries as d')
+          .select([
+            'd.broadcast_id',
+            'd.id',
+            sql<string>`${sql.lit(kind)}`.as('kind'),
+            sql<number>`${version}`.as('version'),
+            sql<string>`'pending'`.as('status'),
+            sql<number>`0`.as('attempts'),
+            sql<number>`${now}`.as('not_before'),
+            sql<number>`${now}`.as('updated_at'),
+          ])
+          .where('d.broadcast_id', '=', broadcastId)
+          .where('d.status', '=', 'sent');
+        if (kind === 'edit')
+          copies = copies
+            .where('d.editable', '=', 1)
+            .where('d.edit_count', '<', MAX_EDITS)
+            .where('d.content_version', '<', version);
+        return copies;
+      })
+      .onConflict((oc) => oc.columns(['delivery_id', 'kind', 'version']).doNothing())
+      .execute();
+  }
+
+  /** Pending edits of the broadcast will not be made (all of them, or those below `belowVersion`). */
+  private async skipPendingEdits(broadcastId: string, now: number, belowVersion?: number): Promise<void> {
+    let q = this.db
+      .updateTable('copy_tasks')
+      .set({ status: 'skipped', updated_at: now })
+      .where('broadcast_id', '=', broadcastId)
+      .where('kind', '=', 'edit')
+      .where('status', '=', 'pending');
+    if (belowVersion !== undefined) q = q.where('version', '<', belowVersion);
+    await q.execute();
   }
 
   /** Broadcasts with a recall or an edit under way (for the sweeper). */
@@ -253,35 +241,8 @@ export class CopyTaskStore {
 
   /** Lease up to `limit` due tasks: pending ones, and working ones whose lease expired. */
   async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<CopyTaskRow[]> {
-    const rows = await this.db
-      .updateTable('copy_tasks')
-      .set((eb) => ({
-        status: 'working',
-        lease_owner: owner,
-        lease_until: now + leaseMs,
-        attempts: eb('attempts', '+', 1),
-        updated_at: now,
-      }))
-      .where('id', 'in', (eb) => {
-        let q = eb
-          .selectFrom('copy_tasks as c')
-          .select('c.id')
-          .where((w) =>
-            w.or([
-              w.and([w('c.status', '=', 'pending'), w('c.not_before', '<=', now)]),
-              w.and([w('c.status', '=', 'working'), w('c.lease_until', '<', now)]),
-            ]),
-          )
-          .orderBy('c.id')
-          .limit(limit);
-        if (this.store.dialect === 'postgres') q = q.forUpdate().skipLocked();
-        return q;
-      })
-      .returningAll()
-      .execute();
-    return rows
-      .map((r) => ({ ...r, id: Number(r.id), delivery_id: Number(r.delivery_id) }))
-      .sort((a, b) => a.id - b.id);
+    const rows = await claimQueued(this.store, 'copy_tasks', { owner, now, leaseMs, limit });
+    return rows.map((r) => ({ ...r, delivery_id: Number(r.delivery_id) }));
   }
 
   /** A task ended (`done` with a result, or `failed` with an error); false when the lease was lost. */
@@ -291,21 +252,17 @@ export class CopyTaskStore {
     outcome: { status: 'done'; result: string } | { status: 'failed'; error: string },
     now: number,
   ): Promise<boolean> {
-    const r = await this.db
-      .updateTable('copy_tasks')
-      .set({
+    return releaseLease(
+      this.store,
+      'copy_tasks',
+      { id, owner, now },
+      {
         status: outcome.status,
         result: outcome.status === 'done' ? outcome.result : null,
         error: outcome.status === 'failed' ? outcome.error : null,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .where('status', '=', 'working')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+      },
+      (row) => row('status', '=', 'working'),
+    );
   }
 
   /**
@@ -320,20 +277,7 @@ export class CopyTaskStore {
     now: number,
     refundAttempt = false,
   ): Promise<void> {
-    await this.db
-      .updateTable('copy_tasks')
-      .set((eb) => ({
-        status: 'pending',
-        not_before: notBefore,
-        error,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-        ...(refundAttempt ? { attempts: eb('attempts', '-', 1) } : {}),
-      }))
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .execute();
+    await requeue(this.store, 'copy_tasks', { id, owner, now }, notBefore, error, refundAttempt);
   }
 
   /** A copy now shows `version` (one more edit used), or cannot be edited any more. */

@@ -141,6 +141,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('deliveries_message').on('deliveries').column('message_id').execute();
       },
     },
+    // Event keys are pruned by age (Store.pruneSeen): find the oldest without a full scan.
+    '003_seen_events_created_at': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createIndex('seen_events_created_at')
+          .on('seen_events')
+          .column('created_at')
+          .execute();
+      },
+    },
   };
 }
 

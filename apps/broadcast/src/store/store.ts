@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { CopyTaskStore } from './copy-tasks.js';
+import { claimLeases, claimQueued, releaseLease, requeue } from './lease.js';
 import { type Dialect, StaticMigrations } from './migrations.js';
 import type { BroadcastStatus, BroadcastsTable, Database, DeliveriesTable } from './schema.js';
 
@@ -58,6 +59,21 @@ export const PROGRESS_CARD_MIN = 20;
  * REST cost of a short broadcast at one extra card, whatever its size.
  */
 export const PROGRESS_CARD_INTERVAL_MS = 60_000;
+
+/**
+ * How long an event key is remembered (ms): 7 days. The duplicates it guards against arrive within
+ * minutes: Webex redelivers a webhook for a few minutes at most, and Mercury reconciliation asks
+ * REST only for what came after the last event seen (and never before the connection started).
+ * A week is far past both. Forgetting a key cannot send a broadcast twice anyway: a source message
+ * gets at most one broadcast, as `broadcasts.source_message_id` is unique.
+ */
+export const SEEN_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** Event keys `pruneSeen` deletes in one call at most, unless told otherwise. */
+export const PRUNE_SEEN_BATCH = 5000;
+
+/** Migration tries when a concurrent DROP elsewhere in the database races kysely's catalog read. */
+const MIGRATE_ATTEMPTS = 5;
 
 export interface StoreOptions {
   /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
@@ -112,8 +128,18 @@ export class Store {
       provider: new StaticMigrations(this.dialect),
       ...(this.schema ? { migrationTableSchema: this.schema } : {}),
     });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    // kysely's Migrator first reads the catalog of every schema in the database; a schema or table
+    // that someone else drops meanwhile (tests drop theirs, other apps may share the database)
+    // fails that read (3F000, 42P01) though nothing of ours changed. Migrations run in a
+    // transaction on PostgreSQL, so trying again shortly after is safe.
+    for (let attempt = 1; ; attempt++) {
+      const { error } = await migrator.migrateToLatest();
+      if (!error) return;
+      const code = (error as { code?: unknown }).code;
+      const raced = this.dialect === 'postgres' && (code === '3F000' || code === '42P01');
+      if (!raced || attempt >= MIGRATE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 
   async close(): Promise<void> {
@@ -128,6 +154,31 @@ export class Store {
       .onConflict((oc) => oc.column('key').doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /**
+   * Forget event keys recorded before `before` (ms), the oldest first and at most `limit` of them,
+   * so that one call never holds the table long; call again while it returns `limit`. Returns how
+   * many were deleted. A forgotten key counts as new if it ever comes again (see SEEN_RETENTION_MS).
+   */
+  async pruneSeen(before: number, limit: number = PRUNE_SEEN_BATCH): Promise<number> {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError('pruneSeen: limit must be a positive integer');
+    const r = await this.db
+      .deleteFrom('seen_events')
+      .where('key', 'in', (eb) => {
+        let q = eb
+          .selectFrom('seen_events as s')
+          .select('s.key')
+          .where('s.created_at', '<', before)
+          .orderBy('s.created_at')
+          .limit(limit);
+        // Two instances pruning at once take different keys instead of waiting for each other.
+        if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
+        return q;
+      })
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   /** Create a broadcast for a source message; false when that message already has one. */
@@ -177,31 +228,20 @@ export class Store {
     leaseMs: number,
     limit: number,
   ): Promise<BroadcastRow[]> {
-    // One statement: atomic on SQLite (no read-to-write upgrade between connections) and, with
-    // SKIP LOCKED in the sub-select, safe for concurrent claimers on PostgreSQL.
-    const rows = await this.db
-      .updateTable('broadcasts')
-      .set((eb) => ({
-        lease_owner: owner,
-        lease_until: now + leaseMs,
-        attempts: eb('attempts', '+', 1),
-        updated_at: now,
-      }))
-      .where('id', 'in', (eb) => {
-        let q = eb
-          .selectFrom('broadcasts as c')
-          .select('c.id')
-          .where('c.status', '=', status)
-          .where((w) => w.or([w('c.lease_until', 'is', null), w('c.lease_until', '<', now)]))
-          .orderBy('c.created_at')
-          .limit(limit);
-        if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
-        return q;
-      })
-      .where('status', '=', status)
-      .returningAll()
-      .execute();
-    return rows;
+    return claimLeases(this, 'broadcasts', {
+      owner,
+      now,
+      leaseMs,
+      limit,
+      due: (c) =>
+        c.and([
+          c('c.status', '=', status),
+          c.or([c('c.lease_until', 'is', null), c('c.lease_until', '<', now)]),
+        ]),
+      orderBy: 'c.created_at',
+      countsAttempt: true,
+      recheck: (row) => row('status', '=', status),
+    });
   }
 
   /**
@@ -434,25 +474,23 @@ export class Store {
    */
   async claimCardUpdate(owner: string, now: number, leaseMs: number): Promise<BroadcastRow | undefined> {
     const statuses: BroadcastStatus[] = ['sending', 'done', 'previewed', 'awaiting_approval'];
-    const rows = await this.db
-      .updateTable('broadcasts')
-      .set({ lease_owner: owner, lease_until: now + leaseMs })
-      .where('id', 'in', (eb) => {
-        let q = eb
-          .selectFrom('broadcasts as c')
-          .select('c.id')
-          .where('c.status', 'in', statuses)
-          .whereRef('c.report_wanted', '>', 'c.report_done')
-          .where((w) => w.or([w('c.lease_until', 'is', null), w('c.lease_until', '<', now)]))
-          .orderBy('c.updated_at')
-          .limit(1);
-        if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
-        return q;
-      })
-      .where('status', 'in', statuses)
-      .returningAll()
-      .execute();
-    return rows[0];
+    // A lease only: no attempt is counted and `updated_at` stays, keeping the row's place in line.
+    const [row] = await claimLeases(this, 'broadcasts', {
+      owner,
+      now,
+      leaseMs,
+      limit: 1,
+      due: (c) =>
+        c.and([
+          c('c.status', 'in', statuses),
+          c('c.report_wanted', '>', c.ref('c.report_done')),
+          c.or([c('c.lease_until', 'is', null), c('c.lease_until', '<', now)]),
+        ]),
+      orderBy: 'c.updated_at',
+      countsAttempt: false,
+      recheck: (row) => row('status', 'in', statuses),
+    });
+    return row;
   }
 
   /** Remember a new report card while still holding the broadcast's lease. */
@@ -473,18 +511,12 @@ export class Store {
     reportMessageId: string | null,
     now: number,
   ): Promise<void> {
-    await this.db
-      .updateTable('broadcasts')
-      .set({
-        report_done: wanted,
-        ...(reportMessageId ? { report_message_id: reportMessageId } : {}),
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-      })
-      .where('id', '=', broadcastId)
-      .where('lease_owner', '=', owner)
-      .execute();
+    await releaseLease(
+      this,
+      'broadcasts',
+      { id: broadcastId, owner, now },
+      { report_done: wanted, ...(reportMessageId ? { report_message_id: reportMessageId } : {}) },
+    );
   }
 
   /** Release a planning lease so that the broadcast is tried again later. */
@@ -511,33 +543,7 @@ export class Store {
 
   /** Lease up to `limit` deliveries that are due: pending ones, and sending ones whose lease expired. */
   async claimDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
-    const rows = await this.db
-      .updateTable('deliveries')
-      .set((eb) => ({
-        status: 'sending',
-        lease_owner: owner,
-        lease_until: now + leaseMs,
-        attempts: eb('attempts', '+', 1),
-        updated_at: now,
-      }))
-      .where('id', 'in', (eb) => {
-        let q = eb
-          .selectFrom('deliveries as c')
-          .select('c.id')
-          .where((w) =>
-            w.or([
-              w.and([w('c.status', '=', 'pending'), w('c.not_before', '<=', now)]),
-              w.and([w('c.status', '=', 'sending'), w('c.lease_until', '<', now)]),
-            ]),
-          )
-          .orderBy('c.id')
-          .limit(limit);
-        if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
-        return q;
-      })
-      .returningAll()
-      .execute();
-    return rows.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
+    return claimQueued(this, 'deliveries', { owner, now, leaseMs, limit });
   }
 
   /**
@@ -551,32 +557,23 @@ export class Store {
     now: number,
     copy: { version: number; editable: boolean } = { version: 1, editable: true },
   ): Promise<boolean> {
-    const r = await this.db
-      .updateTable('deliveries')
-      .set({
+    return releaseLease(
+      this,
+      'deliveries',
+      { id, owner, now },
+      {
         status: 'sent',
         message_id: messageId,
         content_version: copy.version,
         editable: copy.editable ? 1 : 0,
         error: null,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .where('status', '=', 'sending')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+      },
+      (row) => row('status', '=', 'sending'),
+    );
   }
 
   async markFailed(id: number, owner: string, error: string, now: number): Promise<void> {
-    await this.db
-      .updateTable('deliveries')
-      .set({ status: 'failed', error, lease_owner: null, lease_until: null, updated_at: now })
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .execute();
+    await releaseLease(this, 'deliveries', { id, owner, now }, { status: 'failed', error });
   }
 
   /**
@@ -591,20 +588,7 @@ export class Store {
     now: number,
     refundAttempt = false,
   ): Promise<void> {
-    await this.db
-      .updateTable('deliveries')
-      .set((eb) => ({
-        status: 'pending',
-        not_before: notBefore,
-        error,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-        ...(refundAttempt ? { attempts: eb('attempts', '-', 1) } : {}),
-      }))
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .execute();
+    await requeue(this, 'deliveries', { id, owner, now }, notBefore, error, refundAttempt);
   }
 
   /**
@@ -652,19 +636,12 @@ export class Store {
     now: number,
     wanted = 0,
   ): Promise<void> {
-    await this.db
-      .updateTable('broadcasts')
-      .set({
-        status: 'done',
-        report_message_id: reportMessageId,
-        report_done: wanted,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-      })
-      .where('id', '=', broadcastId)
-      .where('lease_owner', '=', owner)
-      .execute();
+    await releaseLease(
+      this,
+      'broadcasts',
+      { id: broadcastId, owner, now },
+      { status: 'done', report_message_id: reportMessageId, report_done: wanted },
+    );
   }
 
   async deliveriesOf(broadcastId: string): Promise<DeliveryRow[]> {

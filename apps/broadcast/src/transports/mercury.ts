@@ -3,7 +3,13 @@
  * keeps the socket up (heartbeat, reconnect with backoff, reconciliation of what was missed) and
  * decrypts activities into the same typed events the webhook receiver gives.
  */
-import { type Logger, type WebexClient, type WebexEvent, WebexMessageHandler } from '@herald/webex';
+import {
+  type Clock,
+  type Logger,
+  type WebexClient,
+  type WebexEvent,
+  WebexMessageHandler,
+} from '@herald/webex';
 import type { EventSink, Transport } from './transport.js';
 
 export interface MercuryTransportOptions {
@@ -20,6 +26,8 @@ export interface MercuryTransportOptions {
   reviveBaseMs?: number | undefined;
   /** Longest such pause, ms. Default 300000 (5 minutes). */
   reviveMaxMs?: number | undefined;
+  /** Heartbeat, backoff and timeouts of the handler; default the system clock. */
+  clock?: Clock | undefined;
 }
 
 const EVENT_TYPES = [
@@ -39,6 +47,7 @@ export function mercuryTransport(options: MercuryTransportOptions): Transport {
     // Keep the device across restarts: the next run takes it over instead of registering another.
     unregisterOnDisconnect: false,
     logger: options.logger,
+    clock: options.clock,
   });
   for (const type of EVENT_TYPES) {
     handler.on(type, (event: WebexEvent) => {

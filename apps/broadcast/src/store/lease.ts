@@ -1,0 +1,176 @@
+/**
+ * Leases: how one instance at a time holds a row of work (a broadcast to plan or report, a card to
+ * post, a delivery, a copy task). A claim is one statement, `update … where id in (select … limit
+ * n)`: atomic on SQLite (no read-to-write upgrade between connections) and, with `FOR UPDATE SKIP
+ * LOCKED` in the sub-select, safe for concurrent claimers on PostgreSQL. The holder writes its
+ * outcome only while it still holds the lease, so a holder that stalled past its lease cannot
+ * overwrite the work of the claimer that took over.
+ */
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, UpdateObject } from 'kysely';
+import type { Dialect } from './migrations.js';
+import type { Database } from './schema.js';
+
+/** The tables whose rows are leased. */
+export type LeasedTable = 'broadcasts' | 'deliveries' | 'copy_tasks';
+
+/** Queue tables: a row is `pending` until due (`not_before`), then in flight under a lease. */
+export type QueueTable = 'deliveries' | 'copy_tasks';
+
+/** The status of a queued row while its lease is held. */
+export const IN_FLIGHT = { deliveries: 'sending', copy_tasks: 'working' } as const;
+
+/** What a lease needs of the store (the `Store` itself). */
+export interface LeaseContext {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+}
+
+/** The rows a claim chooses from, named `c` so that a predicate never means the row being updated. */
+export type Candidates<T extends LeasedTable> = ExpressionBuilder<Database & { c: Database[T] }, 'c'>;
+
+export interface LeaseClaim<T extends LeasedTable> {
+  owner: string;
+  now: number;
+  /** How long the lease holds (ms); after `now + leaseMs` another claimer may take the row. */
+  leaseMs: number;
+  /** Rows to lease at most. */
+  limit: number;
+  /** Which rows may be leased now: each table says when its lease is free. */
+  due: (c: Candidates<T>) => Expression<SqlBool>;
+  /** Due rows are taken in this order. */
+  orderBy: `c.${keyof Database[T] & string}`;
+  /** The status a leased row moves to (queue tables: `IN_FLIGHT`); unchanged when absent. */
+  status?: Database[T]['status'];
+  /** The claim counts toward `attempts` and touches `updated_at`; otherwise the row keeps both. */
+  countsAttempt: boolean;
+  /** Checked again on the row being updated, besides its id. */
+  recheck?: (row: ExpressionBuilder<Database, T>) => Expression<SqlBool>;
+}
+
+/**
+ * Every leased table seen through the columns a lease touches. Kysely cannot resolve the columns of
+ * a table whose name is a type parameter, so the helpers build their statements on these views
+ * while their signatures keep each caller's table typed.
+ */
+interface LeaseColumns {
+  id: number | string;
+  status: string;
+  lease_owner: string | null;
+  lease_until: number | null;
+  attempts: number;
+  updated_at: number;
+}
+type LeaseView = Record<LeasedTable, LeaseColumns>;
+
+function view(ctx: LeaseContext): Kysely<LeaseView> {
+  return ctx.db as unknown as Kysely<LeaseView>;
+}
+
+/** Lease up to `limit` due rows of `table`, in `orderBy` order, and return them as updated. */
+export async function claimLeases<T extends LeasedTable>(
+  ctx: LeaseContext,
+  table: T,
+  claim: LeaseClaim<T>,
+): Promise<Array<Selectable<Database[T]>>> {
+  const { owner, now, leaseMs, limit, recheck } = claim;
+  let update = view(ctx)
+    .updateTable(table as LeasedTable)
+    .set((eb) => ({
+      lease_owner: owner,
+      lease_until: now + leaseMs,
+      ...(claim.status === undefined ? {} : { status: claim.status }),
+      ...(claim.countsAttempt ? { attempts: eb('attempts', '+', 1), updated_at: now } : {}),
+    }))
+    .where('id', 'in', (eb) => {
+      let q = eb
+        .selectFrom(`${table as LeasedTable} as c`)
+        .select('c.id')
+        .where((c) => claim.due(c as unknown as Candidates<T>))
+        .orderBy(claim.orderBy as 'c.id')
+        .limit(limit);
+      if (ctx.dialect === 'postgres') q = q.forUpdate().skipLocked();
+      return q;
+    });
+  if (recheck) update = update.where((row) => recheck(row as unknown as ExpressionBuilder<Database, T>));
+  const rows = await update.returningAll().execute();
+  return rows as unknown as Array<Selectable<Database[T]>>;
+}
+
+/**
+ * Lease up to `limit` queued rows that are due: pending ones past their `not_before`, and in-flight
+ * ones whose lease expired (their holder is gone). Oldest first; each claim is an attempt.
+ */
+export async function claimQueued<T extends QueueTable>(
+  ctx: LeaseContext,
+  table: T,
+  lease: { owner: string; now: number; leaseMs: number; limit: number },
+): Promise<Array<Selectable<Database[T]> & { id: number }>> {
+  const inFlight = IN_FLIGHT[table as QueueTable];
+  const due = (c: Candidates<QueueTable>) =>
+    c.or([
+      c.and([c('c.status', '=', 'pending'), c('c.not_before', '<=', lease.now)]),
+      c.and([c('c.status', '=', inFlight), c('c.lease_until', '<', lease.now)]),
+    ]);
+  const rows = await claimLeases(ctx, table, {
+    ...lease,
+    due: due as unknown as LeaseClaim<T>['due'],
+    orderBy: 'c.id',
+    status: inFlight as Database[T]['status'],
+    countsAttempt: true,
+  });
+  return rows.map((r) => ({ ...r, id: Number((r as { id: unknown }).id) })).sort((a, b) => a.id - b.id);
+}
+
+/** A row's key: text for broadcasts, a number for queued rows. */
+export type LeasedId<T extends LeasedTable> = T extends QueueTable ? number : string;
+
+/** What the holder writes: columns, or a function of the row's expression builder. */
+export type Outcome<T extends LeasedTable> =
+  | UpdateObject<Database, T>
+  | ((eb: ExpressionBuilder<Database, T>) => UpdateObject<Database, T>);
+
+/**
+ * The holder writes the outcome and frees the lease; `onlyIf` narrows which rows it may still
+ * write (e.g. only while in flight). False when the lease was lost meanwhile.
+ */
+export async function releaseLease<T extends LeasedTable>(
+  ctx: LeaseContext,
+  table: T,
+  held: { id: LeasedId<T>; owner: string; now: number },
+  outcome: Outcome<T>,
+  onlyIf?: (row: ExpressionBuilder<Database, T>) => Expression<SqlBool>,
+): Promise<boolean> {
+  let q = view(ctx)
+    .updateTable(table as LeasedTable)
+    .set((eb) => ({
+      ...(typeof outcome === 'function' ? outcome(eb as unknown as ExpressionBuilder<Database, T>) : outcome),
+      lease_owner: null,
+      lease_until: null,
+      updated_at: held.now,
+    }))
+    .where('id', '=', held.id)
+    .where('lease_owner', '=', held.owner);
+  if (onlyIf) q = q.where((row) => onlyIf(row as unknown as ExpressionBuilder<Database, T>));
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Back in the queue, due at `notBefore`. A wait Webex asked for (429) is not the work's fault:
+ * with `refundAttempt` the claim does not count toward `max_attempts`.
+ */
+export async function requeue(
+  ctx: LeaseContext,
+  table: QueueTable,
+  held: { id: number; owner: string; now: number },
+  notBefore: number,
+  error: string,
+  refundAttempt: boolean,
+): Promise<void> {
+  await releaseLease(ctx, table, held, (eb: ExpressionBuilder<Database, QueueTable>) => ({
+    status: 'pending',
+    not_before: notBefore,
+    error,
+    ...(refundAttempt ? { attempts: eb('attempts', '-', 1) } : {}),
+  }));
+}
