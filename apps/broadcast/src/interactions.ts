@@ -4,8 +4,10 @@
  * then changes the store in one conditional step (so a button pressed twice, or an event delivered
  * twice, acts once) and leaves the rest to the durable work loops.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import {
   type AttachmentActionCreatedEvent,
+  type Message,
   type MessageUpdatedEvent,
   type Person,
   sameId,
@@ -108,6 +110,52 @@ export async function onRecallCommand(
   await requestRecall(deps, { id: sender.id, emails: sender.emails ?? [] }, target);
 }
 
+/**
+ * The compose card's Preview: the typed message becomes a request as if the person had written
+ * `preview <message>` to the bot, and goes through the same planning (sender policy included).
+ * Only a compose card the bot itself posted in a 1-1 counts: the same data on a sender's own card,
+ * broadcast into a group space, is ignored. The card and the typed text key the request, so a
+ * double press (or an action delivered twice) makes one preview; changed text makes another.
+ */
+async function onCompose(deps: InteractionDeps, event: AttachmentActionCreatedEvent, message: string) {
+  const a = event.data;
+  let card: Message;
+  try {
+    card = await deps.client.messages.get(a.messageId);
+  } catch (err) {
+    deps.log('warn', { action: a.id, error: errorText(err) }, 'compose card lookup failed');
+    return;
+  }
+  if (!sameId(card.personId, deps.bot.id) || card.roomType !== 'direct') return;
+  if (message === '') {
+    await tell(deps, a.personId, deps.templates.preview_usage);
+    return;
+  }
+  const command = `preview ${message}`;
+  const request: BroadcastRequest = {
+    messageId: a.id,
+    roomId: a.roomId,
+    roomType: 'direct',
+    personId: a.personId,
+    personEmail: '',
+    text: command,
+    markdown: command,
+    files: [],
+    attachments: [],
+    created: a.created,
+    transport: event.transport,
+  };
+  const typed = createHash('sha256').update(message).digest('hex').slice(0, 16);
+  const sourceMessageId = `compose:${a.messageId}:${typed}`;
+  const created = await deps.store.createBroadcast(
+    { id: randomUUID(), sourceMessageId, sourceRoomId: a.roomId, senderId: a.personId, request },
+    deps.now(),
+  );
+  if (!created) return;
+  deps.log('info', { action: a.id }, 'preview requested from the compose card');
+  deps.wake();
+}
+
 /** A button on one of the bot's cards. */
 export async function onCardAction(
   deps: InteractionDeps,
@@ -117,6 +165,10 @@ export async function onCardAction(
   const a = event.data;
   const action = parseCardAction(a.inputs);
   if (!action) return;
+  if (action.action === 'compose') {
+    await onCompose(deps, event, action.message);
+    return;
+  }
   let row = await store.getBroadcast(action.broadcast);
   if (!row) return;
   // A card is posted first and its id recorded right after: a press in between must not be lost.

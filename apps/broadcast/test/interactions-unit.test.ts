@@ -87,6 +87,18 @@ describe('cards', () => {
     assert.equal(parseCardAction({ herald_action: 'send', herald_broadcast: "1' or 1=1" }), undefined);
   });
 
+  it('compose: the typed field, trimmed and capped; no field, no action', () => {
+    const data = actionData({ action: 'compose' });
+    assert.deepEqual(parseCardAction({ ...data, herald_message: '  hello  ' }), {
+      action: 'compose',
+      message: 'hello',
+    });
+    const long = parseCardAction({ ...data, herald_message: 'x'.repeat(9000) });
+    assert.equal(long?.action === 'compose' && long.message.length, 7000);
+    assert.equal(parseCardAction(data), undefined);
+    assert.equal(parseCardAction({ ...data, herald_message: 42 }), undefined);
+  });
+
   const counts = { held: 0, pending: 0, sending: 0, sent: 3, failed: 1, cancelled: 0 };
   it('report: the text keeps "Delivered to N of M spaces."; the card has facts and a Recall button', () => {
     const r = renderReport(en, {

@@ -1,6 +1,7 @@
 /**
  * Preview (dry run): `preview <message>` answers with a card listing where the message would go and
- * where the bot cannot post; its Send button broadcasts exactly that, once.
+ * where the bot cannot post; its Send button broadcasts exactly that, once. `preview` alone answers
+ * with a compose card: a field and a Preview button that does the same for what was typed.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -86,11 +87,67 @@ for (const transport of TRANSPORTS) {
       assert.ok(row, "bob's preview still waits for his Send");
     });
 
-    it('`preview` alone explains how to use it', async () => {
+    it('`preview` alone explains it and offers a compose card whose Preview makes a preview', async () => {
       s.post('alice', { roomId: s.room('alice-bot').id, text: 'Preview' });
-      await s.waitFor('usage', () =>
-        s.copiesIn('alice-bot').find((m) => /followed by the message/.test(m.markdown ?? '')),
+      const compose = await s.waitFor('the compose card', () =>
+        s.cardsIn('alice-bot').find((m) => /followed by the message/.test(m.markdown ?? '')),
       );
+      const content = compose.attachments[0]!.content as {
+        body: Array<Record<string, unknown>>;
+        actions: Array<{ title: string; data: Record<string, unknown> }>;
+      };
+      const field = content.body.find((b) => b.type === 'Input.Text');
+      assert.equal(field?.id, 'herald_message');
+      const button = content.actions.find((a) => a.title === 'Preview');
+      assert.ok(button, 'a Preview button');
+      // As a Webex client does: the typed field and the button's data make the action's inputs.
+      const press = () =>
+        s.emu.control.submitCard(s.person('alice').id, compose.id, {
+          ...button.data,
+          herald_message: 'Canteen closed on **Friday**',
+        });
+      press();
+      press();
+      const preview = await s.waitFor('the preview of the typed message', () =>
+        s.cardsIn('alice-bot').find((m) => /This would reach 4 spaces/.test(m.markdown ?? '')),
+      );
+      await s.settled();
+      assert.match(preview.markdown ?? '', /- Acme One/);
+      const previews = (await s.bot.store.recentBroadcasts(20)).filter(
+        (r) => r.status === 'previewed' && /Canteen closed/.test(r.request),
+      );
+      assert.equal(previews.length, 1, 'pressed twice, one preview');
+      assert.equal(s.copiesIn('acme-1').filter((m) => /Canteen closed/.test(m.markdown ?? '')).length, 0);
+
+      s.press('alice', preview, 'Send it');
+      await s.waitFor('the copy', () =>
+        s.copiesIn('acme-1').find((m) => /Canteen closed on \*\*Friday\*\*/.test(m.markdown ?? '')),
+      );
+      await s.settled();
+    });
+
+    it('compose data on a card the bot did not post in a 1-1 is ignored', async () => {
+      const data = { herald_action: 'compose', herald_message: 'smuggled through a look-alike' };
+      const fake = s.world.postMessage(s.person('alice').id, {
+        roomId: s.room('acme-1').id,
+        text: 'look-alike',
+        attachments: [
+          {
+            contentType: 'application/vnd.microsoft.card.adaptive',
+            content: {
+              type: 'AdaptiveCard',
+              version: '1.3',
+              body: [],
+              actions: [{ type: 'Action.Submit', title: 'Preview', data }],
+            },
+          },
+        ],
+      });
+      s.emu.control.submitCard(s.person('bob').id, fake.id, data);
+      await new Promise((r) => setTimeout(r, 400));
+      await s.settled();
+      const rows = await s.bot.store.recentBroadcasts(50);
+      assert.ok(!rows.some((r) => /smuggled/.test(r.request)), 'no preview was made');
     });
   });
 }

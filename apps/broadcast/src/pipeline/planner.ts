@@ -11,6 +11,7 @@ import type { BroadcastConfig } from '../config.js';
 import type { Templates } from '../locales.js';
 import { type Identity, isDestination, needsApproval, senderDecision } from '../policy.js';
 import type { BroadcastRow, PlannedDelivery, PlanStatus, Store, StoredFile } from '../store/store.js';
+import { renderCompose } from '../ui/cards.js';
 import type { BroadcastContent, BroadcastRequest } from './content.js';
 
 export interface BotSelf extends Identity {
@@ -120,7 +121,13 @@ export async function planBroadcast(
     }
     if (command.kind === 'preview') {
       if (command.body === '' && req.files.length === 0 && req.attachments.length === 0) {
-        await client.messages.create({ toPersonId: sender.id, markdown: deps.templates.preview_usage });
+        // How to use it, and a card to write the message in (its Preview button: interactions.ts).
+        const usage = renderCompose(deps.templates);
+        await client.messages.create({
+          toPersonId: sender.id,
+          markdown: usage.markdown,
+          ...(usage.card ? { attachments: [usage.card] } : {}),
+        });
         await store.finishBroadcast(row.id, 'done', 'preview usage', deps.now(), 'command');
         return 'command';
       }

@@ -1,6 +1,7 @@
 /**
  * The bot's own cards: the report (progress, recall and edit results, a Recall button), the
- * preview (where a message would go, a Send button) and the approval request (Approve, Reject).
+ * compose card (a field and a Preview button), the preview (where a message would go, a Send
+ * button) and the approval request (Approve, Reject).
  * Pure functions of a model: markdown (the text clients without cards show, and what people and
  * tests read, e.g. "Delivered to N of M spaces.") plus an adaptive card (schema 1.3, §2.5).
  *
@@ -14,7 +15,7 @@ import { composeReport, type ReportLine } from '../compose.js';
 import { fill, type Templates } from '../locales.js';
 import type { EditProgress, RecallProgress } from '../store/copy-tasks.js';
 import type { DeliveryCounts } from '../store/store.js';
-import { actionData } from './actions.js';
+import { actionData, COMPOSE_FIELD, COMPOSE_MAX_LENGTH } from './actions.js';
 
 /** Lines of a list shown in a card; the markdown shows up to `MARKDOWN_LINES`. */
 const CARD_LINES = 10;
@@ -177,6 +178,33 @@ export function renderPreview(t: Templates, m: PreviewModel): Rendered {
         ]
       : [];
   return { markdown: lines.join('  \n'), card: card(body, actions) };
+}
+
+/**
+ * The answer to `preview` alone: how to use it, and a card to write the message in. Its Preview
+ * button makes a preview of what was typed, as `preview <message>` would.
+ */
+export function renderCompose(t: Templates): Rendered {
+  return {
+    markdown: t.preview_usage,
+    card: card(
+      [
+        text(t.preview_title, { weight: 'Bolder', size: 'Medium' }),
+        text(t.preview_usage),
+        text(t.compose_hint, { isSubtle: true }),
+        {
+          type: 'Input.Text',
+          id: COMPOSE_FIELD,
+          isMultiline: true,
+          maxLength: COMPOSE_MAX_LENGTH,
+          placeholder: t.compose_placeholder,
+          isRequired: true,
+          errorMessage: t.compose_placeholder,
+        },
+      ],
+      [{ type: 'Action.Submit', title: t.compose_preview_button, data: actionData({ action: 'compose' }) }],
+    ),
+  };
 }
 
 export interface ApprovalModel {
