@@ -29,7 +29,13 @@ import { ContentCache, type DispatcherDeps, deliver } from './pipeline/dispatche
 import { RateLimiter } from './pipeline/limiter.js';
 import { type BotSelf, backoffMs, type PlannerDeps, planBroadcast } from './pipeline/planner.js';
 import { postCard, postFinalReport } from './pipeline/reporter.js';
-import { PRUNE_SEEN_BATCH, SEEN_RETENTION_MS, type Store } from './store/store.js';
+import {
+  FILE_RETENTION_MS,
+  PRUNE_FILES_BATCH,
+  PRUNE_SEEN_BATCH,
+  SEEN_RETENTION_MS,
+  type Store,
+} from './store/store.js';
 
 export interface BotOptions {
   client: WebexClient;
@@ -328,16 +334,20 @@ export class BroadcastBot {
 
   /**
    * Turn recalls and edits under way into tasks, and notice when they finish. Every ten minutes,
-   * forget event keys older than the retention (a long-running bot's store must not grow forever).
+   * forget event keys and file bytes past their retention (a long-running bot's store must not
+   * grow without end).
    */
   private async sweepStep(): Promise<boolean> {
     const { tasks } = this.options.store;
     const now = this.now();
     if (now >= this.nextPruneAt) {
-      const pruned = await this.options.store.pruneSeen(now - SEEN_RETENTION_MS);
+      const keys = await this.options.store.pruneSeen(now - SEEN_RETENTION_MS);
+      const files = await this.options.store.pruneFiles(now - FILE_RETENTION_MS);
       // A full batch: more are due, so the next sweep goes on.
-      this.nextPruneAt = pruned >= PRUNE_SEEN_BATCH ? now : now + PRUNE_EVERY_MS;
-      if (pruned > 0) this.log.info({ pruned }, 'forgot event keys past their retention');
+      const more = keys >= PRUNE_SEEN_BATCH || files >= PRUNE_FILES_BATCH;
+      this.nextPruneAt = more ? now : now + PRUNE_EVERY_MS;
+      if (keys > 0 || files > 0)
+        this.log.info({ keys, files }, 'forgot event keys and files past their retention');
     }
     let finished = false;
     for (const b of await tasks.underWay(20)) {

@@ -92,6 +92,43 @@ for (const factory of storeFactories()) {
       await b.close();
     });
 
+    it('forgets file bytes of broadcasts that ended before the cut-off, and only those', async () => {
+      const store = await factory.open();
+      const file = (n: string) => ({
+        name: `${n}.bin`,
+        contentType: 'application/octet-stream',
+        bytes: Buffer.from(n),
+      });
+      const plan = async (id: string, at: number) => {
+        await store.createBroadcast(
+          { id, sourceMessageId: `M-${id}`, sourceRoomId: 'R', senderId: 'P', request: {} },
+          at,
+        );
+        await store.claimBroadcasts('received', 'me', at, 1000, 10);
+        assert.equal(
+          await store.savePlan(id, 'me', { v: 1 }, file(id), [{ roomId: 'R1', roomType: 'group' }], at),
+          true,
+        );
+      };
+      await plan('old-done', 10);
+      await store.finishBroadcast('old-done', 'done', null, 20);
+      await plan('old-refused', 10);
+      await store.finishBroadcast('old-refused', 'refused', 'test', 30);
+      await plan('still-sending', 10);
+      await plan('new-done', 10);
+      await store.finishBroadcast('new-done', 'done', null, 500);
+
+      assert.equal(await store.pruneFiles(100, 1), 1, 'one a call with limit 1');
+      assert.equal(await store.getFile('old-done'), undefined, 'the oldest ended first');
+      assert.equal(await store.pruneFiles(100), 1);
+      assert.equal(await store.getFile('old-refused'), undefined);
+      assert.equal(await store.pruneFiles(100), 0);
+      assert.deepEqual((await store.getFile('still-sending'))?.bytes, Buffer.from('still-sending'));
+      assert.deepEqual((await store.getFile('new-done'))?.bytes, Buffer.from('new-done'));
+      assert.equal((await store.getBroadcast('old-done'))?.status, 'done', 'the broadcast itself stays');
+      await store.close();
+    });
+
     it('migrates an index on seen_events(created_at)', async () => {
       const store = await factory.open();
       const found =

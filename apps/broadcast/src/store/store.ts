@@ -72,6 +72,17 @@ export const SEEN_RETENTION_MS = 7 * 24 * 3600 * 1000;
 /** Event keys `pruneSeen` deletes in one call at most, unless told otherwise. */
 export const PRUNE_SEEN_BATCH = 5000;
 
+/**
+ * How long a file's bytes stay after its broadcast ended (done, refused or rejected, counted from
+ * its last change), ms: 7 days. Nothing sends a file after the end: recall deletes copies, and
+ * Webex does not edit a message that has a file (§2.5). The broadcast, its copies and the file's
+ * name stay.
+ */
+export const FILE_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** Files `pruneFiles` deletes in one call at most, unless told otherwise (each may be large). */
+export const PRUNE_FILES_BATCH = 100;
+
 /** Migration tries when a concurrent DROP elsewhere in the database races kysely's catalog read. */
 const MIGRATE_ATTEMPTS = 5;
 
@@ -177,6 +188,29 @@ export class Store {
         if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
         return q;
       })
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  /**
+   * Delete the stored file bytes of broadcasts that ended (done, refused, rejected) before `before`
+   * (ms), at most `limit` of them; call again while it returns `limit`. Returns how many went.
+   */
+  async pruneFiles(before: number, limit: number = PRUNE_FILES_BATCH): Promise<number> {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError('pruneFiles: limit must be a positive integer');
+    const r = await this.db
+      .deleteFrom('files')
+      .where('broadcast_id', 'in', (eb) =>
+        eb
+          .selectFrom('broadcasts as b')
+          .innerJoin('files as f', 'f.broadcast_id', 'b.id')
+          .select('b.id')
+          .where('b.status', 'in', ['done', 'refused', 'rejected'])
+          .where('b.updated_at', '<', before)
+          .orderBy('b.updated_at')
+          .limit(limit),
+      )
       .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
