@@ -6,7 +6,7 @@
  * page obeys the same world rules as REST.
  *
  *   GET /                                          the page (static)
- *   GET /_emulator/ui/app.js | style.css           its script and style (static)
+ *   GET /_emulator/ui/{name}.js | style.css        its script modules (browser/, entry app.js) and style
  *   GET /_emulator/ui/people                       people, without tokens
  *   GET /_emulator/ui/spaces?person=               the person's spaces, newest activity first
  *   GET /_emulator/ui/spaces/{room}?person=        one space with its members
@@ -17,7 +17,7 @@
  * `person` takes a seed key, an e-mail, a uuid or a PEOPLE REST id; `room` a seed key, a uuid or a
  * ROOM REST id.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeId } from '@herald/webex';
 import type { EmulatorContext, Subsystem } from '../context.js';
@@ -41,12 +41,17 @@ interface Asset {
   bytes: Buffer;
 }
 
+/** The page, its style, and every script module of `browser/` (the page loads `app.js`, which imports the rest). */
 function loadAssets(): Map<string, Asset> {
   const read = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url));
+  const scripts = readdirSync(new URL('./browser/', import.meta.url)).filter((name) => name.endsWith('.js'));
   return new Map([
     ['/', { type: 'text/html; charset=utf-8', bytes: read('page.html') }],
-    [`${PREFIX}app.js`, { type: 'text/javascript; charset=utf-8', bytes: read('app.js') }],
     [`${PREFIX}style.css`, { type: 'text/css; charset=utf-8', bytes: read('style.css') }],
+    ...scripts.map((name): [string, Asset] => [
+      `${PREFIX}${name}`,
+      { type: 'text/javascript; charset=utf-8', bytes: read(`browser/${name}`) },
+    ]),
   ]);
 }
 
