@@ -8,6 +8,25 @@ import { after, before, describe, it } from 'node:test';
 import { encodeId } from '@herald/webex';
 import { type Scenario, startScenario, TRANSPORTS } from './scenario.js';
 
+/** Alice posts, in Acme One, a card of her own whose one button carries `data` (as ours would). */
+function lookAlike(s: Scenario, data: Record<string, unknown>) {
+  return s.world.postMessage(s.person('alice').id, {
+    roomId: s.room('acme-1').id,
+    text: 'look-alike',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        content: {
+          type: 'AdaptiveCard',
+          version: '1.3',
+          body: [],
+          actions: [{ type: 'Action.Submit', title: 'Press', data }],
+        },
+      },
+    ],
+  });
+}
+
 for (const transport of TRANSPORTS) {
   describe(`preview over ${transport}`, () => {
     let s: Scenario;
@@ -64,21 +83,7 @@ for (const transport of TRANSPORTS) {
       );
       const data = (card.attachments[0]!.content as { actions: Array<{ data: Record<string, unknown> }> })
         .actions[0]!.data;
-      const fake = s.world.postMessage(s.person('alice').id, {
-        roomId: s.room('acme-1').id,
-        text: 'fake',
-        attachments: [
-          {
-            contentType: 'application/vnd.microsoft.card.adaptive',
-            content: {
-              type: 'AdaptiveCard',
-              version: '1.3',
-              body: [],
-              actions: [{ type: 'Action.Submit', title: 'x', data }],
-            },
-          },
-        ],
-      });
+      const fake = lookAlike(s, data);
       s.emu.control.submitCard(s.person('alice').id, fake.id, data);
       await new Promise((r) => setTimeout(r, 400));
       await s.settled();
@@ -128,21 +133,7 @@ for (const transport of TRANSPORTS) {
 
     it('compose data on a card the bot did not post in a 1-1 is ignored', async () => {
       const data = { herald_action: 'compose', herald_message: 'smuggled through a look-alike' };
-      const fake = s.world.postMessage(s.person('alice').id, {
-        roomId: s.room('acme-1').id,
-        text: 'look-alike',
-        attachments: [
-          {
-            contentType: 'application/vnd.microsoft.card.adaptive',
-            content: {
-              type: 'AdaptiveCard',
-              version: '1.3',
-              body: [],
-              actions: [{ type: 'Action.Submit', title: 'Preview', data }],
-            },
-          },
-        ],
-      });
+      const fake = lookAlike(s, data);
       s.emu.control.submitCard(s.person('bob').id, fake.id, data);
       await new Promise((r) => setTimeout(r, 400));
       await s.settled();
