@@ -25,7 +25,7 @@ import { WebexClient } from '../rest/client.js';
 import type { Message as RestMessage } from '../rest/types.js';
 import { activityToEvents } from './activity.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, holdOpen, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
 import { DEFAULT_U2C_URL, DeviceManager } from './device.js';
 import { type FetchLike, type HttpOptions, nodeFetch, requestJson } from './http.js';
@@ -329,7 +329,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
             ? Math.min(err.retryAfter * 1000, 60_000)
             : backoffDelay(DEFAULT_BACKOFF, attempt);
         this.log.warn({ what, attempt, wait, error: err.message }, 'mercury setup call failed; trying again');
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
+        await new Promise<void>((resolve) => holdOpen(this.clock.setTimeout(resolve, wait)));
       }
     }
   }

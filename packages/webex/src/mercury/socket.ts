@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { AuthError, HeraldError, ProtocolError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, holdOpen, systemClock } from './clock.js';
 import {
   ackFrame,
   authorizationFrame,
@@ -381,7 +381,7 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.wakeWait = resolve;
-      this.waitTimer = this.clock.setTimeout(resolve, ms);
+      this.waitTimer = holdOpen(this.clock.setTimeout(resolve, ms));
     });
   }
 
