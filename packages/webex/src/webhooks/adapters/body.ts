@@ -25,10 +25,10 @@ export interface WritableResponse {
   once?(event: 'finish', listener: () => void): unknown;
 }
 
-export const TOO_LARGE = Symbol('too large');
+const TOO_LARGE = Symbol('too large');
 
 /** `Content-Length` announces more than the limit (checked before reading a byte). */
-export function declaredTooLarge(headers: ReadableRequest['headers'], limit: number): boolean {
+function declaredTooLarge(headers: ReadableRequest['headers'], limit: number): boolean {
   const raw = headers['content-length'];
   const value = typeof raw === 'string' ? Number(raw) : Number.NaN;
   return Number.isFinite(value) && value > limit;
@@ -39,7 +39,7 @@ export function declaredTooLarge(headers: ReadableRequest['headers'], limit: num
  * (reading stops there), or `onError` if the stream fails first; exactly one of them, once. Callbacks
  * rather than a promise: one promise and one microtask less on every delivery.
  */
-export function readBody(
+function readBody(
   req: ReadableRequest,
   limit: number,
   onBody: (body: Buffer | typeof TOO_LARGE) => void,
@@ -96,9 +96,35 @@ export function writeAnswer(res: WritableResponse, status: number, body: string,
 }
 
 /** Answer 413 without reading the rest of an oversized body, then drop the connection. */
-export function refuseTooLarge(req: ReadableRequest, res: WritableResponse): void {
+function refuseTooLarge(req: ReadableRequest, res: WritableResponse): void {
   writeAnswer(res, 413, 'payload too large', true);
   const drop = () => req.destroy?.();
   if (res.once) res.once('finish', drop);
   else drop();
+}
+
+/**
+ * Read a request body within `limit` bytes. A body announced (`Content-Length`) or found larger is
+ * answered 413 here, and `onBody` is not called; otherwise `onBody` gets the bytes.
+ */
+export function readWithin(
+  req: ReadableRequest,
+  res: WritableResponse,
+  limit: number,
+  onBody: (body: Buffer) => void,
+  onError: (err: Error) => void,
+): void {
+  if (declaredTooLarge(req.headers, limit)) {
+    refuseTooLarge(req, res);
+    return;
+  }
+  readBody(
+    req,
+    limit,
+    (body) => {
+      if (body === TOO_LARGE) refuseTooLarge(req, res);
+      else onBody(body);
+    },
+    onError,
+  );
 }

@@ -10,15 +10,7 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { answerNow, type WebhookReceiver, type WebhookResponse } from '../receiver.js';
-import {
-  declaredTooLarge,
-  type ReadableRequest,
-  readBody,
-  refuseTooLarge,
-  TOO_LARGE,
-  type WritableResponse,
-  writeAnswer,
-} from './body.js';
+import { type ReadableRequest, readWithin, type WritableResponse, writeAnswer } from './body.js';
 
 export interface ExpressLikeRequest extends ReadableRequest {
   body?: unknown;
@@ -62,19 +54,7 @@ export function createExpressMiddleware(receiver: WebhookReceiver): ExpressWebho
       );
       return;
     }
-    if (declaredTooLarge(req.headers, receiver.maxBodyBytes)) {
-      refuseTooLarge(req, res);
-      return;
-    }
-    readBody(
-      req,
-      receiver.maxBodyBytes,
-      (body) => {
-        if (body === TOO_LARGE) refuseTooLarge(req, res);
-        else respond(body);
-      },
-      next,
-    );
+    readWithin(req, res, receiver.maxBodyBytes, respond, next);
   };
 }
 

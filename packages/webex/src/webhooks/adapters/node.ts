@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerNow, type WebhookReceiver, type WebhookResponse } from '../receiver.js';
-import { declaredTooLarge, readBody, refuseTooLarge, TOO_LARGE, writeAnswer } from './body.js';
+import { readWithin, writeAnswer } from './body.js';
 
 export type NodeWebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -16,18 +16,11 @@ export function createNodeHandler(receiver: WebhookReceiver): NodeWebhookHandler
       req.resume();
       return;
     }
-    if (declaredTooLarge(req.headers, receiver.maxBodyBytes)) {
-      refuseTooLarge(req, res);
-      return;
-    }
-    readBody(
+    readWithin(
       req,
+      res,
       receiver.maxBodyBytes,
       (body) => {
-        if (body === TOO_LARGE) {
-          refuseTooLarge(req, res);
-          return;
-        }
         const write = (answer: WebhookResponse) => writeAnswer(res, answer.status, answer.body);
         const answer = answerNow(receiver, { headers: req.headers, rawBody: body });
         if (answer instanceof Promise) void answer.then(write);
