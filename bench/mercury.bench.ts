@@ -24,7 +24,7 @@ import {
   MessageDecryptor,
   WebexClient,
   WebexMessageHandler,
-} from '@herald/webex';
+} from '@herald/webex/internal';
 import { MERCURY_SEED } from '../packages/emulator/test/mercury-seed.js';
 import { type BenchTable, percentile } from './table.js';
 
@@ -253,6 +253,8 @@ async function memoryBench(): Promise<BenchTable> {
     },
     // The workspace root's node_modules, wherever the bench is started from (npm runs it in bench/).
     nodePaths: [fileURLToPath(new URL('../node_modules', import.meta.url))],
+    // The library's sources, as everywhere in the repository (its package.json points at dist/).
+    alias: { '@herald/webex': fileURLToPath(new URL('../packages/webex/src/index.ts', import.meta.url)) },
   });
   const emu = await startEmulator({ port: 0, seed: MERCURY_SEED, randomSeed: 7 });
   try {

@@ -58,10 +58,15 @@ export async function main(argv: string[]): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
+/** `main` for a command line: a failure prints its message and the usage, and exits with status 1. */
+export function run(argv: string[]): void {
+  main(argv).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : String(err));
     console.error(USAGE);
     process.exit(1);
   });
 }
+
+// Run directly from the sources (`npm run emulator`); the installed bin calls `run` itself.
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href)
+  run(process.argv.slice(2));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { contentId, decryptCompactJwe } from '@herald/webex';
+import { contentId, decryptCompactJwe } from '@herald/webex/internal';
 import WebSocket from 'ws';
 import { mercurySuite } from './helpers.js';
 

@@ -1,4 +1,5 @@
-// @herald/webex: the public API. Each area adds its exports here, one line per module.
+// @herald/webex: the public API, what a bot author uses. Each area adds its exports here, one line per
+// module. The parts a bot does not call itself (socket, KMS, WDM, JWE, frames) are `@herald/webex/internal`.
 
 export * from './cards.js';
 export * from './errors.js';
@@ -6,6 +7,18 @@ export * from './events.js';
 export * from './guard.js';
 export * from './ids.js';
 export * from './logger.js';
-export * from './mercury/index.js';
+export {
+  type Clock,
+  DEFAULT_U2C_URL,
+  type DisconnectReason,
+  type FetchLike,
+  systemClock,
+  WEBEX_DOMAINS,
+  WebexMessageHandler,
+  type WebexMessageHandlerOptions,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from './mercury/index.js';
+export type { HandlerLifecycleEvents } from './mercury/receiver.js';
 export * from './rest/index.js';
 export * from './webhooks/index.js';
