@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `herald`: start | demo | webhooks sync | status | doctor.
  * A wrong configuration prints what is wrong (naming the field) and exits with status 2.

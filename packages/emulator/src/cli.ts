@@ -1,8 +1,10 @@
+#!/usr/bin/env node
 /**
  * `herald-emulator --seed FILE|demo --port N [--host H] [--random-seed N] [--control-token T]`:
  * starts the emulator and prints its URL and the seeded people with their tokens.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator } from './server.js';
 import type { Seed } from './state/types.js';
@@ -58,15 +60,20 @@ export async function main(argv: string[]): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-/** `main` for a command line: a failure prints its message and the usage, and exits with status 1. */
-export function run(argv: string[]): void {
-  main(argv).catch((err: unknown) => {
+/** The real path of the script node was started with ('' when there is none). */
+function startedScript(): string {
+  try {
+    return process.argv[1] ? realpathSync(process.argv[1]) : '';
+  } catch {
+    return '';
+  }
+}
+
+// Run as a command: the installed bin (npm links it, so real paths are compared) or the sources.
+if (startedScript() === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : String(err));
     console.error(USAGE);
     process.exit(1);
   });
 }
-
-// Run directly from the sources (`npm run emulator`); the installed bin calls `run` itself.
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href)
-  run(process.argv.slice(2));
