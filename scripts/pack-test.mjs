@@ -20,25 +20,17 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { buildAndPack, npmCli, root } from './pack.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const majors = process.argv.length > 2 ? process.argv.slice(2) : ['20', '22', '24'];
 const keep = process.env.HERALD_PACK_DIR;
 const work = keep ?? mkdtempSync(join(tmpdir(), 'herald-pack-'));
 const rootPkg = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8'));
-const npmCli = join(dirname(realpathSync(whichNpm())), 'npm-cli.js');
-
-function whichNpm() {
-  const r = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error('pack-test: npm is not on PATH');
-  return r.stdout.trim();
-}
 
 /** Run to the end; throw with its output when the status is not `expect` (0 by default). */
 function run(cmd, args, opts = {}) {
@@ -47,6 +39,24 @@ function run(cmd, args, opts = {}) {
     throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
   }
   return r;
+}
+
+/** `run` without blocking: the installs of each Node version go side by side. */
+function runAsync(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${out}`)),
+    );
+  });
 }
 
 /** Start a long-running command and resolve with it once a line of its stdout matches `ready`. */
@@ -264,7 +274,8 @@ const TSCONFIG = {
   files: ['consumer.ts'],
 };
 
-async function check(major, tarballs) {
+/** A blank project with the tarballs installed, for one Node version. */
+async function install(major, tarballs) {
   const { node, nodedir } = nodeFor(major);
   const version = run(node, ['--version']).stdout.trim();
   const project = join(work, `project-${major}`);
@@ -272,6 +283,11 @@ async function check(major, tarballs) {
   writeFileSync(join(project, 'package.json'), '{"name":"herald-consumer","private":true}\n');
   const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}` };
   if (nodedir) env.npm_config_nodedir = nodedir;
+  // better-sqlite3 compiles the same sqlite3.c for every Node version: ccache, when there, does it once.
+  if (run('sh', ['-c', 'command -v ccache'], { allowFail: true }).status === 0) {
+    env.CC = 'ccache cc';
+    env.CXX = 'ccache c++';
+  }
   for (const k of Object.keys(env))
     if (k.startsWith('npm_package_') || k === 'npm_lifecycle_event') delete env[k];
   const started = Date.now();
@@ -279,9 +295,16 @@ async function check(major, tarballs) {
     `typescript@${rootPkg('typescript').version}`,
     `@types/node@${rootPkg('@types/node').version}`,
   ];
-  run(node, [npmCli, 'install', '--no-audit', '--no-fund', ...tarballs, ...deps], { cwd: project, env });
+  await runAsync(node, [npmCli, 'install', '--no-audit', '--no-fund', ...tarballs, ...deps], {
+    cwd: project,
+    env,
+  });
+  return { major, node, version, project, env, seconds: (Date.now() - started) / 1000 };
+}
+
+async function check({ node, version, project, env, seconds }) {
   const log = (what) => console.log(`  node ${version}: ${what}`);
-  log(`installed from the tarballs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`installed from the tarballs in ${seconds.toFixed(1)} s`);
   for (const dev of ['tsx', 'esbuild']) {
     if (existsSync(join(project, 'node_modules', dev)))
       throw new Error(`${dev} was installed with the packages`);
@@ -393,30 +416,10 @@ async function check(major, tarballs) {
 
 const started = Date.now();
 try {
-  run(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-  const dest = join(work, 'tarballs');
-  rmSync(dest, { recursive: true, force: true });
-  mkdirSync(dest, { recursive: true });
-  const packed = run(
-    process.execPath,
-    [
-      npmCli,
-      'pack',
-      '--json',
-      '--pack-destination',
-      dest,
-      '-w',
-      '@herald/webex',
-      '-w',
-      '@herald/emulator',
-      '-w',
-      '@herald/broadcast',
-    ],
-    { cwd: root },
-  );
-  const tarballs = JSON.parse(packed.stdout).map((p) => join(dest, p.filename));
+  const tarballs = Object.values(buildAndPack(join(work, 'tarballs')));
   console.log(`packed ${tarballs.length} tarballs`);
-  for (const major of majors) await check(major, tarballs);
+  const projects = await Promise.all(majors.map((major) => install(major, tarballs)));
+  for (const project of projects) await check(project);
   console.log(
     `pack-test: ok on Node ${majors.join(', ')} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
