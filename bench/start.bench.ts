@@ -19,7 +19,7 @@ const TARGET_RSS_MB = 100;
 const TARGET_READY_MS = 500;
 
 const ways: Array<{ name: string; args: string[] }> = [
-  { name: 'installed bin (built, plain node)', args: [join(root, 'apps/broadcast/bin/herald.js'), 'start'] },
+  { name: 'installed bin (built, plain node)', args: [join(root, 'apps/broadcast/dist/cli.js'), 'start'] },
   {
     name: 'from the sources through tsx (the old bin)',
     args: [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'apps/broadcast/src/cli.ts'), 'start'],
@@ -76,9 +76,11 @@ async function once(
     return { readyMs, processes: procs.length, rss: procs.reduce((a, p) => a + p.rss, 0) };
   } finally {
     child.removeAllListeners('exit');
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 

@@ -14,10 +14,10 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const packages = [
   { dir: 'packages/webex', assets: [] },
   { dir: 'packages/emulator', assets: ['ui/page.html', 'ui/style.css', 'ui/browser'] },
-  { dir: 'apps/broadcast', assets: ['locales'] },
+  { dir: 'apps/broadcast', assets: ['locales'], bundle: 'cli' },
 ];
 
-for (const { dir, assets } of packages) {
+for (const { dir, assets, bundle } of packages) {
   const pkg = join(root, dir);
   rmSync(join(pkg, 'dist'), { recursive: true, force: true });
   const r = spawnSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json')], { stdio: 'inherit' });
@@ -26,5 +26,29 @@ for (const { dir, assets } of packages) {
     process.exit(r.status ?? 1);
   }
   for (const asset of assets) cpSync(join(pkg, 'src', asset), join(pkg, 'dist', asset), { recursive: true });
+  if (bundle) await bundleCommand(pkg, bundle);
   console.log(`built ${dir}/dist`);
+}
+
+/**
+ * The command as one file (esbuild), so that `herald start` loads fast: the package's own modules and
+ * @herald/webex's in one; the other dependencies (and @herald/emulator, which only `demo` imports)
+ * stay packages of their own.
+ */
+async function bundleCommand(pkg, name) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [join(pkg, 'src', `${name}.ts`)],
+    outfile: join(pkg, 'dist', `${name}.js`),
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    sourcesContent: true,
+    tsconfig: join(pkg, 'tsconfig.build.json'),
+    alias: { '@herald/webex': join(root, 'packages/webex/src/index.ts') },
+    logLevel: 'warning',
+  });
 }
