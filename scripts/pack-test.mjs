@@ -293,7 +293,7 @@ async function install(major, tarballs) {
   const started = Date.now();
   const deps = [
     `typescript@${rootPkg('typescript').version}`,
-    `@types/node@${rootPkg('@types/node').version}`,
+    `@types/node@${major}`, // the types a user of that Node version installs
   ];
   await runAsync(node, [npmCli, 'install', '--no-audit', '--no-fund', ...tarballs, ...deps], {
     cwd: project,
