@@ -4,14 +4,12 @@
 // is `esm-only`; require() of the packages is covered by the packaging test (scripts/pack-test.mjs).
 // Run after `npm run build` (npm run lint:packages does both).
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const require = createRequire(import.meta.url);
-const bin = (pkg, file) => join(dirname(require.resolve(`${pkg}/package.json`)), file);
-const publint = bin('publint', 'src/cli.js');
-const attw = bin('@arethetypeswrong/cli', 'dist/index.js');
+// Their CLIs (publint exports no ./package.json to resolve from).
+const publint = join(root, 'node_modules/publint/src/cli.js');
+const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
 
 let failed = false;
 for (const dir of ['packages/webex', 'packages/emulator', 'apps/broadcast']) {
