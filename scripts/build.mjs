@@ -10,10 +10,13 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
-/** Each package, after the ones it imports; `assets` are copied from src/ to dist/ as they are. */
+/**
+ * Each package, after the ones it imports. `assets`: folders under src/ whose files other than
+ * TypeScript are copied to dist/ as they are (the chat page's HTML, CSS and browser scripts; locales).
+ */
 const packages = [
   { dir: 'packages/webex', assets: [] },
-  { dir: 'packages/emulator', assets: ['ui/page.html', 'ui/style.css', 'ui/browser'] },
+  { dir: 'packages/emulator', assets: ['ui'] },
   { dir: 'apps/broadcast', assets: ['locales'], bundle: 'cli' },
 ];
 
@@ -25,7 +28,10 @@ for (const { dir, assets, bundle } of packages) {
     console.error(`build: tsc failed in ${dir}`);
     process.exit(r.status ?? 1);
   }
-  for (const asset of assets) cpSync(join(pkg, 'src', asset), join(pkg, 'dist', asset), { recursive: true });
+  for (const asset of assets) {
+    const filter = (path) => !path.endsWith('.ts');
+    cpSync(join(pkg, 'src', asset), join(pkg, 'dist', asset), { recursive: true, filter });
+  }
   if (bundle) await bundleCommand(pkg, bundle);
   console.log(`built ${dir}/dist`);
 }
