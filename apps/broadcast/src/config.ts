@@ -5,6 +5,7 @@
  * error that names the field (the original silently fell back to defaults, defect D1/D2).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { availableLocales } from './locales.js';
@@ -177,6 +178,12 @@ export interface Settings {
   publicUrl?: string | undefined;
   webhookSecret?: string | undefined;
   port: number;
+  /**
+   * Address the HTTP server binds (`HOST`). Default: 0.0.0.0 with webhooks, since Webex (or the
+   * reverse proxy in front) must reach the endpoint, also through a container's port mapping;
+   * 127.0.0.1 over Mercury, where the server only answers health and metrics.
+   */
+  host?: string | undefined;
   /** Bearer token required by the status page; without it the status page is off. */
   statusToken?: string | undefined;
   logLevel: string;
@@ -190,6 +197,14 @@ export interface Settings {
   instanceId?: string | undefined;
 }
 
+/** A bind address: an IP address or a host name, nothing else (no scheme, port or path). */
+export function checkHost(host: string, field: string): void {
+  if (isIP(host) === 0 && !/^[a-z0-9]([a-z0-9-]{0,62}\.?)*$/i.test(host))
+    throw new ConfigError(
+      `${field}: not an address to bind (an IP address or a host name): ${JSON.stringify(host)}`,
+    );
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   const token = env.WEBEX_TEAMS_ACCESS_TOKEN ?? env.WEBEX_TOKEN;
   if (!token) throw new ConfigError('WEBEX_TEAMS_ACCESS_TOKEN (or WEBEX_TOKEN): the bot token is required');
@@ -199,6 +214,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   const port = env.PORT === undefined ? 8080 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT: not a port number: ${env.PORT}`);
+  const host = env.HOST || undefined;
+  if (host !== undefined) checkHost(host, 'HOST');
   const publicUrl = env.PUBLIC_URL;
   if (publicUrl !== undefined) {
     let u: URL;
@@ -223,6 +240,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     publicUrl,
     webhookSecret: env.WEBHOOK_SECRET,
     port,
+    host,
     statusToken: env.STATUS_TOKEN || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     apiBaseUrl: env.WEBEX_API_URL || undefined,

@@ -70,8 +70,13 @@ export interface WebexMessageHandlerOptions {
   fetch?: typeof globalThis.fetch;
   /** Injected mode: how to open a WebSocket. */
   webSocketFactory?: WebSocketFactory;
-  /** Native mode proxying: `dispatcher` (undici, for fetch) and `agent` (`http.Agent`, for the WebSocket). */
-  proxy?: { dispatcher?: unknown; agent?: unknown };
+  /**
+   * Native mode proxying: `fetch` (e.g. undici's, which fits its `dispatcher`; default the global
+   * fetch), `dispatcher` (undici, e.g. a `ProxyAgent`) and `agent` (for the WebSocket upgrade: an
+   * `http.Agent`, or a function of the WebSocket URL returning one, or undefined to go direct).
+   * `proxyFromEnv()` of `@herald/webex/proxy` builds all three from HTTPS_PROXY and NO_PROXY.
+   */
+  proxy?: { fetch?: typeof globalThis.fetch; dispatcher?: unknown; agent?: unknown };
   /** Name of our WDM device, used to find it again. Default `herald-webex`. */
   deviceName?: string;
   /** On `disconnect()`, delete the device (true, default) or keep it for the next run. */
@@ -174,11 +179,14 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.policy = compileUrlPolicy(options.allowedOrigins ?? []);
-    // Native mode uses node:http(s) for its own few calls (see `nodeFetch`); a proxy dispatcher is
-    // undici's, so it needs the global fetch.
+    // Native mode uses node:http(s) for its own few calls (see `nodeFetch`); a proxy needs a fetch
+    // that takes its dispatcher: the proxy's own, else the global one.
+    const proxyFetch =
+      options.proxy?.fetch ?? (options.proxy?.dispatcher !== undefined ? globalThis.fetch : undefined);
     const fetchImpl =
       (options.fetch as unknown as FetchLike | undefined) ??
-      (options.proxy?.dispatcher !== undefined ? (globalThis.fetch as unknown as FetchLike) : nodeFetch);
+      (proxyFetch as unknown as FetchLike | undefined) ??
+      nodeFetch;
     this.http = {
       token: options.token,
       fetch: fetchImpl,
@@ -206,7 +214,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       this.restClient = new WebexClient({
         token: this.opts.token,
         baseUrl: this.restBase,
-        fetch: this.opts.fetch,
+        fetch: this.opts.fetch ?? this.opts.proxy?.fetch,
         dispatcher: this.opts.proxy?.dispatcher,
         logger: this.log,
       });

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { AuthError, HeraldError, ProtocolError } from '../errors.js';
+import { AuthError, HeraldError, ProtocolError, ProxyError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { type Clock, holdOpen, systemClock } from './clock.js';
@@ -66,6 +66,7 @@ export interface MercurySocketOptions {
   backoff?: Partial<BackoffPolicy>;
   clock?: Clock;
   webSocketFactory?: WebSocketFactory;
+  /** Proxy agent for the upgrade, or a function of the socket URL giving one (undefined: direct). */
   agent?: unknown;
   /** Largest frame accepted (bytes). Default 1 MiB. */
   maxPayload?: number;
@@ -233,8 +234,10 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
         this.readyTimeout,
       );
       try {
-        ws = this.factory(prepareSocketUrl(this.url, this.clock.now()), {
-          agent: this.opts.agent,
+        const url = prepareSocketUrl(this.url, this.clock.now());
+        const agent = this.opts.agent;
+        ws = this.factory(url, {
+          agent: typeof agent === 'function' ? (agent as (u: string) => unknown)(url) : agent,
           maxPayload: this.opts.maxPayload ?? MAX_FRAME_BYTES,
         });
       } catch (err) {
@@ -283,6 +286,12 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
       };
       ws.onerror = (ev) => {
         if (this.gen !== gen) return;
+        // A proxy's refusal of the CONNECT is not Mercury's answer: keep it as it is (a passing failure).
+        const cause = (ev as { error?: unknown })?.error;
+        if (cause instanceof ProxyError) {
+          fail(cause);
+          return;
+        }
         const msg = ev instanceof Error ? ev.message : ((ev as { message?: unknown })?.message ?? '');
         // ws reports an HTTP answer to the upgrade as "Unexpected server response: <status>".
         const m = /Unexpected server response: (\d{3})/.exec(String(msg));
@@ -422,6 +431,7 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
           await this.openOnce();
         } catch (err) {
           if (this.stopped) return;
+          if (err instanceof ProxyError) this.log.warn({ err: err.message }, 'mercury: reconnect failed');
           const c = err instanceof CloseInfo ? err.code : 1006;
           code = c;
           if (c === 4400 || c === 4401 || c === 4403) {
