@@ -4,7 +4,7 @@
  * `CONNECT` with a status, drop the open tunnels.
  */
 
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, globalAgent, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxy } from 'proxy';
@@ -58,6 +58,13 @@ export async function startForwardProxy(
       return;
     }
     tunnels.add(socket);
+    // The package pipes the destination into the client socket: keep hold of it, so that dropping
+    // a tunnel closes both ends, as a proxy timing a connection out does.
+    socket.once('pipe', (upstream: Duplex) => {
+      tunnels.add(upstream);
+      socket.once('close', () => upstream.destroy());
+      upstream.once('close', () => tunnels.delete(upstream));
+    });
     socket.on('close', () => tunnels.delete(socket));
     onConnect?.call(server, req, socket, head);
   });
@@ -72,12 +79,16 @@ export async function startForwardProxy(
     origin,
     dropTunnels() {
       const n = tunnels.size;
-      for (const t of tunnels) t.destroy();
+      for (const t of [...tunnels]) t.destroy();
       return n;
     },
     async close() {
+      for (const t of [...tunnels]) t.destroy();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The package forwards through Node's global agent, whose kept-alive sockets would hold the
+      // destination's server open.
+      globalAgent.destroy();
     },
   });
 }
