@@ -14,7 +14,8 @@
  * the `fetch` of another (Node's built-in fetch bundles its own undici), so the library is given both.
  */
 import type { ClientRequest, Agent as HttpAgent } from 'node:http';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { InvalidArgumentError, ProxyError } from './errors.js';
 
 /** What the library takes: `new WebexClient({ fetch })`, `new WebexMessageHandler({ proxy })`. */
@@ -165,7 +166,17 @@ export async function proxyFromEnv(): Promise<EnvProxy | undefined> {
       req.once('proxyConnect', (res: { statusCode: number }) => {
         status = res.statusCode;
       });
-      const socket = await super.connect(req, opts);
+      // https-proxy-agent starts TLS inside the tunnel without the host, so Node would check the
+      // certificate of an IP-address destination against "localhost": check it against the address.
+      const host = opts.host;
+      const tlsOpts =
+        opts.secureEndpoint && host && isIP(host) && !('checkServerIdentity' in opts)
+          ? {
+              ...opts,
+              checkServerIdentity: (_: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
+            }
+          : opts;
+      const socket = await super.connect(req, tlsOpts);
       if (status !== 200) {
         socket.destroy();
         throw new ProxyError({

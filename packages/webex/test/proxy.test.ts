@@ -7,7 +7,14 @@
  * business.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   type RunningEmulator,
   seedBot,
@@ -25,6 +32,8 @@ import {
   WebexNetworkError,
 } from '@herald/webex';
 import { type EnvProxy, proxyFromEnv, redactProxyUrl } from '@herald/webex/proxy';
+import { WebSocketServer } from 'ws';
+import { selfSignedCertificate } from '../../emulator/src/mercury/cert.js';
 import { type ForwardProxy, setProxyEnv, startForwardProxy } from './forward-proxy.js';
 
 const PASSWORD = 's3cret-proxy-pass';
@@ -245,6 +254,78 @@ describe('the library through a forward proxy, against the emulator', () => {
         assert.doesNotMatch(err.message, new RegExp(PASSWORD));
         return true;
       });
+    } finally {
+      fwd.refuseConnect = undefined;
+    }
+  });
+});
+
+describe('https and wss destinations: everything tunnelled with CONNECT', () => {
+  // The real Webex is https and wss only. A small TLS server stands for it (the emulator is plain
+  // http); the client trusts its self-signed certificate through NODE_EXTRA_CA_CERTS, as a user
+  // behind a TLS-inspecting proxy trusts the proxy's CA, so it runs in a child process.
+  let dir: string;
+  let server: Server;
+  let target: string;
+  let fwd: ForwardProxy;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'herald-tls-'));
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const cert = new X509Certificate(selfSignedCertificate('127.0.0.1', publicKey, privateKey)).toString();
+    writeFileSync(join(dir, 'ca.pem'), cert);
+    server = createServer({ cert, key: privateKey.export({ type: 'pkcs8', format: 'pem' }) }, (req, res) => {
+      if (req.url === '/v1/people/me')
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"x","displayName":"Over TLS"}');
+      else res.writeHead(404).end();
+    });
+    new WebSocketServer({ server, path: '/socket' }).on('connection', (ws) => ws.send('hello over wss'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    target = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+    fwd = await startForwardProxy({ user: 'herald', password: PASSWORD });
+  });
+  after(async () => {
+    await fwd.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const runClient = () =>
+    new Promise<{ rest: string; ws: string }>((resolve, reject) => {
+      const script = fileURLToPath(new URL('./fixtures/proxy-tls-client.ts', import.meta.url));
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
+        TLS_TARGET: target,
+      };
+      for (const k of ['HTTP_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy']) delete env[k];
+      env.HTTPS_PROXY = fwd.url;
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', script],
+        { env, timeout: 30_000 },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+      );
+    });
+
+  it('REST over https and the wss upgrade both go through CONNECT; the proxy sees no request inside', async () => {
+    fwd.log.length = 0;
+    const got = await runClient();
+    assert.deepEqual(got, { rest: 'Over TLS', ws: 'hello over wss' });
+    const host = new URL(target).host;
+    assert.ok(fwd.log.length >= 2, fwd.log.join('\n'));
+    assert.deepEqual(new Set(fwd.log), new Set([`CONNECT ${host}`]));
+  });
+
+  it('a refused CONNECT names the proxy for REST and for the WebSocket, without its password', async () => {
+    fwd.refuseConnect = 403;
+    try {
+      const got = await runClient();
+      const named = `the proxy ${fwd.origin} refused it (403 to`;
+      assert.ok(got.rest.includes(named) && got.rest.includes('HERALD_PROXY'), got.rest);
+      assert.ok(got.ws.startsWith(`error: ProxyError: ${named} CONNECT ${new URL(target).host}`), got.ws);
+      assert.ok(!JSON.stringify(got).includes(PASSWORD));
     } finally {
       fwd.refuseConnect = undefined;
     }
