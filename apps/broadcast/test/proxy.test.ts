@@ -175,6 +175,24 @@ describe('the bot through a forward proxy', () => {
     }
   });
 
+  it('herald webhooks sync registers through the proxy; start --host refuses what is not an address', async () => {
+    fwd.log.length = 0;
+    const env = cliEnv('sync.sqlite', { HTTPS_PROXY: fwd.url, HTTP_PROXY: fwd.url });
+    const sync = runCli(['webhooks', 'sync'], {
+      ...env,
+      PUBLIC_URL: 'https://bot.example.com',
+      WEBHOOK_SECRET: WEBHOOK_SECRET,
+    });
+    assert.equal(await new Promise((r) => sync.child.once('exit', r)), 0, sync.out());
+    const host = new URL(emu.url).host;
+    assert.ok(fwd.log.includes(`POST http://${host}/v1/webhooks`), fwd.log.join('\n'));
+    assert.ok(!sync.out().includes(PASSWORD));
+
+    const bad = runCli(['start', '--host', 'http://0.0.0.0'], env);
+    assert.equal(await new Promise((r) => bad.child.once('exit', r)), 2, bad.out());
+    assert.match(bad.out(), /--host: not an address to bind/);
+  });
+
   it('a refused CONNECT: one clear error per try and start retried with backoff; a dropped tunnel: reconnect, no message lost', async () => {
     setProxyEnv({ HTTP_PROXY: fwd.url });
     const proxy = await proxyFromEnv();
