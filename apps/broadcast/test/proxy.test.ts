@@ -193,7 +193,7 @@ describe('the bot through a forward proxy', () => {
     assert.match(bad.out(), /--host: not an address to bind/);
   });
 
-  it('a refused CONNECT: one clear error per try and start retried with backoff; a dropped tunnel: reconnect, no message lost', async () => {
+  it('a refused CONNECT: one clear error per try, start and reconnect retried with backoff; a dropped tunnel: reconnect, no message lost', async () => {
     setProxyEnv({ HTTP_PROXY: fwd.url });
     const proxy = await proxyFromEnv();
     assert.ok(proxy);
@@ -241,11 +241,19 @@ describe('the bot through a forward proxy', () => {
         for (const t of tries)
           assert.match(t.error, new RegExp(`^the proxy ${fwd.origin} refused it \\(403 to CONNECT`));
 
-        // The proxy drops the tunnel; a message is posted while the bot is away.
+        // The proxy drops the tunnel and refuses the next CONNECTs; a message is posted meanwhile.
         const connects = () => fwd.log.filter((l) => l.startsWith('CONNECT ')).length;
         const before = connects();
+        fwd.refuseConnect = 403;
         assert.ok(fwd.dropTunnels() >= 1);
         postToBot('while the tunnel was down');
+        const reconnectFailed = () => lines.filter((l) => l.includes('mercury: reconnect failed'));
+        await waitUntil('a refused reconnect', () => reconnectFailed().length >= 1);
+        assert.match(
+          reconnectFailed()[0]!,
+          new RegExp(`the proxy ${fwd.origin} refused it \\(403 to CONNECT`),
+        );
+        fwd.refuseConnect = undefined;
         await waitUntil('the copies', () =>
           ['acme-1', 'acme-2'].every((r) =>
             copiesIn(r).some((m) => m.text?.includes('while the tunnel was down')),
