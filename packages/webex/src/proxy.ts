@@ -72,8 +72,8 @@ function target(url: string): string {
 }
 
 /**
- * Proxy options from `process.env` (read by proxy-from-env at each request), or `undefined` when no proxy variable is set (nothing is
- * loaded then). Throws `InvalidArgumentError` naming the variable (never its value, which may hold
+ * Proxy options from `process.env` (read again at each request), or `undefined` when no proxy
+ * variable is set (nothing is loaded then). Throws `InvalidArgumentError` naming the variable (never its value, which may hold
  * credentials) when one is not a URL, and when the peer dependencies are missing.
  */
 export async function proxyFromEnv(): Promise<EnvProxy | undefined> {
@@ -82,7 +82,7 @@ export async function proxyFromEnv(): Promise<EnvProxy | undefined> {
   if (set.length === 0) return undefined;
   for (const name of set) {
     const value = env[name] ?? '';
-    // A value without a scheme is taken as http:// by proxy-from-env; check what it will use.
+    // A value without a scheme is taken as http:// (see `proxyOf`).
     try {
       new URL(value.includes('://') ? value : `http://${value}`);
     } catch {
@@ -103,7 +103,14 @@ export async function proxyFromEnv(): Promise<EnvProxy | undefined> {
       'a proxy is set in the environment, and @herald/webex/proxy needs its optional peer dependencies: npm install undici@6 https-proxy-agent@7 proxy-from-env@2',
     );
   }
-  const proxyOf = (url: string): string => getProxyForUrl(httpTwin(url));
+  const proxyOf = (url: string): string => {
+    const proxy = getProxyForUrl(httpTwin(url));
+    // proxy-from-env gives a value without a scheme the destination's scheme (TLS to the proxy for
+    // an https destination); curl and most tools take it as http://, and so do we.
+    const bare = /^https:\/\/(.*)$/.exec(proxy)?.[1];
+    const written = PROXY_VARIABLES.flatMap((k) => [env[k], env[k.toUpperCase()]]);
+    return bare !== undefined && written.includes(bare) ? `http://${bare}` : proxy;
+  };
 
   const direct = new undici.Agent();
   const proxyAgents = new Map<string, InstanceType<typeof undici.ProxyAgent>>();
@@ -141,22 +148,21 @@ export async function proxyFromEnv(): Promise<EnvProxy | undefined> {
     const method = init?.method ?? 'GET';
     const refused = (status: number, proxy: string) =>
       new ProxyError({ proxy: redactProxyUrl(proxy), status, method, target: target(url) });
-    let res: Response;
     try {
-      res = (await undici.fetch(url, {
-        ...(init as import('undici').RequestInit),
-        dispatcher,
-      })) as unknown as Response;
+      const init2 = { ...(init as import('undici').RequestInit), dispatcher };
+      return (await undici.fetch(url, init2)) as unknown as Response;
     } catch (err) {
       const status = tunnelRefusal(err);
       const proxy = proxyOf(url);
       if (status !== undefined && proxy) throw refused(status, proxy);
       throw err;
     }
-    return res;
   };
 
-  /** https-proxy-agent answers a refused CONNECT with the proxy's response, which `ws` would take for Mercury's own. */
+  /**
+   * On a refused CONNECT, https-proxy-agent hands `ws` the proxy's response, which would pass for
+   * Mercury's own answer to the upgrade (a 403 for "token not entitled"); fail with `ProxyError`.
+   */
   class RefusalAwareAgent extends HttpsProxyAgent<string> {
     override async connect(
       req: ClientRequest,

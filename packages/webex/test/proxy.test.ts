@@ -87,6 +87,12 @@ describe('proxyFromEnv: which destination goes through which proxy', () => {
       undefined,
     ],
     [
+      'a proxy without a scheme is http',
+      { HTTPS_PROXY: 'corp:3128' },
+      'https://webexapis.com/v1',
+      'http://corp:3128',
+    ],
+    [
       'NO_PROXY suffix',
       { HTTPS_PROXY: 'http://corp:3128', NO_PROXY: '.wbx2.com' },
       'https://wdm-a.wbx2.com/wdm',
