@@ -73,8 +73,9 @@ export interface WebexClientOptions {
   /** The fetch to use. Default the global `fetch` of Node 20. */
   fetch?: typeof globalThis.fetch | undefined;
   /**
-   * An undici `Dispatcher` (e.g. `ProxyAgent`) handed to fetch as `dispatcher`, for proxies.
-   * Only meaningful with Node's built-in fetch. Default none.
+   * An undici `Dispatcher` (e.g. `ProxyAgent`) handed to fetch as `dispatcher`, for proxies. It
+   * must come from the same undici as `fetch`; `proxyFromEnv()` of `@herald/webex/proxy` gives a
+   * `fetch` that brings its own, which is simpler. Default none.
    */
   dispatcher?: unknown;
   /** Where the client logs (pino-shaped). Default silent. */
