@@ -268,7 +268,7 @@ export class FunctionCore {
   }
 
   /** One step; a failure is logged and counts as no work (the loop waits before trying again). */
-  private async guard(step: () => Promise<boolean | void>): Promise<boolean> {
+  private async guard(step: () => Promise<unknown>): Promise<boolean> {
     try {
       return (await step()) === true;
     } catch (err) {

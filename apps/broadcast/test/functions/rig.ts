@@ -6,16 +6,21 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import azureFunctions from '@azure/functions';
 import { type RunningEmulator, type Seed, startEmulator } from '@herald/emulator';
 import { WebexClient } from '@herald/webex';
 import { sql } from 'kysely';
 import lambdaLocal from 'lambda-local';
 import { parseConfig } from '../../src/config.js';
+import { createAzureHandlers, drainQueueOutput } from '../../src/functions/azure-handlers.js';
 import { type DrainReport, FunctionCore, type Kick } from '../../src/functions/core.js';
 import { createLambdaHandler, DRAIN_EVENT, type LambdaHandler } from '../../src/functions/lambda.js';
 import type { FunctionSettings } from '../../src/functions/settings.js';
 import { Store } from '../../src/store/store.js';
 import { registerBotWebhooks } from '../../src/transports/webhooks.js';
+
+// The classes are CommonJS exports that Node's ESM loader cannot name: take them off the default.
+const { HttpRequest, InvocationContext } = azureFunctions;
 
 export const DATABASE_URL = process.env.DATABASE_URL;
 export const SKIP = DATABASE_URL
@@ -34,6 +39,8 @@ export interface RigOptions {
   budgetMs?: number;
   /** The webhook's kick; default: count it. */
   kick?: Kick;
+  /** Which entry receives webhooks and drains: the Lambda handler (default) or the Azure handlers. */
+  entry?: 'lambda' | 'azure';
 }
 
 export type Rig = Awaited<ReturnType<typeof startRig>>;
@@ -94,9 +101,26 @@ export async function startRig(options: RigOptions) {
     isBase64Encoded: true,
     requestContext: { http: { method: 'POST', path: '/webhook' } },
   });
+  const azure = createAzureHandlers(() => core);
+  /** The webhook through `@azure/functions`' own request and context; a queued drain counts as a kick. */
+  const azureWebhook = async (headers: Record<string, string>, body: string) => {
+    const request = new HttpRequest({
+      method: 'POST',
+      url: `${url}/api/webhook`,
+      headers,
+      body: { string: body },
+    });
+    const context = new InvocationContext({ functionName: 'herald-webhook' });
+    const response = await azure.webhook(request, context);
+    if (context.extraOutputs.get(drainQueueOutput)) await kick();
+    return { statusCode: response.status ?? 200, body: String(response.body ?? '') };
+  };
   const webhook = (headers: Record<string, string>, body: string) =>
-    invoke(webhookEvent(headers, body), 10_000) as Promise<{ statusCode: number; body: string }>;
+    options.entry === 'azure'
+      ? azureWebhook(headers, body)
+      : (invoke(webhookEvent(headers, body), 10_000) as Promise<{ statusCode: number; body: string }>);
 
+  let url = '';
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -112,7 +136,7 @@ export async function startRig(options: RigOptions) {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // Registration as `herald webhooks sync` does it: functions have no start-up step.
   await registerBotWebhooks(new WebexClient({ token: options.token, baseUrl: `${emu.url}/v1` }), url, SECRET);
 
@@ -125,7 +149,10 @@ export async function startRig(options: RigOptions) {
   const bot = person('bot');
 
   /** One drain invocation under lambda-local, with the budget as its timeout. */
-  const drain = (timeoutMs = budgetMs) => invoke(DRAIN_EVENT, timeoutMs) as Promise<DrainReport>;
+  const drain = (timeoutMs = budgetMs) =>
+    options.entry === 'azure'
+      ? azure.drain({ isPastDue: false }, new InvocationContext({ functionName: 'herald-drain-timer' }))
+      : (invoke(DRAIN_EVENT, timeoutMs) as Promise<DrainReport>);
 
   /** Drains, one after another, until nothing is left; returns their reports. */
   async function drainUntilIdle(maxDrains = 40): Promise<DrainReport[]> {
