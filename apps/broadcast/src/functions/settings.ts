@@ -22,6 +22,21 @@ export interface FunctionSettings extends Settings {
   drainMarginMs: number;
 }
 
+/** The environment variables function mode reads (deployment files may name only these). */
+export const FUNCTION_ENV_VARS = [
+  'WEBEX_TEAMS_ACCESS_TOKEN',
+  'WEBEX_TOKEN',
+  'WEBHOOK_SECRET',
+  'DATABASE_URL',
+  'CONFIG_FILE',
+  'HERALD_CONFIG_JSON',
+  'LOCALE',
+  'LOG_LEVEL',
+  'WEBEX_API_URL',
+  'HERALD_DRAIN_BUDGET_MS',
+  'HERALD_DRAIN_MARGIN_MS',
+] as const;
+
 export const DEFAULT_DRAIN_BUDGET_MS = 240_000;
 export const DEFAULT_DRAIN_MARGIN_MS = 3000;
 
