@@ -59,7 +59,7 @@ describe('deploy/aws (SAM)', () => {
     const [file, exported] = String(fn.Properties.Handler).split('.');
     const entry = join(dir, fn.Properties.CodeUri, `${file}.mjs`);
     assert.ok(existsSync(entry), `${entry} exists`);
-    const [{ file: target }] = resolveImports(entry) as [{ file: string }];
+    const target = resolveImports(entry)[0]!.file;
     const mod = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
     assert.equal(typeof mod[exported!], 'function', `${exported} is exported`);
     const viaEntry = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
@@ -91,7 +91,7 @@ describe('deploy/azure (function app)', () => {
   it("its main registers the package's Azure app, whose handlers exist", async () => {
     const entry = join(dir, app.main);
     assert.ok(existsSync(entry), `${app.main} exists`);
-    const [{ file }] = resolveImports(entry) as [{ file: string }];
+    const file = resolveImports(entry)[0]!.file;
     const mod = (await import(pathToFileURL(file).href)) as { AZURE_FUNCTIONS?: Record<string, string> };
     assert.deepEqual(Object.keys(mod.AZURE_FUNCTIONS ?? {}).sort(), ['queue', 'timer', 'webhook']);
     const handlers = (await import(

@@ -105,6 +105,6 @@ describe('Lambda self-invocation (the kick)', () => {
 
   it('fails when Lambda does not queue the invocation', async () => {
     const kick = lambdaSelfInvoke(env, async () => new Response('{"Message":"denied"}', { status: 403 }));
-    await assert.rejects(kick!(), /answered 403/);
+    await assert.rejects(async () => kick!(), /answered 403/);
   });
 });
