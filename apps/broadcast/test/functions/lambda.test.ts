@@ -38,7 +38,7 @@ describe('function mode on Lambda (lambda-local)', { skip: SKIP }, () => {
         personId: 'x',
       },
     });
-    const forged = signWebexBody(body, 'not-the-secret-0123456789');
+    const forged = signWebexBody('not-the-secret-0123456789', body);
     const r = await rig.webhook({ 'content-type': 'application/json', 'x-spark-signature': forged }, body);
     assert.equal(r.statusCode, 401);
     const unsigned = await rig.webhook({ 'content-type': 'application/json' }, body);
