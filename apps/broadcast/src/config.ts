@@ -165,6 +165,25 @@ export function loadConfigFile(path: string | undefined): { config: BroadcastCon
   return { config: parseConfig(raw, file), path: file };
 }
 
+/**
+ * The config file's JSON given in the environment (`HERALD_CONFIG_JSON`), for hosts without a file
+ * share (functions). Naming a file as well is an error: which one wins would be a guess.
+ */
+export function loadConfigJson(
+  text: string,
+  configFile?: string,
+): { config: BroadcastConfig; path?: string } {
+  if (configFile !== undefined)
+    throw new ConfigError('HERALD_CONFIG_JSON and CONFIG_FILE are both set: keep one of them');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`HERALD_CONFIG_JSON: not valid JSON (${(err as Error).message})`);
+  }
+  return { config: parseConfig(raw, 'HERALD_CONFIG_JSON') };
+}
+
 /** Everything the bot takes from the environment, validated. */
 export interface Settings {
   token: string;
@@ -208,7 +227,9 @@ export function checkHost(host: string, field: string): void {
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   const token = env.WEBEX_TEAMS_ACCESS_TOKEN ?? env.WEBEX_TOKEN;
   if (!token) throw new ConfigError('WEBEX_TEAMS_ACCESS_TOKEN (or WEBEX_TOKEN): the bot token is required');
-  const { config, path } = loadConfigFile(env.CONFIG_FILE);
+  const { config, path } = env.HERALD_CONFIG_JSON
+    ? loadConfigJson(env.HERALD_CONFIG_JSON, env.CONFIG_FILE)
+    : loadConfigFile(env.CONFIG_FILE);
   const locale = env.LOCALE ?? config.locale ?? 'en_US';
   checkLocale(locale, env.LOCALE ? 'LOCALE' : 'locale');
   const port = env.PORT === undefined ? 8080 : Number(env.PORT);
