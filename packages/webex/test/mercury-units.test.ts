@@ -57,7 +57,7 @@ describe('JWE fast path, checked against jose', () => {
     // Every part of the fast path's input matters: IV, ciphertext, tag, header, the empty key part.
     for (const [i, change] of [
       [2, (p: string) => `${p.slice(0, -1)}${p.endsWith('A') ? 'B' : 'A'}`],
-      [3, (p: string) => `${p.endsWith('A') ? 'B' : 'A'}${p.slice(1)}`],
+      [3, (p: string) => `${p.startsWith('A') ? 'B' : 'A'}${p.slice(1)}`],
       [4, (p: string) => `${p.slice(0, -2)}${p.endsWith('AA') ? 'BA' : 'AA'}`],
       [4, (p: string) => p.slice(1)],
       [1, () => 'AAAA'],
