@@ -34,6 +34,8 @@ export interface Connection {
   deviceId?: string;
   seq: number;
   authTimer?: ReturnType<typeof setTimeout>;
+  /** Sent `shutdown`: the next socket on its registration replaces it with 4001, not 4000. */
+  shuttingDown?: boolean;
 }
 
 export interface HubEvents {
@@ -133,7 +135,11 @@ export class MercuryHub {
     this.byDevice.set(device.id, conn);
     if (old && old !== conn) {
       old.deviceId = undefined;
-      old.ws.close(4000, 'replaced');
+      // After a `shutdown` the client opens its replacement first and expects the server to close
+      // the old socket with 4001; any other takeover of a registration is 4000 `replaced`
+      // (internal-plugin-mercury 3.x mercury.js `_handleImminentShutdown`, `_onclose`).
+      if (old.shuttingDown) old.ws.close(4001, 'shutdown');
+      else old.ws.close(4000, 'replaced');
     }
     this.sendEvent(conn, {
       eventType: 'mercury.buffer_state',
@@ -203,7 +209,10 @@ export class MercuryHub {
     for (const c of [...this.byDevice.values()]) {
       if (!filter(c)) continue;
       n++;
-      this.sendRaw(c, JSON.stringify({ type: 'shutdown' }));
+      c.shuttingDown = true;
+      // With an `id`, as every server frame: SDK 3 acknowledges each frame it receives and rejects
+      // (unhandled) on one without an id (internal-plugin-mercury socket-base.js `_acknowledge`).
+      this.sendRaw(c, JSON.stringify({ id: randomUUID(), type: 'shutdown' }));
       setTimeout(() => {
         if (c.ws.readyState === c.ws.OPEN) c.ws.close(4001, 'shutdown');
         if (c.deviceId && this.byDevice.get(c.deviceId) === c) this.byDevice.delete(c.deviceId);

@@ -284,6 +284,14 @@ export function installMercury(ctx: EmulatorContext): Subsystem & { control: Mer
       sendJson(res, 202);
       return true;
     }
+    // Client metrics: both SDK majors post them after device registration and treat a failure as
+    // an unhandled rejection (internal-plugin-metrics batcher.js, client-metrics-batcher.js).
+    // Accepted and dropped.
+    if (m === 'POST' && /^\/metrics\/api\/v1\/(metrics|clientmetrics|clientmetrics-prelogin)$/.test(p)) {
+      await readJson(req);
+      sendJson(res, 200, {});
+      return true;
+    }
     if (p.startsWith('/_emulator/mercury/')) return controlRoute(req, res, p, m);
     return false;
   }

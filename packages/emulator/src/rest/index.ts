@@ -109,7 +109,9 @@ export function installRest(
       );
     }
     person.id = me.id;
-    const path = url.pathname.slice('/v1'.length) || '/';
+    // A trailing slash names the same collection: both SDK majors' people batcher lists
+    // `GET /v1/people/?id=...` (plugin-people people-batcher.js, `resource: 'people/'`).
+    const path = url.pathname.slice('/v1'.length).replace(/(.)\/$/, '$1') || '/';
     const fault = faults.draw(path);
     if (fault !== undefined)
       return errorReply(
