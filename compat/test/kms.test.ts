@@ -77,7 +77,7 @@ describe('node-kms + node-jose over the emulator network transport', () => {
     });
     assert.equal(res.status, 202, 'the KMS answers over Mercury, not in the HTTP reply');
     const f = await nextFrame((x) => x.data?.eventType === 'encryption.kms_message', 'the KMS reply', from);
-    const replies = (f.data?.encryption as { kmsMessages: string[] }).kmsMessages;
+    const replies = (f.data as { encryption: { kmsMessages: string[] } }).encryption.kmsMessages;
     assert.equal(replies.length, 1);
     return replies[0] as string;
   };
