@@ -17,6 +17,14 @@ const files = readdirSync(join(root, 'compat/test'))
   .map((f) => `compat/test/${f}`)
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=120000', ...files];
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  '--test-concurrency=1',
+  '--test-timeout=120000',
+  ...files,
+];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
