@@ -39,7 +39,10 @@ async function start() {
   }
   framework = new Framework(options);
   framework.on('initialized', () => send({ type: 'event', name: 'initialized' }));
-  framework.on('spawn', (bot) => send({ type: 'event', name: 'spawn', data: { roomId: bot.room.id } }));
+  framework.on('spawn', (bot, _id, addedBy) =>
+    send({ type: 'event', name: 'spawn', data: { roomId: bot.room.id, addedBy: addedBy ?? null } }),
+  );
+  framework.on('despawn', (bot) => send({ type: 'event', name: 'despawn', data: { roomId: bot.room.id } }));
   framework.hears(/.*/, (bot, trigger) => {
     send({
       type: 'event',

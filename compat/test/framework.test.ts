@@ -78,6 +78,15 @@ for (const mode of ['websocket', 'webhook'] as const) {
       assert.deepEqual(e.data?.inputs, { answer: 'forty-two' });
     });
 
+    it('adding the bot to a new space spawns a bot there; removing it despawns', async () => {
+      const from = bot.events.length;
+      const room = emu.control.createRoom('alice', { title: `Planning (${mode})`, members: ['bot'] });
+      const e = await bot.next((x) => x.name === 'spawn' && x.data?.roomId === room.id, 'spawn', from);
+      assert.equal(e.data?.addedBy, emu.control.person('alice').id);
+      emu.control.removeMember('alice', room.id, 'bot');
+      await bot.next((x) => x.name === 'despawn' && x.data?.roomId === room.id, 'despawn', from);
+    });
+
     if (mode === 'webhook') {
       it('webhooks arrive signed, and the framework accepted them (it acted on each)', () => {
         const hooks = bot.events.filter((e) => e.name === 'webhook');
