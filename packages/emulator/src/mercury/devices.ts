@@ -1,5 +1,5 @@
 /**
- * U2C catalog and WDM devices (protocol-mercury-kms.md §1.1-§1.4), every service pointing at the
+ * U2C catalog and WDM devices (docs/protocol.md §2.1, §2.3), every service pointing at the
  * emulator's own origin.
  */
 import { randomUUID } from 'node:crypto';
@@ -102,7 +102,7 @@ export function serviceLinks(o: Origins): Record<string, string> {
 }
 
 /**
- * U2C `format=hostmap` (docs/protocol.md, "U2C catalog"): `serviceLinks` plus a `hostCatalog` whose
+ * U2C `format=hostmap` (docs/protocol.md §2.1): `serviceLinks` plus a `hostCatalog` whose
  * entries carry `urn:TEAM:us-east-2_a:<service>` ids and bare host names.
  *
  * Real catalogs key their hosts by host name, and every service is on port 443, so a key is at once
@@ -127,7 +127,7 @@ export function hostmap(o: Origins): Record<string, unknown> {
   return { serviceLinks: links, hostCatalog, format: 'hostmap' };
 }
 
-/** §1.2 response fields. */
+/** §2.2 response fields. */
 export function deviceJson(d: Device, o: Origins): Record<string, unknown> {
   const links = serviceLinks(o);
   const services: Record<string, string> = {};

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 export interface RandomSource {
   uuid(): string;
   /**
-   * A bearer token shaped as Webex issues them, `<secret>_<cluster>_<org uuid>` (docs/protocol.md,
-   * "Ids and tokens"): the SDK reads the org id out of the third part (webex-core credentials.js
+   * A bearer token shaped as Webex issues them, `<secret>_<cluster>_<org uuid>` (docs/protocol.md §6.3):
+   * the SDK reads the org id out of the third part (webex-core credentials.js
    * `extractOrgIdFromUserToken`, which also insists on exactly three parts).
    */
   token(orgId: string): string;
