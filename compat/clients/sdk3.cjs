@@ -39,18 +39,31 @@ const commands = {
     );
     webex.internal.mercury.on('online', () => send({ type: 'event', name: 'mercury:online' }));
     webex.internal.mercury.on('offline', (e) => send({ type: 'event', name: 'mercury:offline', data: e }));
+    for (const [resource, events] of [
+      ['memberships', ['created', 'updated', 'deleted']],
+      ['rooms', ['created', 'updated']],
+    ]) {
+      for (const name of events)
+        webex[resource].on(name, (e) => send({ type: 'event', name: `${resource}:${name}`, data: e.data }));
+    }
     await webex.messages.listen();
     await webex.attachmentActions.listen();
+    await webex.memberships.listen();
+    await webex.rooms.listen();
     return webex.internal.device.url;
   },
   messagesCreate: (a) => webex.messages.create(a),
   roomsList: (a) => webex.rooms.list(a).then((p) => p.items),
   membershipsList: (a) => webex.memberships.list(a).then((p) => p.items),
   peopleGet: (id) => webex.people.get(id),
+  membershipsGet: (id) => webex.memberships.get(id),
+  roomsGet: (id) => webex.rooms.get(id),
   attachmentActionsGet: (id) => webex.attachmentActions.get(id),
   async stop() {
     await webex.messages.stopListening();
     await webex.attachmentActions.stopListening();
+    await webex.memberships.stopListening();
+    await webex.rooms.stopListening();
     await webex.internal.device.unregister();
     return true;
   },

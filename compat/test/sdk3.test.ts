@@ -103,6 +103,22 @@ describe('webex 3.12.0 against the emulator', () => {
     assert.equal(action.messageId, card.id);
   });
 
+  it('memberships.listen() and rooms.listen() see the bot added to a new space, with ids REST accepts', async () => {
+    const from = sdk.events.length;
+    const room = emu.control.createRoom('alice', { title: 'Planning', members: ['bot'] });
+    const added = await sdk.next(
+      (e) => e.name === 'memberships:created' && e.data?.personEmail === 'herald@webex.bot',
+      'memberships:created for the bot',
+      from,
+    );
+    assert.equal(added.data?.roomId, room.id);
+    assert.equal(added.data?.roomType, 'group');
+    const membership = await sdk.call<{ id: string; personId: string }>('membershipsGet', added.data?.id);
+    assert.equal(membership.personId, emu.control.person('bot').id);
+    const fetched = await sdk.call<{ id: string; title: string }>('roomsGet', room.id);
+    assert.equal(fetched.title, 'Planning');
+  });
+
   it('keeps receiving through a dropped socket', async () => {
     const from = sdk.events.length;
     assert.equal(emu.control.mercury.dropSockets('bot'), 1);
