@@ -1,5 +1,5 @@
 /**
- * Configuration: the original bot's sections and keys (webex-rest-webhooks.md §5.4), read from the
+ * Configuration: the original bot's sections and keys (github.com/JardaMartan/broadcast_bot), read from the
  * JSON file named by CONFIG_FILE (default ./config.json; absent → the built-in defaults, equal to the
  * original `default_config.json`), deep-merged over the defaults and validated. A wrong file is an
  * error that names the field (the original silently fell back to defaults, defect D1/D2).

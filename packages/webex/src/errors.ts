@@ -195,7 +195,7 @@ export class SignatureError extends HeraldError {
 }
 
 /**
- * A file download answered 423 ("still being scanned for malware", webex-rest-webhooks.md §2.7)
+ * A file download answered 423 ("still being scanned for malware", docs/protocol.md §7.6)
  * for longer than the caller's bound. `waitedMs` is how long the client waited in total.
  */
 export class ContentNotReadyError extends WebexApiError {

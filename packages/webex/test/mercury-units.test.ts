@@ -134,7 +134,7 @@ describe('MessageDecryptor', () => {
     assert.equal(d.decryptCached(plain), plain, 'nothing encrypted, no key needed');
   });
 
-  it("a file's own encryptionKeyUrl overrides the activity's (§3.4)", async () => {
+  it("a file's own encryptionKeyUrl overrides the activity's (docs/protocol.md §5.3)", async () => {
     const fileKey = randomBytes(32);
     const keys = new Map([
       ['kms://k/keys/room', KEY],
@@ -201,7 +201,7 @@ describe('MessageDecryptor', () => {
 });
 
 describe('frame parser', () => {
-  it('parses the frames of §2', () => {
+  it('parses the frames of §3', () => {
     assert.deepEqual(parseFrame('{"id":"1","type":"pong"}'), { kind: 'pong', id: '1' });
     assert.deepEqual(parseFrame(Buffer.from('{"type":"shutdown"}')), { kind: 'shutdown' });
     const f = parseFrame(

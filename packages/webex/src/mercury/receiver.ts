@@ -1,8 +1,8 @@
 /**
- * `WebexMessageHandler`: receive Webex events over Mercury, no public URL needed (DESIGN.md §1).
+ * `WebexMessageHandler`: receive Webex events over Mercury, no public URL needed.
  *
  * Orchestrates `DeviceManager` (U2C + WDM), `MercurySocket`, `KmsClient` and `MessageDecryptor`, and
- * turns activities into the typed events of `events.ts`. Sequence (protocol-mercury-kms.md §0):
+ * turns activities into the typed events of `events.ts`. Sequence (docs/protocol.md §1):
  * `/people/me` (when filtering our own messages) → register → Mercury → KMS handshake → events.
  *
  * Nothing is lost across a reconnect: when the socket is back, the handler refreshes the device,
@@ -367,7 +367,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
 
   private onFrame(eventType: string, data: Record<string, unknown>): void {
     if (eventType.startsWith('encryption.')) {
-      // §4.6: `data.encryption.kmsMessages` (SDK) or `data.kmsMessages` (3R).
+      // §4.3: `data.encryption.kmsMessages` (SDK) or `data.kmsMessages` (3R).
       const enc = data.encryption as { kmsMessages?: unknown } | undefined;
       const list = enc?.kmsMessages ?? data.kmsMessages;
       if (Array.isArray(list)) this.kms?.handleKmsMessages(list);
@@ -445,7 +445,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   }
 
   /**
-   * Mercury numbers the frames of a connection 1, 2, 3… (§2.5); a jump means frames were lost on the
+   * Mercury numbers the frames of a connection 1, 2, 3… (§3.4); a jump means frames were lost on the
    * way. Messages among them are recovered through REST; other lost activities (memberships, room
    * changes) cannot be, and the warning says so.
    */
@@ -499,7 +499,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       this.log.warn({ err: (err as Error).message }, 'wdm: refresh after reconnect failed');
     }
     try {
-      // §4.11: a new ECDH after every reconnect; content keys stay cached.
+      // §4.6: a new ECDH after every reconnect; content keys stay cached.
       await this.kms?.initialize();
     } catch (err) {
       this.emit('error', err instanceof Error ? err : new KmsError('KMS handshake failed'));

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 
-/** Official base URL (webex-rest-webhooks.md §1.1). */
+/** Official base URL (docs/protocol.md §7.1). */
 export const DEFAULT_BASE_URL = 'https://webexapis.com/v1';
 
 /** When and how long the pipeline waits before repeating a request. */
@@ -17,7 +17,7 @@ export interface RetryPolicy {
   maxRetries: number;
   /**
    * Seconds to wait after a 429 whose `Retry-After` is missing or malformed. Default 15 s, as
-   * the Python SDK does (§1.8). A `Retry-After: 0` is honoured as 0.
+   * the Python SDK does (§7.1). A `Retry-After: 0` is honoured as 0.
    */
   rateLimitDefaultWaitS: number;
   /**
