@@ -24,6 +24,7 @@ import {
   type WebhookHydrationClient,
   WebhookReceiver,
 } from '@herald/webex';
+import { type EnvProxy, proxyFromEnv } from '@herald/webex/proxy';
 import { type BotMetrics, BroadcastBot } from '../bot.js';
 import { Store } from '../store/store.js';
 import type { FunctionSettings } from './settings.js';
@@ -49,6 +50,11 @@ export interface FunctionCoreOptions {
    * retry time or a person; the next timer or kick takes it). Default 1000.
    */
   idleExitMs?: number | undefined;
+  /**
+   * The proxy every REST call goes through. Default: `proxyFromEnv()`, read once per container from
+   * HTTPS_PROXY, HTTP_PROXY and NO_PROXY as `herald start` does; `null` sends everything direct.
+   */
+  proxy?: EnvProxy | null | undefined;
 }
 
 /** What one drain did. */
@@ -106,12 +112,15 @@ export class FunctionCore {
   private async connect(): Promise<Ready> {
     const { settings } = this;
     const baseUrl = settings.apiBaseUrl;
-    const client = new WebexClient({ token: settings.token, baseUrl, logger: this.log });
+    const proxy = this.options.proxy === undefined ? await proxyFromEnv() : this.options.proxy;
+    const fetch = proxy?.fetch;
+    const client = new WebexClient({ token: settings.token, baseUrl, logger: this.log, fetch });
     // As in app.ts: sends hand every 429 back, so that the queue (a later drain) does the waiting.
     const sendClient = new WebexClient({
       token: settings.token,
       baseUrl,
       logger: this.log,
+      fetch,
       retry: { maxWaitS: 0 },
     });
     const store = new Store({ databaseUrl: settings.databaseUrl, schema: this.options.schema });
