@@ -54,7 +54,8 @@ async function bundleCommand(pkg, name) {
     sourcemap: true,
     sourcesContent: true,
     tsconfig: join(pkg, 'tsconfig.build.json'),
-    alias: { '@herald/webex': join(root, 'packages/webex/src/index.ts') },
+    // The folder, so that subpaths (@herald/webex/proxy) map to their sources too.
+    alias: { '@herald/webex': join(root, 'packages/webex/src') },
     logLevel: 'warning',
   });
 }

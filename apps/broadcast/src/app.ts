@@ -2,15 +2,17 @@
  * Wiring: settings → REST clients, store, bot core, transport, HTTP server. `runBot` is what
  * `herald start` and `herald demo` run, and what tests start in-process.
  */
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import {
   type Clock,
+  DEFAULT_BASE_URL,
   KmsError,
   type Logger,
   WebexApiError,
   WebexClient,
   WebexNetworkError,
 } from '@herald/webex';
+import type { EnvProxy } from '@herald/webex/proxy';
 import { BroadcastBot } from './bot.js';
 import type { Settings } from './config.js';
 import { createBotServer } from './server.js';
@@ -29,8 +31,14 @@ export interface RunOptions {
   allowedOrigins?: string[] | undefined;
   /** HTTP port; default `settings.port`. 0 picks a free one. */
   port?: number | undefined;
-  /** Host to bind; default 0.0.0.0 with webhooks (Webex must reach it), else 127.0.0.1. */
+  /** Host to bind; default `settings.host`, else 0.0.0.0 with webhooks (Webex must reach it), else 127.0.0.1. */
   host?: string | undefined;
+  /**
+   * The proxy every outgoing request and the Mercury upgrade go through (`proxyFromEnv()` of
+   * `@herald/webex/proxy`, which `herald start` reads from HTTPS_PROXY, HTTP_PROXY and NO_PROXY).
+   * Default none: direct.
+   */
+  proxy?: EnvProxy | undefined;
   /** Idle poll interval of the work loops, ms. */
   pollMs?: number | undefined;
   /** PostgreSQL schema (tests). */
@@ -60,9 +68,18 @@ export interface RunningBot {
 export async function runBot(settings: Settings, options: RunOptions): Promise<RunningBot> {
   const log = options.logger;
   const baseUrl = settings.apiBaseUrl;
-  const client = new WebexClient({ token: settings.token, baseUrl, logger: log });
+  const proxy = options.proxy;
+  const fetch = proxy?.fetch;
+  if (proxy) log.info({ proxy: proxy.proxyFor(baseUrl ?? DEFAULT_BASE_URL) ?? 'direct' }, 'REST proxy');
+  const client = new WebexClient({ token: settings.token, baseUrl, logger: log, fetch });
   // Sends hand every 429 back to the dispatcher: the shared limiter and the queue wait, not a socket.
-  const sendClient = new WebexClient({ token: settings.token, baseUrl, logger: log, retry: { maxWaitS: 0 } });
+  const sendClient = new WebexClient({
+    token: settings.token,
+    baseUrl,
+    logger: log,
+    fetch,
+    retry: { maxWaitS: 0 },
+  });
   const store = new Store({
     databaseUrl: settings.databaseUrl,
     sqlitePath: settings.sqlitePath,
@@ -115,6 +132,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
           onEvent,
           logger: log,
           clock: options.mercuryClock,
+          proxy,
         });
 
   const server = createBotServer({
@@ -124,13 +142,13 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
     webhook: transport.webhookHandler,
     statusToken: settings.statusToken,
   });
-  const host = options.host ?? (transport.name === 'webhook' ? '0.0.0.0' : '127.0.0.1');
+  const host = options.host ?? settings.host ?? (transport.name === 'webhook' ? '0.0.0.0' : '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? settings.port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const url = `http://${localUrlHost(host)}:${address.port}`;
 
   bot.start();
   try {
@@ -161,6 +179,13 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
       await store.close();
     },
   };
+}
+
+/** How to reach a bound address from this machine: a wildcard becomes loopback; IPv6 goes in brackets. */
+function localUrlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return isIP(host) === 6 ? `[${host}]` : host;
 }
 
 /**

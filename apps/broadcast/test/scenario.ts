@@ -20,6 +20,7 @@ import {
   startEmulator,
 } from '@herald/emulator';
 import { encodeId, type Logger, silentLogger } from '@herald/webex';
+import type { EnvProxy } from '@herald/webex/proxy';
 import { type RunningBot, runBot } from '../src/app.js';
 import { type BroadcastConfig, parseConfig, type Settings } from '../src/config.js';
 
@@ -81,6 +82,8 @@ export interface EmulatorBotOptions {
   logger?: Logger | undefined;
   /** The bot's clock (leases, retry times, retention); default `Date.now`. */
   now?: (() => number) | undefined;
+  /** The proxy the bot's requests and Mercury upgrade go through; default direct. */
+  proxy?: EnvProxy | undefined;
 }
 
 /**
@@ -111,6 +114,7 @@ export function runBotOnEmulator(o: EmulatorBotOptions): Promise<RunningBot> {
     pollMs: 25,
     schema: o.schema,
     now: o.now,
+    proxy: o.proxy,
   });
 }
 

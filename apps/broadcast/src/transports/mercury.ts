@@ -9,6 +9,7 @@ import {
   type WebexClient,
   type WebexEvent,
   WebexMessageHandler,
+  type WebexMessageHandlerOptions,
 } from '@herald/webex';
 import type { EventSink, Transport } from './transport.js';
 
@@ -28,6 +29,8 @@ export interface MercuryTransportOptions {
   reviveMaxMs?: number | undefined;
   /** Heartbeat, backoff and timeouts of the handler; default the system clock. */
   clock?: Clock | undefined;
+  /** The proxy for U2C, WDM, KMS, REST and the WebSocket upgrade; default direct. */
+  proxy?: WebexMessageHandlerOptions['proxy'];
 }
 
 const EVENT_TYPES = [
@@ -48,6 +51,7 @@ export function mercuryTransport(options: MercuryTransportOptions): Transport {
     unregisterOnDisconnect: false,
     logger: options.logger,
     clock: options.clock,
+    proxy: options.proxy,
   });
   for (const type of EVENT_TYPES) {
     handler.on(type, (event: WebexEvent) => {

@@ -15,7 +15,7 @@ import type { EventSink, Transport } from './transport.js';
 /** The bot needs its messages (new and edited), its memberships and submissions of its cards. */
 export const BOT_WEBHOOKS = [
   { resource: 'messages', event: 'created' },
-  // Edits of a broadcast's source are propagated to its copies (`messages:updated`, §2.8 table).
+  // Edits of a broadcast's source are propagated to its copies (`messages:updated`, docs/protocol.md §7.7 table).
   { resource: 'messages', event: 'updated' },
   { resource: 'memberships', event: 'created' },
   { resource: 'attachmentActions', event: 'created' },

@@ -1,5 +1,5 @@
 /**
- * Reconnect policy as data (protocol-mercury-kms.md §2.9): delay `min(initial · 2^(n−1), max)` for the
+ * Reconnect policy as data (docs/protocol.md §3.8): delay `min(initial · 2^(n−1), max)` for the
  * n-th consecutive failure, at most `maxAttempts` in a row. The count resets only once a connection
  * has stayed up for `stabilityWindow`, so a flapping link still trips the limit (3R ≥0.6.x).
  */

@@ -5,7 +5,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { AuthError, WebexApiError, WebexNetworkError } from '../errors.js';
+import { AuthError, ProxyError, WebexApiError, WebexNetworkError } from '../errors.js';
 import { parseRetryAfter } from '../rest/headers.js';
 
 /** The subset of `fetch` the receiver needs; pass your own in injected mode. */
@@ -76,6 +76,8 @@ export async function requestJson<T>(
     res = await http.fetch(url, init);
     text = await res.text();
   } catch (cause) {
+    // A refusing proxy says so itself, naming the proxy (without its credentials).
+    if (cause instanceof ProxyError) throw cause;
     const timeout = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
     throw new WebexNetworkError(method, path, timeout ? 'timed out' : 'no answer', { cause, timeout });
   }
