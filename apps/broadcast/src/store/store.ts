@@ -4,9 +4,10 @@
  * id. After a crash, expired leases are claimed again, so nothing is lost and at most the one send
  * in flight repeats. On PostgreSQL several instances share the rows (`FOR UPDATE SKIP LOCKED`).
  */
+import { createRequire } from 'node:module';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import type PG from 'pg';
 import { CopyTaskStore } from './copy-tasks.js';
 import { claimLeases, claimQueued, releaseLease, requeue } from './lease.js';
 import { type Dialect, StaticMigrations } from './migrations.js';
@@ -109,6 +110,8 @@ export class Store {
       if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
         throw new Error('invalid schema name');
       this.schema = schema;
+      // Loaded only for PostgreSQL: a bot on SQLite does not carry pg in memory.
+      const pg = createRequire(import.meta.url)('pg') as typeof PG;
       const pool = new pg.Pool({
         connectionString: options.databaseUrl,
         max: 5,
