@@ -5,11 +5,12 @@
  * the resident memory of the whole process tree, 3 s after ready.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
+import { descendants, rssOf } from '../scripts/proc.mjs';
 import { type BenchTable, percentile } from './table.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,28 +27,9 @@ const ways: Array<{ name: string; args: string[] }> = [
   },
 ];
 
-/** Each process under `pid` (and `pid`) with its resident memory in bytes, from /proc (Linux). */
+/** `pid` and each process under it, with its resident memory in bytes. */
 function tree(pid: number): Array<{ pid: number; rss: number }> {
-  const parents = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {}
-  }
-  const pids = [pid];
-  for (let i = 0; i < pids.length; i++) {
-    for (const [child, parent] of parents) if (parent === pids[i]) pids.push(child);
-  }
-  return pids.map((p) => {
-    let rss = 0;
-    try {
-      const m = readFileSync(`/proc/${p}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-      rss = Number(m?.[1] ?? 0) * 1024;
-    } catch {}
-    return { pid: p, rss };
-  });
+  return [pid, ...descendants(pid)].map((p) => ({ pid: p, rss: rssOf(p) }));
 }
 
 async function once(

@@ -14,18 +14,11 @@
 // HERALD_PACK_DIR=<folder> works there and keeps it, so that a second run reuses the installed
 // dependencies (better-sqlite3 is built from source once per Node version).
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { buildAndPack, npmCli, root } from './pack.mjs';
+import { cmdline, descendants } from './proc.mjs';
 
 const majors = process.argv.length > 2 ? process.argv.slice(2) : ['20', '22', '24'];
 const keep = process.env.HERALD_PACK_DIR;
@@ -93,37 +86,6 @@ function stop(child) {
     process.kill(-child.pid, 'SIGTERM');
   } catch {}
 }
-
-/** The pids under `pid`, from /proc (Linux). */
-function descendants(pid) {
-  const parent = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {}
-  }
-  const out = [];
-  const walk = (p) => {
-    for (const [child, ppid] of parent) {
-      if (ppid === p) {
-        out.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-const cmdline = (pid) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
 
 /** A Node binary and its headers: this one for its own major, else `node-<platform>-<arch>` from npm. */
 function nodeFor(major) {
