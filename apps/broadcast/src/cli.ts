@@ -10,7 +10,7 @@ import { type RunningBot, runBot } from './app.js';
 import { ConfigError, loadSettings, type Settings } from './config.js';
 import { createLogger } from './log.js';
 import { Store } from './store/store.js';
-import { registerBotWebhooks, webhookTargetUrl } from './transports/webhooks.js';
+import { registerBotWebhooks, webhookTargetUrl } from './webhooks.js';
 
 const USAGE = `herald <command>
 

@@ -7,5 +7,6 @@ export * from './guard.js';
 export * from './ids.js';
 export * from './logger.js';
 export * from './mercury/index.js';
+export type { EventSink, Receiver, ReceiverStatus } from './receiver.js';
 export * from './rest/index.js';
 export * from './webhooks/index.js';

@@ -84,8 +84,12 @@ export type DisconnectReason =
 export interface MercurySocketEvents {
   /** Authorized and ready; `reconnect` is false the first time. */
   ready: [{ reconnect: boolean }];
-  /** An event frame (already ACKed), including `encryption.kms_message`. */
-  frame: [Extract<ServerFrame, { kind: 'event' }>];
+  /**
+   * An event frame, including `encryption.kms_message`. `ack()` sends its ACK (§2.6): a receiver
+   * calls it once the frame has been handled, so that the ACK means "handled", not "arrived".
+   * Calling it again, or after the socket was replaced, does nothing.
+   */
+  frame: [Extract<ServerFrame, { kind: 'event' }>, () => void];
   /** A frame's `sequenceNumber` is not the previous one + 1 on this WebSocket (§2.5): frames were lost. */
   sequenceGap: [{ expected: number; received: number }];
   reconnecting: [{ attempt: number; delay: number; code?: number | undefined }];
@@ -346,7 +350,6 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
       void this.reconnectLoop(true);
       return;
     }
-    if (frame.id !== undefined) this.safeSend(ackFrame(frame.id));
     const seq = frame.sequenceNumber;
     if (seq !== undefined) {
       const last = this.lastSeq;
@@ -355,7 +358,19 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
       if (last !== undefined && seq !== last + 1)
         this.emit('sequenceGap', { expected: last + 1, received: seq });
     }
-    this.emit('frame', frame);
+    this.emit('frame', frame, this.acker(frame.id));
+  }
+
+  /** The ACK of one frame of the current WebSocket: sent at most once, never on a later socket. */
+  private acker(id: string | undefined): () => void {
+    if (id === undefined) return noop;
+    const gen = this.gen;
+    let sent = false;
+    return () => {
+      if (sent || gen !== this.gen) return;
+      sent = true;
+      this.safeSend(ackFrame(id));
+    };
   }
 
   private onDropped(code: number, reason: string): void {
@@ -440,3 +455,5 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
     }
   }
 }
+
+function noop(): void {}
