@@ -128,6 +128,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
       deviceName: `herald-broadcast-${options.instanceId ?? settings.instanceId ?? 'main'}`,
       // Keep the device across restarts: the next run takes it over instead of registering another.
       unregisterOnDisconnect: false,
+      selfId: bot.bot.id,
       reconcileSince: await restartWatermark(store),
       logger: log,
       clock: options.mercuryClock,

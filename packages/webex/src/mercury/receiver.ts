@@ -47,6 +47,8 @@ export interface WebexMessageHandlerOptions {
   token: string;
   /** Drop message events sent by the token's owner. Default true; `connect()` fails if `/people/me` fails. */
   ignoreSelfMessages?: boolean;
+  /** The token owner's PEOPLE id, when the application already knows it: then `connect()` does not ask `/people/me`. */
+  selfId?: string | undefined;
   /** Time between a pong and the next ping (ms). Default 15000. */
   pingInterval?: number;
   /** How long to wait for a pong (ms). Default 14000. */
@@ -411,7 +413,9 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
   /** Register, connect, run the KMS handshake. Rejects (and cleans up) on any failure. */
   async connect(): Promise<void> {
     if (this.socket) throw new InvalidArgumentError('already connected; call disconnect() first');
-    if (this.opts.ignoreSelfMessages ?? true) {
+    if ((this.opts.ignoreSelfMessages ?? true) && this.opts.selfId !== undefined) {
+      this.selfUuid = idToUuid(this.opts.selfId, 'PEOPLE');
+    } else if (this.opts.ignoreSelfMessages ?? true) {
       // 3R 0.6.15: fail closed; without our id a bot answering itself would loop.
       const { body: me } = await this.setupCall('people/me', () =>
         requestJson<{ id?: unknown }>(this.http, 'GET', `${this.restBase}/people/me`),
