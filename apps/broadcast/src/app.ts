@@ -8,21 +8,24 @@
  */
 import type { AddressInfo } from 'node:net';
 import {
+  backoff,
   type Clock,
+  canRetry,
   createNodeHandler,
   HandlerError,
-  KmsError,
   type Logger,
   type NodeWebhookHandler,
   type Receiver,
-  WebexApiError,
+  type RetryPolicy,
+  retryAfterMs,
+  retryPolicy,
   WebexClient,
   WebexMessageHandler,
-  WebexNetworkError,
   WebhookReceiver,
 } from '@herald/webex';
 import { BroadcastBot } from './bot.js';
 import type { Settings } from './config.js';
+import { STARTUP_RETRY } from './retry.js';
 import { createBotServer } from './server.js';
 import { Store } from './store/store.js';
 import { registerBotWebhooks } from './webhooks.js';
@@ -54,6 +57,8 @@ export interface RunOptions {
    * `now()` should stay the wall clock: it is compared with the server's times when reconciling.
    */
   mercuryClock?: Clock | undefined;
+  /** Start-up's one retry loop; fields left out keep `STARTUP_RETRY`'s (six tries, 1 s doubling). */
+  startRetry?: Partial<RetryPolicy> | undefined;
 }
 
 export interface RunningBot {
@@ -114,8 +119,15 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
     });
     receiver = webhooks;
     webhook = createNodeHandler(webhooks);
+    // Registration tries each call once: start-up's loop below is the only one.
+    const setupClient = new WebexClient({
+      token: settings.token,
+      baseUrl,
+      logger: log,
+      retry: { attempts: 1 },
+    });
     prepare = async () => {
-      const result = await registerBotWebhooks(client, publicUrl, webhookSecret);
+      const result = await registerBotWebhooks(setupClient, publicUrl, webhookSecret);
       log.info({ actions: result.actions.map((a) => a.kind) }, 'webhooks synchronised');
     };
   } else {
@@ -129,6 +141,8 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
       // Keep the device across restarts: the next run takes it over instead of registering another.
       unregisterOnDisconnect: false,
       selfId: bot.bot.id,
+      // Start-up's loop below is the only one around the setup calls.
+      connectAttempts: 1,
       reconcileSince: await restartWatermark(store),
       logger: log,
       clock: options.mercuryClock,
@@ -165,10 +179,14 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
 
   bot.start();
   try {
-    await startWithRetry(async () => {
-      await prepare();
-      await receiver.start((event) => bot.handle(event));
-    }, log);
+    await startWithRetry(
+      async () => {
+        await prepare();
+        await receiver.start((event) => bot.handle(event));
+      },
+      log,
+      retryPolicy(options.startRetry, STARTUP_RETRY),
+    );
   } catch (err) {
     await bot.stop();
     server.close();
@@ -213,24 +231,19 @@ async function restartWatermark(store: Store): Promise<number | undefined> {
 }
 
 /**
- * Start the receiver, retrying passing failures (a 5xx or no answer while registering webhooks or
- * a device) with backoff: 1 s, 2 s, 4 s … up to six tries. A refused token, a permanent 4xx or a
- * server-sent URL outside the allow-list fails at once.
+ * Start the receiver under `policy`: the one retry loop of start-up (the calls inside it try once),
+ * waiting `Retry-After` when Webex gave one (at most 60 s), else the policy's backoff.
  */
-async function startWithRetry(start: () => Promise<void>, log: Logger, tries = 6): Promise<void> {
+async function startWithRetry(start: () => Promise<void>, log: Logger, policy: RetryPolicy): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await start();
     } catch (err) {
-      const passing =
-        err instanceof WebexNetworkError ||
-        (err instanceof WebexApiError && !err.isPermanent && err.status !== 401) ||
-        (err instanceof KmsError && err.status === undefined);
-      if (!passing || attempt >= tries) throw err;
-      const delay = 1000 * 2 ** (attempt - 1);
+      if (!canRetry(policy, err, attempt)) throw err;
+      const delay = retryAfterMs(err, 60_000) ?? backoff(policy, attempt);
       log.warn(
         { attempt, delay, error: err instanceof Error ? err.message : String(err) },
-        'transport start failed; retrying',
+        'receiver start failed; retrying',
       );
       await new Promise((r) => setTimeout(r, delay));
     }

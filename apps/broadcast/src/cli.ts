@@ -164,7 +164,7 @@ async function doctor(): Promise<void> {
   const client = new WebexClient({
     token: settings.token,
     baseUrl: settings.apiBaseUrl,
-    retry: { maxRetries: 1 },
+    retry: { attempts: 2 },
   });
   try {
     const me = await client.people.me();

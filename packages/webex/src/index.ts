@@ -9,4 +9,16 @@ export * from './logger.js';
 export * from './mercury/index.js';
 export type { EventSink, Receiver, ReceiverStatus } from './receiver.js';
 export * from './rest/index.js';
+export {
+  backoff,
+  canRetry,
+  DEFAULT_RETRY,
+  decideRetry,
+  isPermanent,
+  isTransient,
+  type RetryDecision,
+  type RetryPolicy,
+  retryAfterMs,
+  retryPolicy,
+} from './retry.js';
 export * from './webhooks/index.js';

@@ -37,12 +37,16 @@ export function retryPolicy(partial: Partial<RetryPolicy> | undefined, defaults:
   return { ...defaults, ...dropUndefined(partial ?? {}) };
 }
 
-/** The wait (ms) before try `attempt + 1`, after try `attempt` (1-based) failed. */
-export function backoff(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+/** The wait (ms, whole) before try `attempt + 1`, after try `attempt` (1-based) failed. */
+export function backoff(
+  policy: Pick<RetryPolicy, 'base' | 'cap' | 'factor' | 'jitter'>,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(Math.max(attempt - 1, 0), 64);
   const d = Math.min(policy.base * policy.factor ** exp, policy.cap);
   const j = Math.min(Math.max(policy.jitter, 0), 1);
-  return j === 0 ? d : d * (1 - j * random());
+  return Math.round(j === 0 ? d : d * (1 - j * random()));
 }
 
 /**
@@ -52,6 +56,46 @@ export function backoff(policy: RetryPolicy, attempt: number, random: () => numb
  */
 export function isTransient(error: unknown): boolean {
   return error instanceof WebexNetworkError || (error instanceof WebexApiError && !error.isPermanent);
+}
+
+/**
+ * True when Webex said no for good: a 4xx other than 408, 423 and 429 (a refused token, a missing
+ * room, a moderator-only space). For durable work that is tried again later (the broadcast bot's
+ * deliveries and copy tasks) everything else is worth another try up to its attempts: no answer,
+ * a 5xx, and failures that did not come from Webex at all.
+ */
+export function isPermanent(error: unknown): boolean {
+  return error instanceof WebexApiError && error.isPermanent;
+}
+
+/** What to do after a failed try of durable work. */
+export interface RetryDecision {
+  /** Webex answered 429: the work was not done; wait `waitMs` (its `Retry-After`) without counting a try. */
+  rateLimited: boolean;
+  /** Try again after `waitMs`. */
+  retry: boolean;
+  waitMs: number;
+}
+
+/**
+ * The one decision after try `attempt` of durable work failed with `error`: a 429 waits its
+ * `Retry-After` (else `rateLimitDefaultMs`), anything `policy.shouldRetry` accepts within
+ * `policy.attempts` waits `Retry-After` or the policy's backoff; the rest is final.
+ */
+export function decideRetry(
+  policy: RetryPolicy,
+  error: unknown,
+  attempt: number,
+  options: { rateLimitDefaultMs?: number; random?: () => number } = {},
+): RetryDecision {
+  if (error instanceof WebexApiError && error.status === 429) {
+    const waitMs =
+      error.retryAfter !== undefined ? error.retryAfter * 1000 : (options.rateLimitDefaultMs ?? 15_000);
+    return { rateLimited: true, retry: true, waitMs };
+  }
+  if (!canRetry(policy, error, attempt)) return { rateLimited: false, retry: false, waitMs: 0 };
+  const asked = error instanceof WebexApiError && error.retryAfter ? error.retryAfter * 1000 : undefined;
+  return { rateLimited: false, retry: true, waitMs: asked ?? backoff(policy, attempt, options.random) };
 }
 
 /** Whether `policy` allows another try after try `attempt` failed with `error`. */

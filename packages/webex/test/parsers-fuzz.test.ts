@@ -308,7 +308,7 @@ describe('REST answers of any shape', () => {
       token: 'fuzz',
       baseUrl: base,
       timeoutMs: 2000,
-      retry: { maxRetries: 1, maxWaitS: 0, backoffBaseMs: 1, backoffMaxMs: 1 },
+      retry: { attempts: 2, maxWaitS: 0, base: 1, cap: 1 },
       sleep: async () => {},
     });
     const headerName = fc.constantFrom(

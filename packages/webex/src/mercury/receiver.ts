@@ -438,11 +438,8 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       token: this.opts.token,
       pingInterval: this.opts.pingInterval,
       pongTimeout: this.opts.pongTimeout,
-      backoff: {
-        maxDelay: this.opts.reconnectBackoffMax ?? 32_000,
-        maxAttempts: this.opts.maxReconnectAttempts ?? 10,
-        stabilityWindow: this.opts.reconnectStabilityWindow ?? 60_000,
-      },
+      reconnect: { cap: this.opts.reconnectBackoffMax, attempts: this.opts.maxReconnectAttempts },
+      stabilityWindow: this.opts.reconnectStabilityWindow,
       clock: this.clock,
       webSocketFactory: this.opts.webSocketFactory,
       agent: this.opts.proxy?.agent,

@@ -14,6 +14,7 @@ import {
   WebexApiError,
   WebexNetworkError,
 } from '../errors.js';
+import { backoff, canRetry } from '../retry.js';
 import { parseRetryAfter } from './headers.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -103,7 +104,8 @@ export class Pipeline {
     const trackingId = `${this.options.trackingIdPrefix}_${this.session}_${++this.sequence}`;
     const idempotent = spec.idempotent === true || retry.idempotentMethods.includes(method);
 
-    for (let attempt = 0; ; attempt++) {
+    // `attempt` counts the tries made so far, 1-based, as `RetryPolicy.attempts` does.
+    for (let attempt = 1; ; attempt++) {
       const started = this.options.now();
       let response: PipelineResponse;
       try {
@@ -116,8 +118,8 @@ export class Pipeline {
           ? `no answer within ${spec.timeoutMs ?? this.options.timeoutMs} ms`
           : describeNetworkError(cause);
         const networkError = new WebexNetworkError(method, path, reason, { cause, timeout });
-        if (!idempotent || attempt >= retry.maxRetries) throw networkError;
-        const waitMs = this.backoffMs(attempt);
+        if (!idempotent || !canRetry(retry, networkError, attempt)) throw networkError;
+        const waitMs = backoff(retry, attempt, this.options.random);
         logger.warn({ method, path, reason, attempt, waitMs, trackingId }, 'webex request failed; retrying');
         await this.wait(waitMs, signal, what);
         continue;
@@ -143,9 +145,12 @@ export class Pipeline {
         // A 429 means the request was not processed, so any method may be repeated (§1.8).
         waitMs = (error.retryAfter ?? retry.rateLimitDefaultWaitS) * 1000;
       } else if (idempotent && retry.retryStatuses.includes(status)) {
-        waitMs = error.retryAfter !== undefined ? error.retryAfter * 1000 : this.backoffMs(attempt);
+        waitMs =
+          error.retryAfter !== undefined
+            ? error.retryAfter * 1000
+            : backoff(retry, attempt, this.options.random);
       }
-      if (waitMs === undefined || attempt >= retry.maxRetries) throw error;
+      if (waitMs === undefined || !canRetry(retry, error, attempt)) throw error;
       if (waitMs > retry.maxWaitS * 1000) {
         // Holding a call open for longer than the cap helps nobody; the caller gets `retryAfter`.
         logger.warn(
@@ -174,13 +179,6 @@ export class Pipeline {
         { cause },
       );
     }
-  }
-
-  /** Exponential backoff for the `attempt`-th retry (0-based), capped, with jitter. */
-  backoffMs(attempt: number): number {
-    const { backoffBaseMs, backoffMaxMs, jitter } = this.options.retry;
-    const raw = Math.min(backoffMaxMs, backoffBaseMs * 2 ** attempt);
-    return Math.round(raw * (1 - jitter * this.options.random()));
   }
 
   private async wait(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
