@@ -189,7 +189,7 @@ describe('KMS replies', () => {
       });
       if (init.method === 'GET' && u.pathname === `/encryption/api/v1/kms/${USER}`)
         return respond(200, kms.details());
-      const body = JSON.parse(init.body ?? '{}') as { kmsMessages: string[] };
+      const body = JSON.parse(String(init.body ?? '{}')) as { kmsMessages: string[] };
       const ctx = (client as unknown as { context?: { uri: string; key: Buffer } }).context;
       if (forge && ctx) {
         // Answer the request with a forged body under the shared key: only the requestId is right.

@@ -20,6 +20,7 @@
 import { EventEmitter } from 'node:events';
 import { InvalidArgumentError, KmsError, ProtocolError } from '../errors.js';
 import { messageDataFromRest, type WebexEvent, type WebexEventMap } from '../events.js';
+import { type FetchLike, nodeFetch } from '../http.js';
 import { idToUuid } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
 import {
@@ -36,7 +37,7 @@ import { activityToEvents } from './activity.js';
 import { type Clock, holdOpen, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
 import { DEFAULT_U2C_URL, DeviceManager } from './device.js';
-import { type FetchLike, type HttpOptions, nodeFetch, requestJson } from './http.js';
+import { type HttpOptions, MAX_BODY, requestJson } from './http.js';
 import { KmsClient } from './kms.js';
 import { type DisconnectReason, MercurySocket, type WebSocketFactory } from './socket.js';
 import type { Activity } from './types.js';
@@ -244,7 +245,9 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
     // undici's, so it needs the global fetch.
     const fetchImpl =
       (options.fetch as unknown as FetchLike | undefined) ??
-      (options.proxy?.dispatcher !== undefined ? (globalThis.fetch as unknown as FetchLike) : nodeFetch);
+      (options.proxy?.dispatcher !== undefined
+        ? (globalThis.fetch as unknown as FetchLike)
+        : nodeFetch(MAX_BODY));
     this.http = {
       token: options.token,
       fetch: fetchImpl,
