@@ -5,8 +5,6 @@
  * Mercury's setup and KMS calls (`mercury/http.ts`) both send through it, and both turn a non-2xx
  * answer into a `WebexApiError` with `apiErrorFrom`.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { ProtocolError, WebexApiError } from './errors.js';
 import { parseRetryAfter } from './rest/headers.js';
 
@@ -15,7 +13,7 @@ export interface HeadersLike {
   get(name: string): string | null;
 }
 
-/** What a transport answers: a WHATWG `Response` fits; so does `nodeFetch`'s. */
+/** What a transport answers: a WHATWG `Response` fits; so does Mercury's `nodeFetch`. */
 export interface FetchResponseLike {
   status: number;
   /** The URL that answered (after redirects), when the transport knows it. */
@@ -133,20 +131,33 @@ async function readBody(res: FetchResponseLike, limit: number, path: string): Pr
       throw new ProtocolError(`${path} answered with more than ${limit} bytes`);
     return Buffer.from(text, 'utf8');
   }
+  const bytes = await readStreamWithin(res.body, limit);
+  if (!bytes) throw new ProtocolError(`${path} answered with more than ${limit} bytes`);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Read a byte stream to its end, or stop (and cancel it) past `limit` bytes: `undefined` then.
+ * Shared by the HTTP core (answers) and the fetch webhook adapter (request bodies).
+ */
+export async function readStreamWithin(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = res.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => {});
-      throw new ProtocolError(`${path} answered with more than ${limit} bytes`);
+      return undefined;
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks, size);
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
 }
 
 /** Build the `WebexApiError` of a non-2xx answer from its body (§1.7) and headers (§1.8, §1.9). */
@@ -186,66 +197,4 @@ export function apiErrorFrom(
     retryAfter: parseRetryAfter(response.headers.get('retry-after'), now),
     body: parsed,
   });
-}
-
-/**
- * A `FetchLike` on `node:http`/`node:https`, the default of Mercury's native mode without a proxy
- * dispatcher. Why not the global `fetch`: its first use loads undici, about 13 MB of resident memory
- * that a connected, idle receiver otherwise does without (measured by `bench/mercury.bench.ts`; `ws`
- * already loads `node:https`). The body is capped at `maxBytes` while it is read.
- */
-export function nodeFetch(maxBytes: number): FetchLike {
-  return (url, init) =>
-    new Promise<FetchResponseLike>((resolve, reject) => {
-      let u: URL;
-      try {
-        u = new URL(url);
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-        reject(new TypeError(`unsupported protocol ${u.protocol}`));
-        return;
-      }
-      if (init.body !== undefined && typeof init.body !== 'string') {
-        reject(new TypeError('nodeFetch sends string bodies only'));
-        return;
-      }
-      const headers: Record<string, string | number> = { ...init.headers };
-      const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
-      if (body) headers['content-length'] = body.length;
-      const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(u, { method: init.method, headers, signal: init.signal }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const text = new Promise<string>((ok, fail) => {
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > maxBytes) {
-              res.destroy(new Error('response body too large'));
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on('end', () => ok(Buffer.concat(chunks, size).toString('utf8')));
-          res.on('error', fail);
-          res.on('aborted', () => fail(new Error('response aborted')));
-        });
-        text.catch(() => {});
-        resolve({
-          status: res.statusCode ?? 0,
-          url,
-          headers: {
-            get(name: string): string | null {
-              const v = res.headers[name.toLowerCase()];
-              return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-            },
-          },
-          text: () => text,
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
 }

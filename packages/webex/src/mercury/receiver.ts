@@ -20,7 +20,7 @@
 import { EventEmitter } from 'node:events';
 import { InvalidArgumentError, KmsError, ProtocolError } from '../errors.js';
 import { messageDataFromRest, type WebexEvent, type WebexEventMap } from '../events.js';
-import { type FetchLike, nodeFetch } from '../http.js';
+import type { FetchLike } from '../http.js';
 import { idToUuid } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
 import {
@@ -37,7 +37,7 @@ import { activityToEvents } from './activity.js';
 import { type Clock, holdOpen, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
 import { DEFAULT_U2C_URL, DeviceManager } from './device.js';
-import { type HttpOptions, MAX_BODY, requestJson } from './http.js';
+import { type HttpOptions, MAX_BODY, nodeFetch, requestJson } from './http.js';
 import { KmsClient } from './kms.js';
 import { type DisconnectReason, MercurySocket, type WebSocketFactory } from './socket.js';
 import type { Activity } from './types.js';
