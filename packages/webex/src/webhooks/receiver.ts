@@ -373,11 +373,22 @@ export class WebhookReceiver implements Receiver {
     if (selfId !== undefined && isMessageEvent(typed) && sameId(typed.data.personId, selfId)) return;
     const own = this.#handlers.get(typed.type);
     const all = this.#handlers.get('event');
-    const sink = this.#sink;
-    for (const handler of [...(own ?? []), ...(all ?? []), ...(sink ? [sink] : [])]) {
+    if (own) await this.#run(own, typed, envelope);
+    if (all) await this.#run(all, typed, envelope);
+    if (this.#sink) await this.#run([this.#sink], typed, envelope);
+  }
+
+  /** Run handlers one after the other; a failure is reported (stage `handler`) and the next runs. */
+  async #run(
+    handlers: ReadonlyArray<(event: never) => unknown>,
+    typed: WebexEvent,
+    envelope: WebhookEnvelope,
+  ) {
+    for (const handler of handlers.length === 1 ? handlers : [...handlers]) {
       const ran = runHandler(handler, typed, this.#handlerTimeout);
       const failure = ran instanceof Promise ? await ran : ran;
       if (failure) {
+        const { resource, event, data } = envelope;
         this.#report(failure, { stage: 'handler', resource, event, dataId: data.id, eventType: typed.type });
       }
     }
