@@ -380,6 +380,44 @@ describe('backoff and reconnection (injected clock, no real sleeping)', () => {
     assert.equal(opened.length, 5);
   });
 
+  it('an event frame is ACKed when its receiver says it was handled, not on arrival; once', async () => {
+    const clock = new FakeClock();
+    const { factory, opened } = fakeSockets(() => 'ok');
+    const s = new MercurySocket({
+      url: 'wss://m.wbx2.com/x',
+      token: 't',
+      clock,
+      webSocketFactory: factory,
+      pingInterval: 1e9,
+    });
+    const acks: Array<() => void> = [];
+    s.on('frame', (_frame, ack) => acks.push(ack));
+    const c = s.connect();
+    await clock.advance(0);
+    await c;
+    const sent = opened[0]!.sent;
+    const ackFrames = () => sent.filter((d) => (JSON.parse(d) as { type: string }).type === 'ack');
+    const before = ackFrames().length; // buffer_state, acknowledged at once
+    opened[0]!.ws.onmessage?.({
+      data: JSON.stringify({
+        id: 'e1',
+        sequenceNumber: 2,
+        data: { eventType: 'conversation.activity', activity: {} },
+      }),
+    });
+    assert.equal(acks.length, 1);
+    assert.equal(ackFrames().length, before, 'not ACKed on arrival');
+    acks[0]!();
+    acks[0]!();
+    assert.deepEqual(
+      ackFrames()
+        .slice(before)
+        .map((d) => JSON.parse(d)),
+      [{ messageId: 'e1', type: 'ack' }],
+    );
+    s.disconnect();
+  });
+
   it('counts failures across flaps inside the stability window, resets after it', async () => {
     const clock = new FakeClock();
     const { factory, opened } = fakeSockets(() => 'ok');

@@ -193,6 +193,27 @@ describe('Receiver contract', () => {
     });
   }
 
+  it('mercury: an edit never overtakes its message, however long the message takes to handle', async () => {
+    const h = mercuryHarness();
+    const seen: string[] = [];
+    await h.receiver.start(async (event) => {
+      if (event.type === 'message.created' && event.data.text === 'v1') {
+        await new Promise((r) => setTimeout(r, 200));
+        seen.push('created');
+      }
+      if (event.type === 'message.updated') seen.push('updated');
+    });
+    try {
+      const m = emu.control.post('ann', { room: 'dm', text: 'v1' }) as { id: string };
+      await until('the message in the sink', () => h.receiver.status().inFlight > 0);
+      emu.control.edit('ann', m.id, { text: 'v2' });
+      await until('both events', () => seen.length === 2);
+      assert.deepEqual(seen, ['created', 'updated']);
+    } finally {
+      await h.receiver.stop();
+    }
+  });
+
   it('mercury: a listener that fails on a lifecycle event is reported, not thrown', async () => {
     const h = mercuryHarness();
     await h.receiver.start(() => {});
