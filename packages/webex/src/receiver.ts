@@ -73,6 +73,31 @@ export function runHandler(
   });
 }
 
+/**
+ * Run `handlers` on `event` one after the other (each awaited, `runHandler`), giving every failure
+ * to `onFailure`. A promise only once a handler returned one; never rejects.
+ */
+export function runHandlers(
+  handlers: ReadonlyArray<(event: never) => unknown>,
+  event: WebexEvent,
+  timeoutMs: number,
+  onFailure: (failure: HandlerError) => void,
+  from = 0,
+): Promise<void> | undefined {
+  for (let i = from; i < handlers.length; i++) {
+    const ran = runHandler(handlers[i] as (event: never) => unknown, event, timeoutMs);
+    if (ran instanceof Promise) {
+      const next = i + 1;
+      return ran.then((failure) => {
+        if (failure) onFailure(failure);
+        return runHandlers(handlers, event, timeoutMs, onFailure, next);
+      });
+    }
+    if (ran) onFailure(ran);
+  }
+  return undefined;
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
 }

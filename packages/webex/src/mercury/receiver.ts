@@ -28,7 +28,7 @@ import {
   type EventSink,
   type Receiver,
   type ReceiverStatus,
-  runHandler,
+  runHandlers,
 } from '../receiver.js';
 import { WebexClient } from '../rest/client.js';
 import type { Message as RestMessage } from '../rest/types.js';
@@ -37,6 +37,7 @@ import { activityToEvents } from './activity.js';
 import { type Clock, holdOpen, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
 import { DEFAULT_U2C_URL, DeviceManager } from './device.js';
+import { HandOff } from './handoff.js';
 import { type HttpOptions, MAX_BODY, nodeFetch, requestJson } from './http.js';
 import { KmsClient } from './kms.js';
 import { type DisconnectReason, MercurySocket, type WebSocketFactory } from './socket.js';
@@ -149,8 +150,6 @@ class BoundedSet {
   }
 }
 
-const DONE: Promise<void> = Promise.resolve();
-
 /** Setup calls of `connect()`: 1, 2, 4 s between tries (or `Retry-After`, at most 60 s). */
 const SETUP_RETRY: RetryPolicy = { attempts: 4, base: 1000, cap: 32_000, factor: 2, jitter: 0 };
 /** `start(sink)` connecting again after the socket gave up. */
@@ -178,17 +177,8 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
   private decryptor: MessageDecryptor | undefined;
   private selfUuid: string | undefined;
   private restBase = 'https://webexapis.com/v1';
-  /** Server time (ms) of the newest activity handled; with none pending, reconciliation starts there. */
-  private lastSeen = 0;
-  /** Activities received and not yet handled: ticket → server time (ms). */
-  private readonly pending = new Map<number, number>();
-  private tickets = 0;
-  /** The last hand-off of each conversation with work in flight (order within a conversation). */
-  private readonly chains = new Map<string, Promise<void>>();
-  /** Events in listeners or the sink now, and hand-offs waiting for a place. */
-  private inFlight = 0;
-  private readonly placeWaiters: Array<() => void> = [];
-  private readonly maxInFlight: number;
+  /** Events to the listeners and the sink: in order per conversation, ACK and watermark after. */
+  private readonly handoff: HandOff;
   private readonly maxPending: number;
   private readonly handlerTimeout: number;
   private sink: EventSink | undefined;
@@ -263,7 +253,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       logger: this.log,
     });
     this.seen = new BoundedSet(options.dedupeSize ?? 5000);
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 64);
+    this.handoff = new HandOff((event) => this.deliver(event), Math.max(1, options.maxInFlight ?? 64), 0);
     this.maxPending = Math.max(1, options.maxPending ?? 10_000);
     this.handlerTimeout = Math.max(1, options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT_MS);
   }
@@ -339,28 +329,21 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
 
   /** `Receiver`: connection state and the events in flight. */
   status(): ReceiverStatus {
-    return { state: this.state, detail: `mercury ${this.state}`, inFlight: this.pending.size };
+    return { state: this.state, detail: `mercury ${this.state}`, inFlight: this.handoff.size };
   }
 
   /** Settles once every activity received so far has been handled. */
   async idle(): Promise<void> {
-    for (;;) {
-      const chains = [...this.chains.values()];
-      if (chains.length === 0 && this.pending.size === 0) return;
-      await Promise.all([this.queue, ...chains]);
-      if (chains.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    while (this.handoff.size > 0 || this.handoff.busy) {
+      const busy = this.handoff.busy;
+      await Promise.all([this.queue, this.handoff.settled()]);
+      if (!busy) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  /**
-   * The reconcile watermark (server time, ms): every activity up to it has been handled. It moves
-   * only when handling settles, so an activity that was received but not handled (the process died,
-   * the sink still runs) stays ahead of it and is recovered by the next reconciliation.
-   */
+  /** The reconcile watermark (server time, ms): every activity up to it has been handled (`HandOff`). */
   get watermark(): number {
-    let w = this.lastSeen;
-    for (const t of this.pending.values()) if (t - 1 < w) w = t - 1;
-    return w;
+    return this.handoff.watermark;
   }
 
   /** After the socket gave up: connect again after `revive`'s wait, while started. */
@@ -434,7 +417,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
     if (this.connectedAt === 0) {
       const since = this.opts.reconcileSince;
       this.connectedAt = since !== undefined && Number.isFinite(since) && since < now ? since : now;
-      this.lastSeen = this.connectedAt;
+      this.handoff.reset(this.connectedAt);
     }
     const socket = new MercurySocket({
       url: reg.webSocketUrl,
@@ -577,11 +560,11 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       ack();
       return;
     }
-    if (this.pending.size >= this.maxPending) {
+    if (this.handoff.size >= this.maxPending) {
       // Back-pressure: the application is behind by maxPending activities. This one is not ACKed and
       // not held; its message comes back through REST from the watermark (which it is ahead of).
       this.log.warn(
-        { pending: this.pending.size },
+        { pending: this.handoff.size },
         'mercury: too many activities pending; recovering through REST',
       );
       if (this.opts.reconcile ?? true)
@@ -589,7 +572,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       return;
     }
     const published = activity.published ? Date.parse(activity.published) : Number.NaN;
-    const done = this.track(Number.isFinite(published) ? published : this.clock.now(), ack);
+    const done = this.handoff.track(Number.isFinite(published) ? published : this.clock.now(), ack);
     const receivedAt = new Date(this.clock.now()).toISOString();
     const conversation = activity.target?.id ?? '';
     // Fast path: nothing queued and the key cached → decrypt and hand off now, no promise involved.
@@ -600,17 +583,6 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       .finally(() => {
         this.backlog--;
       });
-  }
-
-  /** Count an activity as pending until the returned function is called; that moves the watermark and ACKs. */
-  private track(published: number, ack: () => void = noop): () => void {
-    const ticket = ++this.tickets;
-    this.pending.set(ticket, published);
-    return () => {
-      if (!this.pending.delete(ticket)) return;
-      if (published > this.lastSeen) this.lastSeen = published;
-      ack();
-    };
   }
 
   /** Our own message (3R 0.6.15 `ignoreSelfMessages`). */
@@ -646,7 +618,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       return true;
     }
     if (clear === undefined) return false;
-    this.handOff(conversation, this.eventsOf(clear, receivedAt), done);
+    this.handoff.run(conversation, this.eventsOf(clear, receivedAt), done);
     return true;
   }
 
@@ -669,7 +641,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       done();
       return;
     }
-    this.handOff(conversation, this.eventsOf(clear, receivedAt), done);
+    this.handoff.run(conversation, this.eventsOf(clear, receivedAt), done);
   }
 
   private decryptionFailed(activity: Activity, err: unknown): void {
@@ -687,72 +659,6 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
   }
 
   /**
-   * Give `events` to the listeners and the sink after the earlier events of the same conversation,
-   * once a place is free (`maxInFlight`); then call `done`. Synchronous while nothing waits and
-   * every handler is.
-   */
-  private handOff(conversation: string, events: WebexEvent[], done: () => void): void {
-    const before = this.chains.get(conversation);
-    if (before === undefined && this.inFlight < this.maxInFlight) {
-      this.inFlight++;
-      const now = this.deliverAll(events, 0);
-      if (now === undefined) {
-        this.release();
-        done();
-        return;
-      }
-      this.chain(conversation, now.then(() => this.release()).then(done));
-      return;
-    }
-    this.chain(
-      conversation,
-      (before ?? DONE)
-        .then(() => this.place())
-        .then(() => this.deliverAll(events, 0))
-        .then(() => this.release())
-        .then(done),
-    );
-  }
-
-  private chain(conversation: string, work: Promise<void>): void {
-    const link: Promise<void> = work.finally(() => {
-      if (this.chains.get(conversation) === link) this.chains.delete(conversation);
-    });
-    this.chains.set(conversation, link);
-  }
-
-  /** Wait for a place among the `maxInFlight` (taken when this resolves). */
-  private place(): Promise<void> | void {
-    if (this.inFlight < this.maxInFlight) {
-      this.inFlight++;
-      return;
-    }
-    return new Promise<void>((resolve) =>
-      this.placeWaiters.push(() => {
-        this.inFlight++;
-        resolve();
-      }),
-    );
-  }
-
-  private release(): void {
-    this.inFlight--;
-    this.placeWaiters.shift()?.();
-  }
-
-  /** `deliver` each event from index `i`, in order; a promise only once a handler returned one. */
-  private deliverAll(events: WebexEvent[], i: number): Promise<void> | undefined {
-    for (; i < events.length; i++) {
-      const pending = this.deliver(events[i] as WebexEvent);
-      if (pending) {
-        const next = i + 1;
-        return pending.then(() => this.deliverAll(events, next));
-      }
-    }
-    return undefined;
-  }
-
-  /**
    * Mercury numbers the frames of a connection 1, 2, 3… (§2.5); a jump means frames were lost on the
    * way. Messages among them are recovered through REST; other lost activities (memberships, room
    * changes) cannot be, and the warning says so.
@@ -762,7 +668,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       { expected: gap.expected, received: gap.received },
       'mercury: sequenceNumber jumped; frames were lost, recovering messages through REST',
     );
-    // Before this frame is handled, `lastSeen` is still the time of the last activity before the gap.
+    // Before this frame is handled, the watermark is still at or before the last activity before the gap.
     if (this.opts.reconcile ?? true)
       this.scheduleReconcile(Math.max(this.watermark - 2000, this.connectedAt));
   }
@@ -797,30 +703,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
     }
     const handlers = this.rawListeners(event.type as never) as Array<(event: never) => unknown>;
     if (this.sink) handlers.push(this.sink);
-    for (let i = 0; i < handlers.length; i++) {
-      const ran = runHandler(handlers[i] as (event: never) => unknown, event, this.handlerTimeout);
-      if (ran instanceof Promise) {
-        const next = i + 1;
-        return ran.then((failure) => {
-          if (failure) this.emit('error', failure);
-          return next < handlers.length ? this.deliverRest(event, handlers, next) : undefined;
-        });
-      }
-      if (ran) this.emit('error', ran);
-    }
-    return undefined;
-  }
-
-  private async deliverRest(
-    event: WebexEvent,
-    handlers: Array<(event: never) => unknown>,
-    from: number,
-  ): Promise<void> {
-    for (let i = from; i < handlers.length; i++) {
-      const ran = runHandler(handlers[i] as (event: never) => unknown, event, this.handlerTimeout);
-      const failure = ran instanceof Promise ? await ran : ran;
-      if (failure) this.emit('error', failure);
-    }
+    return runHandlers(handlers, event, this.handlerTimeout, (failure) => this.emit('error', failure));
   }
 
   private async onReconnected(): Promise<void> {
@@ -863,7 +746,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
     const receivedAt = new Date(this.clock.now()).toISOString();
     for (const m of missed) {
       const data = messageDataFromRest(m);
-      const done = this.track(Date.parse(m.created));
+      const done = this.handoff.track(Date.parse(m.created));
       const event: WebexEvent = {
         type: 'message.created',
         data,
@@ -871,13 +754,11 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
         transport: 'mercury',
         receivedAt,
       };
-      this.handOff(idToUuid(m.roomId), [event], done);
+      this.handoff.run(idToUuid(m.roomId), [event], done);
     }
     if (missed.length > 0) this.log.info({ count: missed.length }, 'reconcile: emitted missed messages');
   }
 }
-
-function noop(): void {}
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

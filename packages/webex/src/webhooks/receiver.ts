@@ -19,7 +19,7 @@ import {
   type EventSink,
   type Receiver,
   type ReceiverStatus,
-  runHandler,
+  runHandlers,
 } from '../receiver.js';
 import { type DedupeStore, deliveryKey, MemoryDedupeStore } from './dedupe.js';
 import {
@@ -379,19 +379,15 @@ export class WebhookReceiver implements Receiver {
   }
 
   /** Run handlers one after the other; a failure is reported (stage `handler`) and the next runs. */
-  async #run(
-    handlers: ReadonlyArray<(event: never) => unknown>,
-    typed: WebexEvent,
-    envelope: WebhookEnvelope,
-  ) {
-    for (const handler of handlers.length === 1 ? handlers : [...handlers]) {
-      const ran = runHandler(handler, typed, this.#handlerTimeout);
-      const failure = ran instanceof Promise ? await ran : ran;
-      if (failure) {
-        const { resource, event, data } = envelope;
-        this.#report(failure, { stage: 'handler', resource, event, dataId: data.id, eventType: typed.type });
-      }
-    }
+  #run(handlers: ReadonlyArray<(event: never) => unknown>, typed: WebexEvent, envelope: WebhookEnvelope) {
+    const { resource, event, data } = envelope;
+    return runHandlers(
+      handlers.length === 1 ? handlers : [...handlers],
+      typed,
+      this.#handlerTimeout,
+      (failure) =>
+        this.#report(failure, { stage: 'handler', resource, event, dataId: data.id, eventType: typed.type }),
+    );
   }
 
   /** Our id, or the lookup every waiting delivery shares. A failure is not cached. */
