@@ -6,12 +6,13 @@
  * `WebhookReceiver`); it awaits `bot.handle` for every event and reports a failure as a
  * `HandlerError`, which is logged here.
  */
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import {
   backoff,
   type Clock,
   canRetry,
   createNodeHandler,
+  DEFAULT_BASE_URL,
   HandlerError,
   type Logger,
   type NodeWebhookHandler,
@@ -23,6 +24,7 @@ import {
   WebexMessageHandler,
   WebhookReceiver,
 } from '@herald/webex';
+import type { EnvProxy } from '@herald/webex/proxy';
 import { BroadcastBot } from './bot.js';
 import type { Settings } from './config.js';
 import { STARTUP_RETRY } from './retry.js';
@@ -40,8 +42,14 @@ export interface RunOptions {
   allowedOrigins?: string[] | undefined;
   /** HTTP port; default `settings.port`. 0 picks a free one. */
   port?: number | undefined;
-  /** Host to bind; default 0.0.0.0 with webhooks (Webex must reach it), else 127.0.0.1. */
+  /** Host to bind; default `settings.host`, else 0.0.0.0 with webhooks (Webex must reach it), else 127.0.0.1. */
   host?: string | undefined;
+  /**
+   * The proxy every outgoing request and the Mercury upgrade go through (`proxyFromEnv()` of
+   * `@herald/webex/proxy`, which `herald start` reads from HTTPS_PROXY, HTTP_PROXY and NO_PROXY).
+   * Default none: direct.
+   */
+  proxy?: EnvProxy | undefined;
   /** Idle poll interval of the work loops, ms. */
   pollMs?: number | undefined;
   /** PostgreSQL schema (tests). */
@@ -75,9 +83,18 @@ export interface RunningBot {
 export async function runBot(settings: Settings, options: RunOptions): Promise<RunningBot> {
   const log = options.logger;
   const baseUrl = settings.apiBaseUrl;
-  const client = new WebexClient({ token: settings.token, baseUrl, logger: log });
+  const proxy = options.proxy;
+  const fetch = proxy?.fetch;
+  if (proxy) log.info({ proxy: proxy.proxyFor(baseUrl ?? DEFAULT_BASE_URL) ?? 'direct' }, 'REST proxy');
+  const client = new WebexClient({ token: settings.token, baseUrl, logger: log, fetch });
   // Sends hand every 429 back to the dispatcher: the shared limiter and the queue wait, not a socket.
-  const sendClient = new WebexClient({ token: settings.token, baseUrl, logger: log, retry: { maxWaitS: 0 } });
+  const sendClient = new WebexClient({
+    token: settings.token,
+    baseUrl,
+    logger: log,
+    fetch,
+    retry: { maxWaitS: 0 },
+  });
   const store = new Store({
     databaseUrl: settings.databaseUrl,
     sqlitePath: settings.sqlitePath,
@@ -124,6 +141,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
       token: settings.token,
       baseUrl,
       logger: log,
+      fetch,
       retry: { attempts: 1 },
     });
     prepare = async () => {
@@ -146,6 +164,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
       reconcileSince: await restartWatermark(store),
       logger: log,
       clock: options.mercuryClock,
+      proxy,
     });
     mercury.on('error', (err) => {
       if (err instanceof HandlerError) reportHandlerError(err);
@@ -169,13 +188,13 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
     webhook,
     statusToken: settings.statusToken,
   });
-  const host = options.host ?? (transport === 'webhook' ? '0.0.0.0' : '127.0.0.1');
+  const host = options.host ?? settings.host ?? (transport === 'webhook' ? '0.0.0.0' : '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? settings.port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const url = `http://${localUrlHost(host)}:${address.port}`;
 
   bot.start();
   try {
@@ -214,6 +233,13 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
       await store.close();
     },
   };
+}
+
+/** How to reach a bound address from this machine: a wildcard becomes loopback; IPv6 goes in brackets. */
+function localUrlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return isIP(host) === 6 ? `[${host}]` : host;
 }
 
 /** Recovered on a restart at most this far back (ms): one hour. */

@@ -200,6 +200,35 @@ export class BroadcastBot {
     this.loops = [];
   }
 
+  /**
+   * One unit of work of any kind, for callers that run no loops (function mode, functions/drain.ts):
+   * plan a broadcast, send a copy, delete or edit one, post a report or a card. False when none was due.
+   */
+  async workOnce(): Promise<boolean> {
+    return (
+      (await this.planStep()) ||
+      (await this.deliverStep()) ||
+      (await this.taskStep()) ||
+      (await this.reportStep()) ||
+      (await this.cardStep())
+    );
+  }
+
+  /** Plan one received broadcast; false when none waits (function mode plans in the webhook call). */
+  planOnce(): Promise<boolean> {
+    return this.planStep();
+  }
+
+  /** One sweep: recalls and edits under way become tasks; old keys and files are forgotten. */
+  async sweepOnce(): Promise<void> {
+    await this.sweepStep();
+  }
+
+  /** Hand back every lease this instance holds (function mode: at the end of a drain). */
+  releaseLeases(): Promise<number> {
+    return this.options.store.releaseLeasesOf(this.instance, this.now());
+  }
+
   private wakeAll(): void {
     for (const l of this.loops) l.wake();
   }

@@ -5,24 +5,26 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { WebexApiError, WebexClient } from '@herald/webex';
+import { DEFAULT_BASE_URL, WebexApiError, WebexClient, WebexMessageHandler } from '@herald/webex';
+import { type EnvProxy, proxyFromEnv } from '@herald/webex/proxy';
 import { type RunningBot, runBot } from './app.js';
-import { ConfigError, loadSettings, type Settings } from './config.js';
+import { ConfigError, checkHost, loadSettings, type Settings } from './config.js';
 import { createLogger } from './log.js';
 import { Store } from './store/store.js';
 import { registerBotWebhooks, webhookTargetUrl } from './webhooks.js';
 
 const USAGE = `herald <command>
 
-  start            run the bot (Mercury; webhooks when PUBLIC_URL is set)
+  start [--host H] run the bot (Mercury; webhooks when PUBLIC_URL is set); --host: address to bind
   demo             a local Webex (the emulator, demo seed) and the bot against it, with SQLite
   webhooks sync    register the bot's webhooks at PUBLIC_URL (idempotent)
   status           recent broadcasts and their delivery counts
   doctor           check token, bot identity, transports, webhook health and the store
 
 Environment: WEBEX_TEAMS_ACCESS_TOKEN (or WEBEX_TOKEN), CONFIG_FILE, LOCALE, DATABASE_URL,
-HERALD_SQLITE, PUBLIC_URL, WEBHOOK_SECRET, PORT, STATUS_TOKEN, LOG_LEVEL, HERALD_INSTANCE; to point the
-bot at another Webex (an emulator): WEBEX_API_URL, WEBEX_U2C_URL, HERALD_ALLOWED_ORIGINS.`;
+HERALD_SQLITE, PUBLIC_URL, WEBHOOK_SECRET, PORT, HOST, STATUS_TOKEN, LOG_LEVEL, HERALD_INSTANCE; a proxy:
+HTTPS_PROXY, HTTP_PROXY, NO_PROXY; to point the bot at another Webex (an emulator): WEBEX_API_URL,
+WEBEX_U2C_URL, HERALD_ALLOWED_ORIGINS.`;
 
 function fail(err: unknown): never {
   if (err instanceof ConfigError) {
@@ -51,10 +53,22 @@ function onSignals(stop: () => Promise<void>): void {
   }
 }
 
-async function start(): Promise<void> {
+/** The proxy from HTTPS_PROXY, HTTP_PROXY and NO_PROXY; a variable that is not a URL is a configuration error. */
+async function envProxy(): Promise<EnvProxy | undefined> {
+  try {
+    return await proxyFromEnv();
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+async function start(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { host: { type: 'string' } } });
+  if (values.host !== undefined) checkHost(values.host, '--host');
   const settings = loadSettings(process.env);
   const logger = createLogger(settings.logLevel);
-  const running = await runBot(settings, { logger });
+  const proxy = await envProxy();
+  const running = await runBot(settings, { logger, proxy, host: values.host });
   onSignals(() => running.stop());
 }
 
@@ -128,7 +142,12 @@ async function webhooksSync(): Promise<void> {
   if (!settings.publicUrl || !settings.webhookSecret) {
     throw new ConfigError('PUBLIC_URL and WEBHOOK_SECRET: both are required for `herald webhooks sync`');
   }
-  const client = new WebexClient({ token: settings.token, baseUrl: settings.apiBaseUrl });
+  const proxy = await envProxy();
+  const client = new WebexClient({
+    token: settings.token,
+    baseUrl: settings.apiBaseUrl,
+    fetch: proxy?.fetch,
+  });
   const result = await registerBotWebhooks(client, settings.publicUrl, settings.webhookSecret);
   for (const a of result.actions)
     process.stdout.write(`${a.kind.padEnd(8)} ${a.resource}/${a.event} ${a.name}\n`);
@@ -161,20 +180,33 @@ async function doctor(): Promise<void> {
     true,
     `configuration${settings.configPath ? ` (${settings.configPath})` : ' (built-in defaults)'}, locale ${settings.locale}`,
   );
+  const proxy = await envProxy();
+  const base = settings.apiBaseUrl ?? DEFAULT_BASE_URL;
+  const via = (url: string) => {
+    const p = proxy?.proxyFor(url);
+    return p ? `through the proxy ${p}` : 'direct';
+  };
   const client = new WebexClient({
     token: settings.token,
     baseUrl: settings.apiBaseUrl,
     retry: { attempts: 2 },
+    fetch: proxy?.fetch,
   });
   try {
     const me = await client.people.me();
+    line(true, `REST ${base} reachable (${via(base)})`);
     line(true, `token accepted: ${me.displayName} <${me.emails?.[0] ?? '?'}>`);
     line(
       me.type === 'bot' || (me.emails ?? []).some((e) => /@(webex\.bot|sparkbot\.io)$/i.test(e)),
       'the token is a bot token',
     );
   } catch (err) {
-    line(false, `token refused: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    // An answer from Webex (even a refusal) means the path works; no answer means it does not.
+    if (err instanceof WebexApiError) {
+      line(true, `REST ${base} reachable (${via(base)})`);
+      line(false, `token refused: ${message}`);
+    } else line(false, `REST ${base} not reachable (${via(base)}): ${message}`);
   }
   if (settings.publicUrl) {
     const target = webhookTargetUrl(settings.publicUrl);
@@ -188,7 +220,9 @@ async function doctor(): Promise<void> {
     }
   } else {
     line(true, 'transport Mercury (no PUBLIC_URL): no public URL needed');
+    await checkMercury(settings, proxy, line, via);
   }
+  await proxy?.close();
   try {
     const store = new Store({ databaseUrl: settings.databaseUrl, sqlitePath: settings.sqlitePath });
     await store.migrate();
@@ -204,11 +238,56 @@ async function doctor(): Promise<void> {
   process.exit(ok ? 0 : 1);
 }
 
+/**
+ * Mercury's path, apart from REST's: a device of its own (deleted after), the WebSocket upgrade to
+ * the Mercury host the device was given (through the proxy, with `CONNECT`, when one applies), the
+ * authorization and the KMS handshake. The running bot's device and connection are not touched.
+ */
+async function checkMercury(
+  settings: Settings,
+  proxy: EnvProxy | undefined,
+  line: (good: boolean, what: string) => void,
+  via: (url: string) => string,
+): Promise<void> {
+  let socketUrl: string | undefined;
+  const handler = new WebexMessageHandler({
+    token: settings.token,
+    baseUrl: settings.apiBaseUrl,
+    u2cUrl: settings.u2cUrl,
+    allowedOrigins: settings.allowedOrigins,
+    deviceName: 'herald-doctor',
+    ignoreSelfMessages: false,
+    reconcile: false,
+    connectAttempts: 1,
+    maxReconnectAttempts: 0,
+    httpTimeout: 15_000,
+    proxy: {
+      fetch: proxy?.fetch,
+      agent: (url: string) => {
+        socketUrl = url;
+        return proxy?.agent(url);
+      },
+    },
+  });
+  handler.on('error', () => {});
+  const host = () => (socketUrl ? new URL(socketUrl).host : '');
+  try {
+    await handler.connect();
+    line(true, `Mercury WebSocket upgrade to ${host()} (${via(socketUrl ?? '')}), authorized, KMS ready`);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (socketUrl) line(false, `Mercury WebSocket to ${host()} (${via(socketUrl)}): ${message}`);
+    else line(false, `Mercury device registration: ${message}`);
+  } finally {
+    await handler.disconnect().catch(() => {});
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
-      return start();
+      return start(rest);
     case 'demo':
       return demo(rest);
     case 'webhooks':

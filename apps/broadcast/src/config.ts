@@ -1,10 +1,11 @@
 /**
- * Configuration: the original bot's sections and keys (webex-rest-webhooks.md §5.4), read from the
+ * Configuration: the original bot's sections and keys (github.com/JardaMartan/broadcast_bot), read from the
  * JSON file named by CONFIG_FILE (default ./config.json; absent → the built-in defaults, equal to the
  * original `default_config.json`), deep-merged over the defaults and validated. A wrong file is an
  * error that names the field (the original silently fell back to defaults, defect D1/D2).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { HeraldError } from '@herald/webex';
 import { z } from 'zod';
@@ -164,6 +165,25 @@ export function loadConfigFile(path: string | undefined): { config: BroadcastCon
   return { config: parseConfig(raw, file), path: file };
 }
 
+/**
+ * The config file's JSON given in the environment (`HERALD_CONFIG_JSON`), for hosts without a file
+ * share (functions). Naming a file as well is an error: which one wins would be a guess.
+ */
+export function loadConfigJson(
+  text: string,
+  configFile?: string,
+): { config: BroadcastConfig; path?: string } {
+  if (configFile !== undefined)
+    throw new ConfigError('HERALD_CONFIG_JSON and CONFIG_FILE are both set: keep one of them');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`HERALD_CONFIG_JSON: not valid JSON (${(err as Error).message})`);
+  }
+  return { config: parseConfig(raw, 'HERALD_CONFIG_JSON') };
+}
+
 /** Everything the bot takes from the environment, validated. */
 export interface Settings {
   token: string;
@@ -177,6 +197,12 @@ export interface Settings {
   publicUrl?: string | undefined;
   webhookSecret?: string | undefined;
   port: number;
+  /**
+   * Address the HTTP server binds (`HOST`). Default: 0.0.0.0 with webhooks, since Webex (or the
+   * reverse proxy in front) must reach the endpoint, also through a container's port mapping;
+   * 127.0.0.1 over Mercury, where the server only answers health and metrics.
+   */
+  host?: string | undefined;
   /** Bearer token required by the status page; without it the status page is off. */
   statusToken?: string | undefined;
   logLevel: string;
@@ -190,15 +216,27 @@ export interface Settings {
   instanceId?: string | undefined;
 }
 
+/** A bind address: an IP address or a host name, nothing else (no scheme, port or path). */
+export function checkHost(host: string, field: string): void {
+  if (isIP(host) === 0 && !/^[a-z0-9]([a-z0-9-]{0,62}\.?)*$/i.test(host))
+    throw new ConfigError(
+      `${field}: not an address to bind (an IP address or a host name): ${JSON.stringify(host)}`,
+    );
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   const token = env.WEBEX_TEAMS_ACCESS_TOKEN ?? env.WEBEX_TOKEN;
   if (!token) throw new ConfigError('WEBEX_TEAMS_ACCESS_TOKEN (or WEBEX_TOKEN): the bot token is required');
-  const { config, path } = loadConfigFile(env.CONFIG_FILE);
+  const { config, path } = env.HERALD_CONFIG_JSON
+    ? loadConfigJson(env.HERALD_CONFIG_JSON, env.CONFIG_FILE)
+    : loadConfigFile(env.CONFIG_FILE);
   const locale = env.LOCALE ?? config.locale ?? 'en_US';
   checkLocale(locale, env.LOCALE ? 'LOCALE' : 'locale');
   const port = env.PORT === undefined ? 8080 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT: not a port number: ${env.PORT}`);
+  const host = env.HOST || undefined;
+  if (host !== undefined) checkHost(host, 'HOST');
   const publicUrl = env.PUBLIC_URL;
   if (publicUrl !== undefined) {
     let u: URL;
@@ -223,6 +261,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     publicUrl,
     webhookSecret: env.WEBHOOK_SECRET,
     port,
+    host,
     statusToken: env.STATUS_TOKEN || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     apiBaseUrl: env.WEBEX_API_URL || undefined,

@@ -235,7 +235,7 @@ export async function onCardAction(
 
 /**
  * The sender edited the source of a broadcast that went out: compose the copies again and let the
- * workers edit each copy (within Webex's limits, §2.5). Edits of a preview or of a broadcast
+ * workers edit each copy (within Webex's limits, docs/protocol.md §7.4). Edits of a preview or of a broadcast
  * awaiting approval are ignored: what goes out is what was previewed or approved.
  */
 export async function onMessageUpdated(deps: InteractionDeps, event: MessageUpdatedEvent): Promise<void> {

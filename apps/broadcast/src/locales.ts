@@ -1,7 +1,7 @@
 /**
  * Message templates per locale. A locale is one JSON file in `locales/` named `<locale>.json`
  * (e.g. `de_DE.json`) with every key of `en_US.json`; placeholders are `{name}`. The en_US and
- * cs_CZ texts of the original bot are kept word for word (webex-rest-webhooks.md §5.5).
+ * cs_CZ texts of the original bot are kept word for word (github.com/JardaMartan/broadcast_bot).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The bot added to a space (webex-rest-webhooks.md §5.9), with the original's defects fixed: only
+ * The bot added to a space (github.com/JardaMartan/broadcast_bot), with the original's defects fixed: only
  * the bot's OWN membership counts (D11); a space of another org gets the notice and the bot leaves
  * even when the notice is refused (D13) and even when the org name cannot be read (D14); in an
  * announcement-only space the bot asks the person who added it to make it a moderator only when it

@@ -1,6 +1,6 @@
 /**
  * Who may broadcast, where copies go, and where the bot may stay: pure functions of the config
- * and the identities involved (webex-rest-webhooks.md §5.6, §5.7, §5.9), with the original's
+ * and the identities involved (github.com/JardaMartan/broadcast_bot), with the original's
  * defects fixed (D7 echo into the source room, D8 copy to the sender, D16 sender-list semantics).
  */
 import { sameId } from '@herald/webex';
@@ -52,7 +52,7 @@ export interface DestinationContext {
 
 /**
  * Whether a room the bot is in gets a copy. The org checks compare the room's `ownerId`; a room
- * without one (Webex does not document `ownerId` for 1-1 rooms, §2.3) fails them, so an org policy
+ * without one (Webex does not document `ownerId` for 1-1 rooms, docs/protocol.md §7.3) fails them, so an org policy
  * never sends where it cannot tell who owns the room.
  */
 export function isDestination(config: BroadcastConfig, room: Destination, ctx: DestinationContext): boolean {

@@ -1,6 +1,6 @@
 /**
  * The broadcast bot's behaviour, end to end through the emulator, over both transports
- * (webex-rest-webhooks.md §5, with the §5.11 defects fixed).
+ * (github.com/JardaMartan/broadcast_bot, with its defects fixed).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -143,9 +143,11 @@ describe('the chat page in a browser, with the bot', { skip }, () => {
     await messages().locator('.message strong', { hasText: 'results' }).first().waitFor();
 
     await space('Herald').click();
-    await messages()
-      .locator('.message-text', { hasText: /Delivered to \d+ of \d+ spaces/ })
-      .waitFor();
+    // The report is a card (its text is the fallback, not shown); its FactSet shows each fact.
+    const report = messages().locator('.card', { hasText: /Delivered to \d+ of \d+ spaces/ });
+    await report.waitFor();
+    await report.locator('.card-facts dt', { hasText: 'Sent' }).waitFor();
+    assert.ok(!((await report.textContent()) ?? '').includes('[object'), 'no fact shown as an object string');
   });
 
   it('typing @ offers the members; the mention is sent in Webex markdown', async () => {
@@ -181,7 +183,8 @@ describe('the chat page in a browser, with the bot', { skip }, () => {
 
     await chooseAs('Bob Baker');
     await space('Acme General').click();
-    const card = messages().locator('.message', { hasText: 'Where shall we eat?' }).locator('.card');
+    // The copy shows the card alone; its text is the fallback Webex does not show beside a card.
+    const card = messages().locator('.message .card', { hasText: 'Team lunch on Friday' });
     await card.waitFor();
     await card.getByText('Team lunch on Friday').waitFor();
     await card.getByLabel('Where').selectOption('pizza');

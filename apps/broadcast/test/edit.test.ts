@@ -42,7 +42,7 @@ for (const transport of TRANSPORTS) {
     it('a copy at its edit limit is listed in the report as not edited', async () => {
       s.emu.control.clearRequests();
       const source = await s.postAndSettle('alice', { roomId: s.room('alice-bot').id, text: 'draft one' });
-      // Webex allows 10 edits per message (§2.5): use them up on one copy behind the bot's back.
+      // Webex allows 10 edits per message (docs/protocol.md §7.4): use them up on one copy behind the bot's back.
       const stuck = s.world.messages.get(s.copiesIn('acme-2').at(-1)!.id)!;
       stuck.editCount = 10;
       s.emu.control.edit('alice', source.id, { text: 'draft two' });

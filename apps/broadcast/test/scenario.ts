@@ -20,6 +20,7 @@ import {
   startEmulator,
 } from '@herald/emulator';
 import { encodeId, type Logger, silentLogger } from '@herald/webex';
+import type { EnvProxy } from '@herald/webex/proxy';
 import { type RunningBot, type RunOptions, runBot } from '../src/app.js';
 import { type BroadcastConfig, parseConfig, type Settings } from '../src/config.js';
 
@@ -83,6 +84,8 @@ export interface EmulatorBotOptions {
   now?: (() => number) | undefined;
   /** Start-up's retry policy; default the app's. */
   startRetry?: RunOptions['startRetry'];
+  /** The proxy the bot's requests and Mercury upgrade go through; default direct. */
+  proxy?: EnvProxy | undefined;
 }
 
 /**
@@ -114,6 +117,7 @@ export function runBotOnEmulator(o: EmulatorBotOptions): Promise<RunningBot> {
     schema: o.schema,
     now: o.now,
     startRetry: o.startRetry,
+    proxy: o.proxy,
   });
 }
 

@@ -12,7 +12,7 @@ import type { World } from './state/world.js';
 export interface SharedFaults {
   /**
    * `GET /v1/messages/{id}` answers 404 for this long (ms) after the message was created
-   * (webex-rest-webhooks.md §3.6: a webhook may arrive before the message can be fetched).
+   * (docs/protocol.md §8.5: a webhook may arrive before the message can be fetched).
    */
   messageNotFoundForMs: number;
 }

@@ -1,5 +1,5 @@
 // Checks the emulator's KMS against Cisco's published KMS client (node-kms + node-jose), code that
-// neither side of Herald wrote (protocol-mercury-kms.md §4, "SIM").
+// neither side of Herald wrote (docs/protocol.md §4, "SIM").
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -49,7 +49,7 @@ function setup(member = true) {
 async function handshake(member = true) {
   const { kms, exchange } = setup(member);
   const details = kms.details();
-  assert.equal(typeof details.rsaPublicKey, 'string', 'rsaPublicKey is a JSON string (§7.9)');
+  assert.equal(typeof details.rsaPublicKey, 'string', 'rsaPublicKey is a JSON string (§4.1)');
   const ctx = new KMS.Context();
   ctx.clientInfo = { clientId: 'https://wdm.example/devices/1', credential: { userId: USER, bearer: TOKEN } };
   ctx.serverInfo = { key: JSON.parse(details.rsaPublicKey) };
@@ -59,7 +59,7 @@ async function handshake(member = true) {
   const req = new KMS.Request({ uri: `${details.kmsCluster}/ecdhe`, method: 'create', jwk: pub });
   await req.wrap(ctx, { serverKey: true });
   const reply = await exchange(req.wrapped);
-  assert.equal(reply.split('.').length, 3, 'the ECDH reply is a JWS (§4.7)');
+  assert.equal(reply.split('.').length, 3, 'the ECDH reply is a JWS (§4.2)');
   const res = new KMS.Response(reply);
   const body = await res.unwrap(ctx); // verifies the RS256 signature with the static key
   assert.equal(body.status, 201);

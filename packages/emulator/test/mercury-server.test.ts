@@ -114,7 +114,7 @@ describe('emulator U2C, WDM and Mercury', () => {
     assert.match(
       activity.object.displayName,
       /^eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0\.\./,
-      'dir/A256GCM JWE, no kid (§5)',
+      'dir/A256GCM JWE, no kid (docs/protocol.md §5.3)',
     );
     assert.match(activity.encryptionKeyUrl, /^kms:\/\//);
     c.ws.close();

@@ -1,7 +1,7 @@
 /**
  * Webhook delivery against a real receiving node:http server on port 0: envelope bytes and key order,
  * signature over the exact bytes, filters, bot visibility, deactivation, retries and faults
- * (webex-rest-webhooks.md §2.8, §3, §4.1).
+ * (docs/protocol.md §7.7, §8, §7.8).
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -130,7 +130,7 @@ test('a mention of the bot is delivered: compact envelope in order, signed over 
   await s.control.idle();
   const [got] = s.sink();
   assert.ok(got, 'one delivery');
-  assert.deepEqual(Object.keys(got.json), ENVELOPE_KEYS, 'key order of §3.1, no filter key when unset');
+  assert.deepEqual(Object.keys(got.json), ENVELOPE_KEYS, 'key order of §8.1, no filter key when unset');
   assert.equal(got.raw.toString('utf8'), JSON.stringify(got.json), 'compact JSON');
   const expected = createHmac('sha1', 's3cret').update(got.raw).digest('hex');
   assert.equal(got.headers['x-spark-signature'], expected);
@@ -165,7 +165,7 @@ test('bot visibility: a group message without a mention does not reach the bot, 
   assert.equal(bot[0]?.headers['x-spark-signature'], undefined, 'no secret, no signature header');
 });
 
-test("bot visibility: the bot's own posts reach its webhook, mention or not (§4.1: receivers filter them)", async () => {
+test("bot visibility: the bot's own posts reach its webhook, mention or not (§7.8: receivers filter them)", async () => {
   const s = setup();
   s.hook('bot', '/bot', { resource: 'messages', event: 'created' });
   const group = s.world.postMessage(s.id('bot'), { roomId: s.room('general'), text: 'announcement' });
@@ -200,7 +200,7 @@ test('membership events reach the bot for every member change in its rooms; room
   const room = sink.at('/bot')[2]?.json;
   assert.ok(
     !JSON.stringify(room).includes('renamed'),
-    'room title is not in webhook data (§3.3 unconfirmed)',
+    'room title is not in webhook data (§8.3 unconfirmed)',
   );
 });
 
@@ -367,12 +367,12 @@ test('a card submission through the control reaches the card sender without inpu
     choice: 'secret-choice',
   });
   await s.control.idle();
-  assert.equal(sink.at('/firehose').length, 0, 'the firehose does not cover attachmentActions (§2.8)');
+  assert.equal(sink.at('/firehose').length, 0, 'the firehose does not cover attachmentActions (§7.7)');
   const [got] = sink.at('/cards');
   assert.ok(got);
   assert.equal(got.json.data.id, action.id);
   assert.deepEqual(Object.keys(got.json.data), ['id', 'type', 'messageId', 'personId', 'roomId', 'created']);
-  assert.ok(!got.raw.toString().includes('secret-choice'), 'inputs are never in the webhook (§2.6)');
+  assert.ok(!got.raw.toString().includes('secret-choice'), 'inputs are never in the webhook (§7.5)');
   assert.deepEqual(action.inputs, { choice: 'secret-choice' });
 });
 

@@ -1,4 +1,4 @@
-/** Webex's webhook registration rules (webex-rest-webhooks.md §2.8), table-driven. */
+/** Webex's webhook registration rules (docs/protocol.md §7.7), table-driven. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeId } from '@herald/webex';

@@ -1,5 +1,5 @@
 /**
- * Adaptive cards for Webex messages (webex-rest-webhooks.md §2.5 "Cards"): an attachment is
+ * Adaptive cards for Webex messages (docs/protocol.md §7.4 "Cards"): an attachment is
  * `{ contentType: 'application/vnd.microsoft.card.adaptive', content: <AdaptiveCard> }`; Webex
  * renders schema versions up to 1.3 and at most five actions (buttons) per card. Validation is
  * structural and names the offending path; it does not try to be a full schema validator.
@@ -9,9 +9,9 @@ import { InvalidArgumentError } from './errors.js';
 import type { CardAttachment } from './events.js';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive' as const;
-/** Highest Adaptive Card schema version Webex renders (§2.5, D-CARDS "What's new"). */
+/** Highest Adaptive Card schema version Webex renders (§7.4, D-CARDS "What's new"). */
 export const MAX_CARD_VERSION = '1.3';
-/** Buttons per card Webex shows (§2.5, D-CARDS). */
+/** Buttons per card Webex shows (§7.4, D-CARDS). */
 export const MAX_CARD_ACTIONS = 5;
 
 export interface AdaptiveCard {

@@ -12,6 +12,7 @@ export type HeraldErrorCode =
   | 'HERALD_API_ERROR'
   | 'HERALD_NETWORK_ERROR'
   | 'HERALD_TIMEOUT'
+  | 'HERALD_PROXY'
   | 'HERALD_ABORTED'
   | 'HERALD_INVALID_ID'
   | 'HERALD_AUTH'
@@ -100,6 +101,27 @@ export class WebexNetworkError extends HeraldError {
   }
 }
 
+/**
+ * The HTTP proxy refused to carry a request: 407 (it wants credentials, or refused the ones given)
+ * or another status in answer to `CONNECT`. `proxy` is the proxy's origin, never its credentials.
+ * A `WebexNetworkError`, so that every retry path treats it as a passing failure (the proxy may be
+ * reconfigured, or come back) and keeps trying with backoff.
+ */
+export class ProxyError extends WebexNetworkError {
+  override readonly code: HeraldErrorCode = 'HERALD_PROXY';
+  /** Origin of the proxy (`http://proxy.example:3128`), without user or password. */
+  readonly proxy: string;
+  /** The proxy's status, e.g. 407 or 403. */
+  readonly status: number;
+  constructor(init: { proxy: string; status: number; method: string; target: string }) {
+    super(init.method, init.target, `proxy ${init.proxy} answered ${init.status}`);
+    const why = init.status === 407 ? 'asks for credentials it did not accept' : 'refused it';
+    this.message = `the proxy ${init.proxy} ${why} (${init.status} to ${init.method} ${init.target}); check HTTPS_PROXY, HTTP_PROXY and NO_PROXY`;
+    this.proxy = init.proxy;
+    this.status = init.status;
+  }
+}
+
 /** The caller aborted the request through its AbortSignal. */
 export class AbortedError extends HeraldError {
   constructor(what: string, options?: { cause?: unknown }) {
@@ -181,7 +203,7 @@ export class HandlerError extends HeraldError {
 }
 
 /**
- * A file download answered 423 ("still being scanned for malware", webex-rest-webhooks.md §2.7)
+ * A file download answered 423 ("still being scanned for malware", docs/protocol.md §7.6)
  * for longer than the caller's bound. `waitedMs` is how long the client waited in total.
  */
 export class ContentNotReadyError extends WebexApiError {

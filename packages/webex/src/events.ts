@@ -3,7 +3,7 @@
  * does not know whether an event came over Mercury or a webhook. All ids are REST ids (base64),
  * all timestamps ISO-8601 UTC strings.
  *
- * Field names follow the REST objects (webex-rest-webhooks.md §2.4-§2.6, §3.3). The webhook
+ * Field names follow the REST objects (docs/protocol.md §7.3, §7.5, §8.3). The webhook
  * receiver hydrates (GETs the message or the attachment action) so that both transports fill the
  * same fields; a field only one transport can know is optional and documented as such.
  */

@@ -1,7 +1,7 @@
 /**
  * Outgoing loop guard. A bot that answers messages can end up answering another bot (or itself) in
  * a loop; this guard counts sends per room in a sliding window and, past the threshold, pauses sends
- * to that room for a while and logs a warning once per pause (3R's runaway-loop tests, §6).
+ * to that room for a while and logs a warning once per pause (3R's runaway-loop tests, docs/protocol.md §9).
  *
  * Use: `if (guard.allow(roomId)) await client.messages.create(...)`, or wrap the send with `run`.
  */

@@ -160,7 +160,7 @@ export async function readStreamWithin(
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
 }
 
-/** Build the `WebexApiError` of a non-2xx answer from its body (§1.7) and headers (§1.8, §1.9). */
+/** Build the `WebexApiError` of a non-2xx answer from its body and headers (docs/protocol.md §7.1). */
 export function apiErrorFrom(
   method: string,
   path: string,

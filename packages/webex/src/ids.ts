@@ -2,7 +2,7 @@
  * REST ("Hydra") id <-> UUID codec.
  *
  * A public Webex id is base64url, without padding, of `ciscospark://<cluster>/<TYPE>/<uuid>`
- * (research: webex-rest-webhooks.md §1.4; protocol-mercury-kms.md §3.8). People and
+ * (docs/protocol.md §6). People and
  * organization ids always use the `us` cluster; other resources use `us` for the original US
  * cluster and otherwise the first three `:`-parts of the conversation's cluster URN,
  * e.g. `urn:TEAM:eu-central-1_k`. Composite forms: MEMBERSHIP `<personUuid>:<roomUuid>`,
@@ -37,7 +37,7 @@ export interface DecodedId {
 const PREFIX = 'ciscospark://';
 /** Types whose ids always use the `us` cluster (SDK `constructHydraId`). */
 const GLOBAL_TYPES = new Set<string>(['PEOPLE', 'ORGANIZATION']);
-/** Clusters that map to the original `us` id cluster (protocol-mercury-kms.md §3.8). */
+/** Clusters that map to the original `us` id cluster (docs/protocol.md §6.2). */
 const US_CLUSTER_URNS = new Set(['urn:TEAM:us-east-2_a', 'urn:TEAM:us-east-1_int13']);
 
 /** Map a cluster id from the host catalog to the cluster part of a REST id. */

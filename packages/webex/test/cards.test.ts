@@ -1,4 +1,4 @@
-/** Adaptive card building and validation (webex-rest-webhooks.md §2.5 "Cards"). */
+/** Adaptive card building and validation (docs/protocol.md §7.4 "Cards"). */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -11,8 +11,8 @@ import {
   sameId,
 } from '../src/ids.js';
 
-// Known ids. The MESSAGE one is computed in protocol-mercury-kms.md §3.8; the PEOPLE and ROOM ones are
-// the examples of the public Webex Messaging API reference (webex-rest-webhooks.md §1.4, OAS).
+// Known ids. The MESSAGE one is computed in docs/protocol.md §6.2; the PEOPLE and ROOM ones are
+// the examples of the public Webex Messaging API reference (docs/protocol.md §6.1, OAS).
 const KNOWN = [
   {
     id: 'Y2lzY29zcGFyazovL3VzL01FU1NBR0UvOGU1YTFmNzAtMWIyYy0xMWVmLTlkM2UtNGY4YTJiNmM3ZDEw',

@@ -57,7 +57,7 @@ describe('JWE fast path, checked against jose', () => {
     // Every part of the fast path's input matters: IV, ciphertext, tag, header, the empty key part.
     for (const [i, change] of [
       [2, (p: string) => `${p.slice(0, -1)}${p.endsWith('A') ? 'B' : 'A'}`],
-      [3, (p: string) => `${p.endsWith('A') ? 'B' : 'A'}${p.slice(1)}`],
+      [3, (p: string) => `${p.startsWith('A') ? 'B' : 'A'}${p.slice(1)}`],
       [4, (p: string) => `${p.slice(0, -2)}${p.endsWith('AA') ? 'BA' : 'AA'}`],
       [4, (p: string) => p.slice(1)],
       [1, () => 'AAAA'],
@@ -134,7 +134,7 @@ describe('MessageDecryptor', () => {
     assert.equal(d.decryptCached(plain), plain, 'nothing encrypted, no key needed');
   });
 
-  it("a file's own encryptionKeyUrl overrides the activity's (§3.4)", async () => {
+  it("a file's own encryptionKeyUrl overrides the activity's (docs/protocol.md §5.3)", async () => {
     const fileKey = randomBytes(32);
     const keys = new Map([
       ['kms://k/keys/room', KEY],
@@ -201,7 +201,7 @@ describe('MessageDecryptor', () => {
 });
 
 describe('frame parser', () => {
-  it('parses the frames of §2', () => {
+  it('parses the frames of §3', () => {
     assert.deepEqual(parseFrame('{"id":"1","type":"pong"}'), { kind: 'pong', id: '1' });
     assert.deepEqual(parseFrame(Buffer.from('{"type":"shutdown"}')), { kind: 'shutdown' });
     const f = parseFrame(

@@ -146,7 +146,7 @@ describe('messages', () => {
         mention.html ?? '',
       );
     assert.ok(rendered, `no person mention in ${mention.html}`);
-    // In REST answers data-object-id is the PEOPLE REST id (§4.2, CAP-LIVE).
+    // In REST answers data-object-id is the PEOPLE REST id (docs/protocol.md §5.4, CAP-LIVE).
     assert.ok(sameId(rendered[1], botMe.id));
     assert.equal(mention.text, 'Herald status please');
     const seen = await bot.messages.get(mention.id);

@@ -1,4 +1,4 @@
-// Table tests of the pure header parsers: Link (§1.6), Retry-After (§1.8), Content-Disposition (§2.7).
+// Table tests of the pure header parsers: Link (docs/protocol.md §7.1), Retry-After (§7.1), Content-Disposition (§7.6).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {

@@ -2,7 +2,7 @@
  * Server-sent URLs outside the allow-list are refused before anything is sent there. A WDM device
  * whose Mercury or KMS URL points at another origin makes `connect()` fail with UrlNotAllowedError.
  * A U2C catalog whose WDM link does is refused too, and discovery falls back to the default Webex
- * WDM host (device.ts `discover`, §1.1). Offline: an injected fetch serves only the fake cloud.
+ * WDM host (device.ts `discover`, docs/protocol.md §2.1). Offline: an injected fetch serves only the fake cloud.
  * (REST next links: rest-pipeline.test.ts.)
  */
 import assert from 'node:assert/strict';

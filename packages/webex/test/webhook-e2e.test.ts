@@ -51,7 +51,7 @@ function makeReceiver(secrets: string[], rest: WebhookHydrationClient = client):
   const r = new WebhookReceiver({
     secrets,
     client: rest,
-    // The emulator's clock moves only when the receiver waits: no real sleeping (§3.6 fault below).
+    // The emulator's clock moves only when the receiver waits: no real sleeping (docs/protocol.md §8.5 fault below).
     sleep: async (ms) => {
       now += ms;
     },
@@ -105,7 +105,7 @@ test('a person mentions the bot: message.created with text, html, files and ment
     markdown: `<@personId:${encodeId('PEOPLE', person('bot'))}|Herald> please **broadcast**`,
     files: [{ name: 'report.txt', contentType: 'text/plain', bytes: Buffer.from('numbers') }],
   });
-  // A group message without a mention: the bot must not hear of it (§4.1).
+  // A group message without a mention: the bot must not hear of it (§7.8).
   emu.world.postMessage(person('bob'), { roomId: room('general'), text: 'not for the bot' });
   await settle();
   const created = events.filter((e) => e.type === 'message.created');
@@ -157,7 +157,7 @@ test("the bot's own messages are delivered but not emitted (and not fetched); a 
   const delivered = ours()
     .filter((d) => d.resource === 'messages' && d.status === 200)
     .map((d) => d.dataId);
-  // §4.1: Webex (and the emulator) report a bot's own posts to it; the receiver drops them.
+  // §7.8: Webex (and the emulator) report a bot's own posts to it; the receiver drops them.
   assert.deepEqual(delivered, [...own.map((m) => m.id), encodeId('MESSAGE', alice.id)]);
   const created = events.filter((e) => e.type === 'message.created');
   assert.deepEqual(
@@ -210,7 +210,7 @@ test('membership and room events arrive, built from the webhook data', async () 
   assert.ok(updated?.type === 'room.updated' && updated.data.isLocked === true);
 });
 
-test('a message that answers 404 right after creation is fetched after a bounded retry (§3.6)', async () => {
+test('a message that answers 404 right after creation is fetched after a bounded retry (§8.5)', async () => {
   events.length = 0;
   emu.control.webhooks.setFaults({ messageNotFoundForMs: 600 });
   emu.world.postMessage(person('alice'), { roomId: encodeRoomUuid(), text: 'direct hello' });

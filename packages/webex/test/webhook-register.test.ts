@@ -1,4 +1,4 @@
-/** syncWebhooks against an in-memory webhooks API that follows Webex's PUT rules (§2.8). */
+/** syncWebhooks against an in-memory webhooks API that follows Webex's PUT rules (docs/protocol.md §7.7). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { syncWebhooks, type Webhook, type WebhookRegistrationClient } from '@herald/webex';
@@ -26,7 +26,7 @@ function memoryApi(initial: Array<Partial<Webhook> & Pick<Webhook, 'name' | 'res
         calls.push(`update ${body.name}`);
         const w = hooks.get(id);
         if (!w) throw new Error('404');
-        // Webex changes only these four (§2.8).
+        // Webex changes only these four (§7.7).
         Object.assign(w, { name: body.name, targetUrl: body.targetUrl, secret: body.secret });
         if (body.status === 'active') w.status = 'active';
         return { ...w };

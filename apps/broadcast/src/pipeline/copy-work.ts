@@ -3,7 +3,7 @@
  * rate limiter as the sends. Webex's answers decide what happens next, as for deliveries: 429 →
  * the task waits Retry-After and the limiter pauses; 5xx or no answer → retried with backoff; a
  * permanent 4xx → recorded. A copy already deleted (404 on DELETE) counts as removed, so a delete
- * repeated after a crash is harmless. Edits follow §2.5: PUT with `roomId` and markdown only; 400
+ * repeated after a crash is harmless. Edits follow docs/protocol.md §7.4: PUT with `roomId` and markdown only; 400
  * "edit limit" or "unsupported" (a file or a card) ends the copy's edits.
  */
 import { decideRetry, WebexApiError } from '@herald/webex';

@@ -105,7 +105,7 @@ export function reason(err: unknown): string {
   return String(err);
 }
 
-/** The copy's id, and whether Webex can edit it later (not with a file or a card, §2.5). */
+/** The copy's id, and whether Webex can edit it later (not with a file or a card, docs/protocol.md §7.4). */
 async function send(
   deps: DispatcherDeps,
   d: DeliveryRow,

@@ -30,7 +30,7 @@ export interface PlannerDeps {
 export type PlanOutcome = 'planned' | 'refused' | 'retry' | 'empty' | 'command';
 
 /**
- * Announcement-only spaces where the bot is not a moderator (it cannot post there, §5.9): one
+ * Announcement-only spaces where the bot is not a moderator (it cannot post there, github.com/JardaMartan/broadcast_bot): one
  * membership lookup per announcement-only space, none for the others.
  */
 async function notModerator(client: WebexClient, rooms: Room[], botId: string): Promise<Set<string>> {

@@ -11,7 +11,7 @@ import type { Store } from './store.js';
 
 export type CopyTaskRow = Omit<CopyTasksTable, 'id'> & { id: number };
 
-/** Webex allows ten edits per message (webex-rest-webhooks.md §2.5). */
+/** Webex allows ten edits per message (docs/protocol.md §7.4). */
 export const MAX_EDITS = 10;
 
 export interface RecallProgress {

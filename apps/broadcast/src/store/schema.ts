@@ -87,9 +87,9 @@ export interface DeliveriesTable {
   updated_at: number;
   /** The content version this copy shows. */
   content_version: number;
-  /** Edits made to this copy (Webex allows 10, §2.5). */
+  /** Edits made to this copy (Webex allows 10, docs/protocol.md §7.4). */
   edit_count: number;
-  /** 0 when the copy carries a file or a card (Webex cannot edit those, §2.5). */
+  /** 0 when the copy carries a file or a card (Webex cannot edit those, §7.4). */
   editable: number;
   /** Known before sending, e.g. `not_moderator` for an announcement-only space (preview). */
   note: string | null;

@@ -75,7 +75,7 @@ export const PRUNE_SEEN_BATCH = 5000;
 /**
  * How long a file's bytes stay after its broadcast ended (done, refused or rejected, counted from
  * its last change), ms: 7 days. Nothing sends a file after the end: recall deletes copies, and
- * Webex does not edit a message that has a file (§2.5). The broadcast, its copies and the file's
+ * Webex does not edit a message that has a file (docs/protocol.md §7.4). The broadcast, its copies and the file's
  * name stay.
  */
 export const FILE_RETENTION_MS = 7 * 24 * 3600 * 1000;

@@ -1,6 +1,6 @@
 /**
  * The data of the bot's card buttons. An `Action.Submit` carries `data`; Webex hands it back in the
- * attachment action's `inputs` (§2.6; the emulator's client does the same), together with any input
+ * attachment action's `inputs` (docs/protocol.md §7.5; the emulator's client does the same), together with any input
  * fields. The keys are namespaced so that a sender's own card, broadcast by the bot, cannot be
  * mistaken for one of ours; the broadcast id is checked against the store before anything happens,
  * and a compose card must be one the bot posted in a 1-1.

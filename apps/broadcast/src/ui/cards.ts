@@ -3,9 +3,9 @@
  * compose card (a field and a Preview button), the preview (where a message would go, a Send
  * button) and the approval request (Approve, Reject).
  * Pure functions of a model: markdown (the text clients without cards show, and what people and
- * tests read, e.g. "Delivered to N of M spaces.") plus an adaptive card (schema 1.3, §2.5).
+ * tests read, e.g. "Delivered to N of M spaces.") plus an adaptive card (schema 1.3, docs/protocol.md §7.4).
  *
- * Webex cannot edit a message that carries a card (§2.5), so a card "updates" by being replaced:
+ * Webex cannot edit a message that carries a card (§7.4), so a card "updates" by being replaced:
  * the bot posts the new report card and then deletes the previous one, at milestones only (when
  * copies start going out for a large broadcast, then at most once a minute while it sends, at the end, when a recall
  * or an edit finishes). One report is visible at a time.

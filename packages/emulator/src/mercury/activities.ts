@@ -1,8 +1,8 @@
 /**
- * World change → Mercury `conversation.activity` (protocol-mercury-kms.md §3), with every text field
- * encrypted under the room's key as a `dir`/A256GCM JWE (§3.4, §5). Edits are SDK style: a new `post`
- * activity whose `parent` is `{id: <edited message>, type: "edit"}` (§7.14). Ids are UUIDs; the key URL
- * is at the activity root (§7.12); `target` carries the conversation with its tags (§3.2).
+ * World change → Mercury `conversation.activity` (docs/protocol.md §5), with every text field
+ * encrypted under the room's key as a `dir`/A256GCM JWE (§5.3). Edits are SDK style: a new `post`
+ * activity whose `parent` is `{id: <edited message>, type: "edit"}` (§5.5). Ids are UUIDs; the key URL
+ * is at the activity root (§5.1); `target` carries the conversation with its tags (§5.1).
  */
 import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { contentId } from '@herald/webex';
@@ -84,7 +84,7 @@ function commentObject(m: Message, key: Buffer): Json {
 }
 
 /**
- * §3.6: the SCR of a file — a fresh AES-256-GCM key and IV, AAD = the UTF-8 of `aad`, and the tag
+ * §5.6: the SCR of a file — a fresh AES-256-GCM key and IV, AAD = the UTF-8 of `aad`, and the tag
  * of really encrypting the file's bytes with them, so the SCR is a true one. `loc` is the REST content
  * URL, which (like Webex's REST API) serves the bytes in clear; the SDK's encrypted-download path
  * (`/download/endpoints`) is not emulated.
@@ -106,7 +106,7 @@ export function fileScr(bytes: Buffer, aad: string, loc: string): Record<string,
   };
 }
 
-/** §3.6: a share of `content`; each file's name and SCR encrypted. */
+/** §5.6: a share of `content`; each file's name and SCR encrypted. */
 function shareObject(env: ActivityEnv, m: Message, key: Buffer): Json {
   const o = commentObject(m, key);
   o.objectType = 'content';

@@ -1,6 +1,6 @@
 /**
  * A minimal self-signed X.509 v3 certificate, DER-encoded by hand (RFC 5280 §4.1), for the KMS static
- * key's `x5c` (protocol-mercury-kms.md §4.1, §7.8): subject = issuer = CN=<host>, a subjectAltName for
+ * key's `x5c` (docs/protocol.md §4.1): subject = issuer = CN=<host>, a subjectAltName for
  * the same host (DNS name, or IP address when the host is one), signed sha256WithRSAEncryption by the
  * key itself. Enough for the SDK's check (SAN/CN equals the `kid` host, modulus equals `n`) and for
  * `node:crypto`'s `X509Certificate`. No dependency: only the handful of DER types needed.

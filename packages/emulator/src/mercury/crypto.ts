@@ -1,13 +1,13 @@
 /**
- * The emulator's own JWE `dir`/A256GCM codec (protocol-mercury-kms.md §5), written apart from the
+ * The emulator's own JWE `dir`/A256GCM codec (docs/protocol.md §5.3), written apart from the
  * library's so that the library is tested against an independent implementation.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-/** Exactly `{"enc":"A256GCM","alg":"dir"}` (§5). */
+/** Exactly `{"enc":"A256GCM","alg":"dir"}` (§5.3). */
 const FIELD_HEADER = Buffer.from('{"enc":"A256GCM","alg":"dir"}', 'utf8').toString('base64url');
 
-/** Encrypt `plaintext` with a 32-byte key; `kid` adds a key id to the header (KMS replies, §4.10). */
+/** Encrypt `plaintext` with a 32-byte key; `kid` adds a key id to the header (KMS replies, §4.5). */
 export function jweEncrypt(plaintext: string, key: Buffer, kid?: string): string {
   const header =
     kid === undefined

@@ -1,5 +1,5 @@
 /**
- * U2C catalog and WDM devices (protocol-mercury-kms.md §1.1-§1.4), every service pointing at the
+ * U2C catalog and WDM devices (docs/protocol.md §2.1, §2.3), every service pointing at the
  * emulator's own origin.
  */
 import { randomUUID } from 'node:crypto';
@@ -97,28 +97,37 @@ export function serviceLinks(o: Origins): Record<string, string> {
     conversation: `${o.http}/conversation/api/v1`,
     hydra: `${o.http}/v1`,
     u2c: `${o.http}/u2c/api/v1`,
+    metrics: `${o.http}/metrics/api/v1`,
   };
 }
 
-/** §1.1: `serviceLinks` + `hostCatalog` with `urn:TEAM:us-east-2_a:<service>` ids. */
+/**
+ * U2C `format=hostmap` (docs/protocol.md §2.1): `serviceLinks` plus a `hostCatalog` whose
+ * entries carry `urn:TEAM:us-east-2_a:<service>` ids and bare host names.
+ *
+ * Real catalogs key their hosts by host name, and every service is on port 443, so a key is at once
+ * the URL's `host` and its `hostname`. The clients rely on each reading: SDK 3 looks an entry up by
+ * the service URL's `host` (webex-core 3.x services.js `_formatReceivedHostmap`) and appends the URL's
+ * port to the entry's `host` (service-url.js `_generateHostUrl`); SDK 2 takes each key itself as a
+ * host of the service of its first entry, home-cluster when the key equals the URL's `hostname`
+ * (webex-core 2.x services.js `_formatReceivedHostmap`). With a port in the origin those differ, so
+ * the catalog carries the hosts under both keys.
+ */
 export function hostmap(o: Origins): Record<string, unknown> {
   const links = serviceLinks(o);
-  const host = new URL(o.http).host;
-  return {
-    serviceLinks: links,
-    hostCatalog: {
-      [host]: Object.keys(links).map((name) => ({
-        host,
-        ttl: -1,
-        priority: 5,
-        id: `urn:TEAM:us-east-2_a:${name}`,
-      })),
-    },
-    format: 'hostmap',
-  };
+  const url = new URL(o.http);
+  const entries = Object.keys(links).map((name) => ({
+    host: url.hostname,
+    ttl: -1,
+    priority: 5,
+    id: `urn:TEAM:us-east-2_a:${name}`,
+  }));
+  const hostCatalog: Record<string, unknown> = { [url.hostname]: entries };
+  if (url.host !== url.hostname) hostCatalog[url.host] = entries;
+  return { serviceLinks: links, hostCatalog, format: 'hostmap' };
 }
 
-/** §1.2 response fields. */
+/** §2.2 response fields. */
 export function deviceJson(d: Device, o: Origins): Record<string, unknown> {
   const links = serviceLinks(o);
   const services: Record<string, string> = {};

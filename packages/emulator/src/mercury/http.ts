@@ -29,7 +29,7 @@ export function sendJson(res: ServerResponse, status: number, body?: unknown): v
   res.end(text);
 }
 
-/** Webex's error body (webex-rest-webhooks.md: `message`, `errors[].description`, `trackingId`). */
+/** Webex's error body (docs/protocol.md §7.1: `message`, `errors[].description`, `trackingId`). */
 export function sendError(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, { message, errors: [{ description: message }], trackingId: `EMU_${randomUUID()}` });
 }

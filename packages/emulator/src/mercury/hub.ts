@@ -1,9 +1,9 @@
 /**
- * The Mercury WebSocket server (protocol-mercury-kms.md §2): `authorization` within the timeout (else
+ * The Mercury WebSocket server (docs/protocol.md §3): `authorization` within the timeout (else
  * 1008), `mercury.buffer_state` readiness, ping → pong with the same id, ACKs accepted and ignored
- * (§7.20), `id`/`timestamp`/`trackingId`/`sequenceNumber` on every event, 4401 for a bad or revoked
+ * (§3.5), `id`/`timestamp`/`trackingId`/`sequenceNumber` on every event, 4401 for a bad or revoked
  * token, 4404 for an unknown registration, 4000 `replaced` for the older of two sockets on one
- * registration, `shutdown` then 4001 (§7.22-§7.23).
+ * registration, `shutdown` then 4001 (§3.7, §3.2).
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -21,7 +21,7 @@ export interface HubOptions {
   /** The person owning a token (and not revoked), or undefined. */
   personIdByToken(token: string): string | undefined;
   now(): number;
-  /** Close sockets that do not authorize within this (ms). Default 30000 (§2.3, §7.23). */
+  /** Close sockets that do not authorize within this (ms). Default 30000 (§3.2). */
   authTimeoutMs?: number;
   log(msg: string, fields?: Record<string, unknown>): void;
 }
@@ -34,6 +34,8 @@ export interface Connection {
   deviceId?: string;
   seq: number;
   authTimer?: ReturnType<typeof setTimeout>;
+  /** Sent `shutdown`: the next socket on its registration replaces it with 4001, not 4000. */
+  shuttingDown?: boolean;
 }
 
 export interface HubEvents {
@@ -73,7 +75,7 @@ export class MercuryHub {
     this.pending.add(conn);
     const timeout = this.authTimeoutMs;
     conn.authTimer = setTimeout(() => {
-      // §7.23: the real server's reason text (it says "seconds" but counts milliseconds).
+      // §3.2: the real server's reason text (it says "seconds" but counts milliseconds).
       ws.close(1008, `authentication did not happen within the timeout window of ${timeout} seconds.`);
     }, timeout);
     conn.authTimer.unref();
@@ -104,13 +106,13 @@ export class MercuryHub {
     if (frame.type === 'ping' && typeof frame.id === 'string') {
       this.sendRaw(conn, JSON.stringify({ id: frame.id, type: 'pong' }));
     }
-    // `ack` and anything else: accepted, nothing to do (§2.6, §7.20).
+    // `ack` and anything else: accepted, nothing to do (§3.5).
   }
 
   private authorize(conn: Connection, raw: unknown): void {
     clearTimeout(conn.authTimer);
     this.pending.delete(conn);
-    // §7.19: `Bearer <token>`; a raw token is tolerated.
+    // §3.1: `Bearer <token>`; a raw token is tolerated.
     const token = typeof raw === 'string' ? raw.replace(/^Bearer\s+/i, '').trim() : '';
     const personId = token ? this.opts.personIdByToken(token) : undefined;
     if (!personId) {
@@ -133,7 +135,11 @@ export class MercuryHub {
     this.byDevice.set(device.id, conn);
     if (old && old !== conn) {
       old.deviceId = undefined;
-      old.ws.close(4000, 'replaced');
+      // After a `shutdown` the client opens its replacement first and expects the server to close
+      // the old socket with 4001; any other takeover of a registration is 4000 `replaced`
+      // (internal-plugin-mercury 3.x mercury.js `_handleImminentShutdown`, `_onclose`).
+      if (old.shuttingDown) old.ws.close(4001, 'shutdown');
+      else old.ws.close(4000, 'replaced');
     }
     this.sendEvent(conn, {
       eventType: 'mercury.buffer_state',
@@ -153,7 +159,7 @@ export class MercuryHub {
     this.sendEventJson(conn, dataJson);
   }
 
-  /** Send an event frame (§2.5) with the per-connection sequence number. `dataJson` is pre-serialised. */
+  /** Send an event frame (§3.4) with the per-connection sequence number. `dataJson` is pre-serialised. */
   sendEventJson(conn: Connection, dataJson: string): void {
     conn.seq += 1;
     const frame = `{"id":"${randomUUID()}","data":${dataJson},"timestamp":${this.opts.now()},"trackingId":"EMU_${randomUUID()}","sequenceNumber":${conn.seq},"wsWriteTimestamp":${Date.now()}}`;
@@ -197,13 +203,16 @@ export class MercuryHub {
     return n;
   }
 
-  /** §2.7: `{"type":"shutdown"}`, then 4001 on the old socket once replaced or after `graceMs`. */
+  /** §3.6: `{"type":"shutdown"}`, then 4001 on the old socket once replaced or after `graceMs`. */
   shutdown(filter: (c: Connection) => boolean, graceMs = 1000): number {
     let n = 0;
     for (const c of [...this.byDevice.values()]) {
       if (!filter(c)) continue;
       n++;
-      this.sendRaw(c, JSON.stringify({ type: 'shutdown' }));
+      c.shuttingDown = true;
+      // With an `id`, as every server frame: SDK 3 acknowledges each frame it receives and rejects
+      // (unhandled) on one without an id (internal-plugin-mercury socket-base.js `_acknowledge`).
+      this.sendRaw(c, JSON.stringify({ id: randomUUID(), type: 'shutdown' }));
       setTimeout(() => {
         if (c.ws.readyState === c.ws.OPEN) c.ws.close(4001, 'shutdown');
         if (c.deviceId && this.byDevice.get(c.deviceId) === c) this.byDevice.delete(c.deviceId);

@@ -1,6 +1,6 @@
 /**
  * The emulator's Mercury subsystem: U2C catalog, WDM devices, the Mercury WebSocket and the KMS, with
- * every activity really encrypted (protocol-mercury-kms.md; DESIGN.md §2). Faults through
+ * every activity really encrypted (docs/protocol.md). Faults through
  * `control` in-process or `/_emulator/mercury/...` over HTTP.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -47,7 +47,7 @@ export interface MercuryControl {
   contentKey(keyUrl: string): Buffer;
   /**
    * Lose the next `count` activity frames to a person's sockets: never sent, their `sequenceNumber`
-   * spent, so the client sees a jump (§2.5). Default 1.
+   * spent, so the client sees a jump (docs/protocol.md §3.4). Default 1.
    */
   loseActivities(person: string, count?: number): void;
   /**
@@ -204,7 +204,7 @@ export function installMercury(ctx: EmulatorContext): Subsystem & { control: Mer
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const p = url.pathname;
     const m = req.method ?? 'GET';
-    // §1.1 U2C. The limited catalog needs no token.
+    // §2.1 U2C. The limited catalog needs no token.
     if (p === '/u2c/api/v1/limited/catalog' && m === 'GET') {
       sendJson(res, 200, hostmap(origins()));
       return true;
@@ -214,7 +214,7 @@ export function installMercury(ctx: EmulatorContext): Subsystem & { control: Mer
       sendJson(res, 200, hostmap(origins()));
       return true;
     }
-    // §1.2-§1.4 WDM.
+    // §2.2, §2.3 WDM.
     if (p === '/wdm/api/v1/devices') {
       const personId = authPerson(req);
       if (m === 'GET') {
@@ -254,7 +254,7 @@ export function installMercury(ctx: EmulatorContext): Subsystem & { control: Mer
       }
       throw new RouteError(405, 'Method not allowed.');
     }
-    // §4.1 / §7.26: both paths.
+    // §4.1: both paths.
     if (
       m === 'GET' &&
       (p === '/encryption/api/v1/kms' || /^\/encryption\/api\/v1\/kms\/[0-9a-f-]{36}$/.test(p))
@@ -267,13 +267,13 @@ export function installMercury(ctx: EmulatorContext): Subsystem & { control: Mer
       const token = bearer(req) ?? '';
       const personId = authPerson(req);
       const body = (await readJson(req)) as { kmsMessages?: unknown } | undefined;
-      // §7.3: a string or an array.
+      // §4.3: a string or an array.
       const raw = body?.kmsMessages;
       const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : undefined;
       if (!list || list.length === 0 || list.length > 50 || !list.every((x) => typeof x === 'string')) {
         throw new RouteError(400, 'kmsMessages must be a non-empty list of strings.');
       }
-      // §4.5/§7.4: 202, replies over Mercury in request order.
+      // §4.3: 202, replies over Mercury in request order.
       kms.submit({ personId, token }, list as string[], (pid, replies) => {
         const data = JSON.stringify({
           eventType: 'encryption.kms_message',
@@ -282,6 +282,14 @@ export function installMercury(ctx: EmulatorContext): Subsystem & { control: Mer
         for (const c of hub.connectionsOf(pid)) hub.sendEventJson(c, data);
       });
       sendJson(res, 202);
+      return true;
+    }
+    // Client metrics: both SDK majors post them after device registration and treat a failure as
+    // an unhandled rejection (internal-plugin-metrics batcher.js, client-metrics-batcher.js).
+    // Accepted and dropped.
+    if (m === 'POST' && /^\/metrics\/api\/v1\/(metrics|clientmetrics|clientmetrics-prelogin)$/.test(p)) {
+      await readJson(req);
+      sendJson(res, 200, {});
       return true;
     }
     if (p.startsWith('/_emulator/mercury/')) return controlRoute(req, res, p, m);

@@ -1,9 +1,9 @@
 /**
- * The emulator's KMS (protocol-mercury-kms.md §4): a static RSA key with a self-signed `x5c`, the ECDH
+ * The emulator's KMS (docs/protocol.md §4): a static RSA key with a self-signed `x5c`, the ECDH
  * handshake, and `retrieve` of room content keys, replies delivered over Mercury by the caller.
  *
- * Replies are produced per person in request order (§7.5) and always echo `requestId`. Errors are
- * `{status, reason, requestId}` (§4.10), encrypted with the shared key when there is one, else signed
+ * Replies are produced per person in request order (§4.3) and always echo `requestId`. Errors are
+ * `{status, reason, requestId}` (§4.5), encrypted with the shared key when there is one, else signed
  * with the static key.
  */
 import {
@@ -50,7 +50,7 @@ export interface EmulatorKmsOptions {
   keyAccess(personId: string, keyUrl: string): 'member' | 'forbidden' | 'unknown';
   /** Person owning a token, for the credential check. */
   personIdByToken(token: string): string | undefined;
-  /** Lifetime of a shared key (ms). Default 1 h (§4.7). */
+  /** Lifetime of a shared key (ms). Default 1 h (§4.2). */
   sharedKeyTtlMs?: number;
 }
 
@@ -74,11 +74,11 @@ export class EmulatorKms {
     this.kid = `${this.cluster}/keys/static-rsa`;
     const jwk = publicKey.export({ format: 'jwk' });
     const cert = selfSignedCertificate(opts.host.replace(/^\[|\]$/g, ''), publicKey, privateKey, opts.now());
-    // §4.1/§7.7: no `use`, no `alg`; x5c is standard base64 DER.
+    // §4.1: no `use`, no `alg`; x5c is standard base64 DER.
     this.publicJwk = { kty: 'RSA', kid: this.kid, n: jwk.n, e: jwk.e, x5c: [cert.toString('base64')] };
   }
 
-  /** `GET {encryption}/kms/{userId}` body (§4.1); `rsaPublicKey` is a JSON string (§7.9). */
+  /** `GET {encryption}/kms/{userId}` body (§4.1); `rsaPublicKey` is a JSON string (§4.1). */
   details(): { kmsCluster: string; rsaPublicKey: string } {
     return { kmsCluster: this.cluster, rsaPublicKey: JSON.stringify(this.publicJwk) };
   }
@@ -136,7 +136,7 @@ export class EmulatorKms {
     if (header.alg === 'dir') {
       const ctx = typeof header.kid === 'string' ? this.shared.get(header.kid) : undefined;
       if (!ctx || ctx.expiresAt <= this.opts.now() || ctx.personId !== requester.personId) {
-        // §4.10: unknown or expired ephemeral key → a JWS signed by the static key.
+        // §4.5: unknown or expired ephemeral key → a JWS signed by the static key.
         return this.signed({ status: 401, reason: 'unknown or expired ephemeral key', requestId: '' });
       }
       let body: Record<string, unknown>;
@@ -158,7 +158,7 @@ export class EmulatorKms {
 
   private async ecdhe(requester: KmsRequester, body: Record<string, unknown>): Promise<string> {
     const requestId = typeof body.requestId === 'string' ? body.requestId : '';
-    // §7.2: `<cluster>/ecdhe` or bare `/ecdhe`.
+    // §4.2: `<cluster>/ecdhe` or bare `/ecdhe`.
     if (body.method !== 'create' || typeof body.uri !== 'string' || !body.uri.endsWith('/ecdhe')) {
       return this.signed({ status: 400, reason: 'expected an ECDHE create', requestId });
     }
@@ -187,7 +187,7 @@ export class EmulatorKms {
     } catch {
       return this.signed({ status: 400, reason: 'bad ECDH key', requestId });
     }
-    // §4.8: HKDF-SHA-256, zero salt, empty info, 32 bytes.
+    // §4.2: HKDF-SHA-256, zero salt, empty info, 32 bytes.
     const key = Buffer.from(hkdfSync('sha256', z, Buffer.alloc(32), Buffer.alloc(0), 32));
     const now = this.opts.now();
     const expiresAt = now + (this.opts.sharedKeyTtlMs ?? 3_600_000);

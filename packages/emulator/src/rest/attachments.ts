@@ -1,4 +1,4 @@
-/** Attachment actions: card submissions (webex-rest-webhooks.md §2.6). */
+/** Attachment actions: card submissions (docs/protocol.md §7.5). */
 import { EmulatorHttpError } from '../state/world.js';
 import { ok, type Route } from './env.js';
 import { uuidOf } from './ids.js';
@@ -8,7 +8,7 @@ export const attachmentRoutes: Route[] = [
   {
     method: 'POST',
     pattern: '/attachment/actions',
-    // §1.3 decision: 200 (OAS says 202; SDKs expect 200).
+    // §7.1 decision: 200 (OAS says 202; SDKs expect 200).
     handler: async (req, { world }) => {
       const body = await req.json();
       if (body.type !== 'submit') throw new EmulatorHttpError(400, 'type must be submit.');

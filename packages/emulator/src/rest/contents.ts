@@ -1,5 +1,5 @@
 /**
- * File downloads (webex-rest-webhooks.md §2.7): bytes with Content-Type, Content-Disposition and
+ * File downloads (docs/protocol.md §7.6): bytes with Content-Type, Content-Disposition and
  * Content-Length; 423 + Retry-After while "being scanned", 410 infected, 428 unscannable unless
  * `?allow=unscannable`. HEAD answers the same headers without the body (and counts as a poll).
  */
@@ -21,7 +21,7 @@ export function contentDisposition(name: string): string {
   return `${base}; filename*=UTF-8''${encoded}`;
 }
 
-/** Retry-After (s) of a 423 while a file is scanned (§2.7 decision). */
+/** Retry-After (s) of a 423 while a file is scanned (§7.6 decision). */
 const SCAN_RETRY_AFTER = 1;
 
 export const contentRoutes: Route[] = [
@@ -32,7 +32,7 @@ export const contentRoutes: Route[] = [
       const fileId = uuidOf(req.params.id, 'CONTENT');
       const file = world.files.get(fileId);
       const message = file && world.messages.get(fileId.split('/')[0] ?? '');
-      // Only people who can see the message may download its files (§4.6).
+      // Only people who can see the message may download its files (§7.8).
       if (!file || !message || message.deleted || !world.canSeeMessage(req.me.id, message)) {
         throw new EmulatorHttpError(404, 'Could not find the content with provided ID.');
       }

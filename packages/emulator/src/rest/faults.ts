@@ -1,6 +1,6 @@
 /**
  * Injected REST faults: a share of requests answered 500/503, added latency, Retry-After omitted
- * (webex-rest-webhooks.md §1.8 decision: "fault injection should also be able to omit it").
+ * (docs/protocol.md §7.1 decision: "fault injection should also be able to omit it").
  * Deterministic when given a seed.
  */
 import { createRandom, type RandomSource } from '../state/random.js';

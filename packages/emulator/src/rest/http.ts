@@ -64,7 +64,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 export function parseJsonObject(raw: Buffer): Record<string, unknown> {
-  // §1.7: CAP-CURL shows "Required request body is missing" for an empty POST body.
+  // docs/protocol.md §7.1: CAP-CURL shows "Required request body is missing" for an empty POST body.
   if (raw.length === 0) throw new EmulatorHttpError(400, 'Required request body is missing');
   let parsed: unknown;
   try {
@@ -78,14 +78,14 @@ export function parseJsonObject(raw: Buffer): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** §1.9 decision: echo the client's `trackingid` header, else mint `EMU_<uuid>`. */
+/** §7.1 decision: echo the client's `trackingid` header, else mint `EMU_<uuid>`. */
 export function trackingIdOf(req: IncomingMessage): string {
   const given = req.headers.trackingid;
   const value = Array.isArray(given) ? given[0] : given;
   return value && value.length <= 200 && /^[\x21-\x7e]+$/.test(value) ? value : `EMU_${randomUUID()}`;
 }
 
-/** Webex's error body (§1.7): `{message, errors: [{description}], trackingId}`. */
+/** Webex's error body (§7.1): `{message, errors: [{description}], trackingId}`. */
 export function errorReply(status: number, message: string, trackingId: string, retryAfter?: number): Reply {
   const headers: Record<string, string | number> = {};
   if (retryAfter !== undefined) headers['Retry-After'] = retryAfter;

@@ -1,6 +1,6 @@
 /**
  * REST ids at the edge: the world holds uuids; requests and replies carry REST ids
- * (webex-rest-webhooks.md §1.4: unpadded base64 of `ciscospark://us/TYPE/uuid`; padded accepted;
+ * (docs/protocol.md §6.1: unpadded base64 of `ciscospark://us/TYPE/uuid`; padded accepted;
  * an undecodable id or one of the wrong type answers 404).
  */
 import { decodeId, encodeId, type WebexIdType } from '@herald/webex';

@@ -30,7 +30,7 @@ import { webhookRoutes } from './webhooks.js';
 export interface RestOptions {
   /** Largest JSON body accepted (bytes); larger answers 413. Default 1 MiB. */
   maxJsonBytes?: number;
-  /** Largest multipart upload accepted (bytes); larger answers 413. Default 25 MiB (Webex allows 100 MB, §2.5). */
+  /** Largest multipart upload accepted (bytes); larger answers 413. Default 25 MiB (Webex allows 100 MB, docs/protocol.md §7.4). */
   maxUploadBytes?: number;
   /** Token buckets; all off by default. */
   rateLimits?: RateLimitOptions;
@@ -109,7 +109,9 @@ export function installRest(
       );
     }
     person.id = me.id;
-    const path = url.pathname.slice('/v1'.length) || '/';
+    // A trailing slash names the same collection: both SDK majors' people batcher lists
+    // `GET /v1/people/?id=...` (plugin-people people-batcher.js, `resource: 'people/'`).
+    const path = url.pathname.slice('/v1'.length).replace(/(.)\/$/, '$1') || '/';
     const fault = faults.draw(path);
     if (fault !== undefined)
       return errorReply(
@@ -118,7 +120,7 @@ export function installRest(
         trackingId,
         fault === 503 ? 1 : undefined,
       );
-    // HEAD is GET without the body (§2.7 HEAD on contents; harmless elsewhere).
+    // HEAD is GET without the body (§7.6 HEAD on contents; harmless elsewhere).
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     let pathMatched = false;
     for (const route of ROUTES) {

@@ -1,4 +1,4 @@
-/** Memberships (webex-rest-webhooks.md §2.4). */
+/** Memberships (docs/protocol.md §7.3). */
 
 import type { Membership, Person } from '../state/types.js';
 import { EmulatorHttpError, type World } from '../state/world.js';
@@ -40,7 +40,7 @@ export const membershipRoutes: Route[] = [
       const personEmail = q.get('personEmail');
       let items: Membership[];
       if (roomParam === null) {
-        // §2.4: personId/personEmail require roomId (except for compliance officers, not emulated).
+        // §7.3: personId/personEmail require roomId (except for compliance officers, not emulated).
         if (personId || personEmail)
           throw new EmulatorHttpError(400, 'personId and personEmail require roomId.');
         items = [...world.memberships.values()].filter((m) => m.personId === req.me.id);
@@ -77,7 +77,7 @@ export const membershipRoutes: Route[] = [
   {
     method: 'PUT',
     pattern: '/memberships/{id}',
-    // §2.4 decision: isModerator and isRoomHidden may each be given alone.
+    // §7.3 decision: isModerator and isRoomHidden may each be given alone.
     handler: async (req, { world }) => {
       const m = membershipFor(world, req.me, req.params.id);
       const body = await req.json();

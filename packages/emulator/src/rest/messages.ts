@@ -1,4 +1,4 @@
-/** Messages (webex-rest-webhooks.md §2.5, visibility §4.1/§4.3). */
+/** Messages (docs/protocol.md §7.4, visibility §7.8). */
 import { decodeId } from '@herald/webex';
 import type { CardAttachment, Message, Person } from '../state/types.js';
 import { EmulatorHttpError, type NewFile, type PostMessageInput, type World } from '../state/world.js';
@@ -22,7 +22,7 @@ async function readCreateBody(req: RestRequest): Promise<Record<string, unknown>
     if (part.name === 'files') {
       uploads.push({
         name: part.filename ?? 'file',
-        // §2.5: SDKs default to text/plain when they cannot guess.
+        // §7.4: SDKs default to text/plain when they cannot guess.
         contentType: part.contentType ?? 'application/octet-stream',
         bytes: Buffer.from(part.data),
       });
@@ -46,7 +46,7 @@ const EXT_TYPES: Record<string, string> = {
 };
 
 /**
- * `files: [url]` (§2.5: Webex fetches public URLs). The emulator never touches the network: it
+ * `files: [url]` (§7.4: Webex fetches public URLs). The emulator never touches the network: it
  * stores a small placeholder named after the URL's last path segment.
  */
 function placeholderFile(url: unknown): NewFile {
@@ -91,7 +91,7 @@ function toInput(body: Record<string, unknown>): PostMessageInput {
     if (d?.type !== 'MESSAGE') throw new EmulatorHttpError(400, 'parentId is not a message id.');
     input.parentId = d.uuid;
   }
-  // `html` is not an input (§2.5 decision: ignored on create).
+  // `html` is not an input (§7.4 decision: ignored on create).
   const files = body.files;
   if (files !== undefined) {
     if (!Array.isArray(files)) throw new EmulatorHttpError(400, 'files must be an array.');
@@ -114,7 +114,7 @@ function listable(world: World, me: Person, roomId: string, q: URLSearchParams):
   const mentioned = q.get('mentionedPeople');
   let mentionedMe = false;
   if (mentioned !== null) {
-    // §2.5: only `me` or the caller's own id.
+    // §7.4: only `me` or the caller's own id.
     const d = decodeId(mentioned);
     if (mentioned !== 'me' && !(d?.type === 'PEOPLE' && d.uuid === me.id)) {
       throw new EmulatorHttpError(400, 'mentionedPeople only supports me or your own person id.');
@@ -170,14 +170,14 @@ export const messageRoutes: Route[] = [
       if (!roomParam) throw new EmulatorHttpError(400, 'roomId is required.');
       const { room } = world.mustRoomOf(req.me.id, uuidOf(roomParam, 'ROOM'));
       const withMentions = q.get('mentionedPeople') !== null;
-      // §4.3: bots must pass mentionedPeople=me in group rooms (403 otherwise).
+      // §7.8: bots must pass mentionedPeople=me in group rooms (403 otherwise).
       if (req.me.type === 'bot' && room.type === 'group' && !withMentions) {
         throw new EmulatorHttpError(
           403,
           'Bots must use mentionedPeople=me to list messages in a group space.',
         );
       }
-      // §2.5: max default 50, ≤100 with mentionedPeople; otherwise unconfirmed, 1000 chosen.
+      // §7.4: max default 50, ≤100 with mentionedPeople; otherwise unconfirmed, 1000 chosen.
       const max = parseMax(req.url, 50, withMentions ? 100 : 1000);
       limiter.take('read', req.token, room.id);
       return page(listable(world, req.me, room.id, q), req.url, ctx.baseUrl(), max, (m) =>
@@ -212,7 +212,7 @@ export const messageRoutes: Route[] = [
     pattern: '/messages/{id}',
     handler: (req, { world, ctx, limiter }) => {
       const m = world.mustMessageFor(req.me.id, uuidOf(req.params.id, 'MESSAGE'));
-      // §3.6 decision: a fresh message may answer 404 for a configured time (context.ts SharedFaults).
+      // §8.5 decision: a fresh message may answer 404 for a configured time (context.ts SharedFaults).
       const hold = ctx.faults.messageNotFoundForMs;
       if (hold > 0 && world.now() - Date.parse(m.created) < hold)
         throw new EmulatorHttpError(404, 'Unable to get message.');
@@ -226,7 +226,7 @@ export const messageRoutes: Route[] = [
     handler: async (req, { world, ctx }) => {
       const id = uuidOf(req.params.id, 'MESSAGE');
       const body = await req.json();
-      // §2.5 "Edit": roomId required, html refused.
+      // §7.4 "Edit": roomId required, html refused.
       const roomParam = optString(body, 'roomId');
       if (!roomParam) throw new EmulatorHttpError(400, 'roomId is required.');
       if (body.html !== undefined)

@@ -1,5 +1,5 @@
 /**
- * A small multipart/form-data parser for `POST /messages` uploads (webex-rest-webhooks.md §2.5
+ * A small multipart/form-data parser for `POST /messages` uploads (docs/protocol.md §7.4
  * "multipart upload": form fields plus one part named `files` with its own filename and type).
  * Bytes in, parts out; the caller bounds the body size before calling.
  */

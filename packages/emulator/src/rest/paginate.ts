@@ -1,5 +1,5 @@
 /**
- * Paged lists (webex-rest-webhooks.md §1.6 decision): `{items}` plus exactly one
+ * Paged lists (docs/protocol.md §7.1 decision): `{items}` plus exactly one
  * `Link: <absolute url>; rel="next"` while more items remain. The next URL is the request URL with
  * an opaque `cursor` parameter (base64url of the offset into the same query's result).
  */

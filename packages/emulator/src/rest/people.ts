@@ -1,4 +1,4 @@
-/** People and organizations (webex-rest-webhooks.md §2.1, §2.2). */
+/** People and organizations (docs/protocol.md §7.2). */
 import { decodeId } from '@herald/webex';
 import type { Person } from '../state/types.js';
 import { EmulatorHttpError } from '../state/world.js';
@@ -12,7 +12,7 @@ export const peopleRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/people/{id}',
-    // §2.1: people outside the caller's org are readable (without presence, which we never send).
+    // §7.2: people outside the caller's org are readable (without presence, which we never send).
     handler: (req, { world }) => ok(personView(world.mustPerson(uuidOf(req.params.id, 'PEOPLE')))),
   },
   {
@@ -24,7 +24,7 @@ export const peopleRoutes: Route[] = [
       const displayName = q.get('displayName');
       const ids = q.get('id');
       const max = parseMax(req.url, 100, 1000);
-      // §2.1: non-admins (every emulated person) must give email or displayName (or id).
+      // §7.2: non-admins (every emulated person) must give email or displayName (or id).
       if (!email && !displayName && !ids) {
         throw new EmulatorHttpError(400, 'Non-admin users must specify email, displayName or id.');
       }
@@ -41,7 +41,7 @@ export const peopleRoutes: Route[] = [
           else notFoundIds.push(id);
         }
       }
-      // §2.1/§4.3: e-mail lookup only within the caller's org.
+      // §7.2, §7.8: e-mail lookup only within the caller's org.
       if (email)
         items = items.filter(
           (p) => p.orgId === req.me.orgId && p.emails.some((e) => e.toLowerCase() === email.toLowerCase()),
@@ -59,7 +59,7 @@ export const peopleRoutes: Route[] = [
     handler: (req, { world }) => {
       const org = world.orgs.get(uuidOf(req.params.id, 'ORGANIZATION'));
       if (!org) throw new EmulatorHttpError(404, 'Could not find an organization with provided ID.');
-      // §2.2 decision: a person (bot or user) may read its own org; other orgs are 403.
+      // §7.2 decision: a person (bot or user) may read its own org; other orgs are 403.
       if (org.id !== req.me.orgId)
         throw new EmulatorHttpError(403, 'Not authorized to read this organization.');
       return ok(orgView(org));

@@ -1,5 +1,5 @@
 /**
- * Token buckets for the REST API (webex-rest-webhooks.md §1.10 decision): per (token, room) and per
+ * Token buckets for the REST API (docs/protocol.md §7.1 decision): per (token, room) and per
  * token, separately for `POST /messages` and for reads. Off unless configured. Time comes from the
  * world's clock, so tests advance it instead of sleeping.
  */
@@ -25,7 +25,7 @@ export interface RateLimitOptions {
   deletePerToken?: BucketSpec | undefined;
 }
 
-/** §1.7: the 429 text seen in the wild. */
+/** §7.1: the 429 text seen in the wild. */
 export const RATE_LIMIT_MESSAGE =
   'The user has sent too many requests in a given amount of time. Please refer to the Retry-After response header to wait before making a new request.';
 
@@ -53,7 +53,7 @@ export class RateLimiter {
     this.buckets.clear();
   }
 
-  /** Take one token from each applicable bucket or throw 429 with the longest wait (integer seconds, §1.8). */
+  /** Take one token from each applicable bucket or throw 429 with the longest wait (integer seconds, §7.1). */
   take(kind: 'post' | 'read' | 'delete', token: string, roomKey?: string): void {
     // Reads: the dispatcher charges the per-token bucket, handlers the per-room one (one charge each).
     const specs: Array<[string, BucketSpec | undefined]> =

@@ -1,4 +1,4 @@
-/** Rooms (webex-rest-webhooks.md §2.3). */
+/** Rooms (docs/protocol.md §7.3). */
 
 import type { Room } from '../state/types.js';
 import { EmulatorHttpError } from '../state/world.js';
@@ -24,7 +24,7 @@ export const roomRoutes: Route[] = [
       if (type !== null && type !== 'direct' && type !== 'group') {
         throw new EmulatorHttpError(400, 'type must be direct or group.');
       }
-      // Decision (§2.3 names no default order): without sortBy, rooms come in the order the caller joined them.
+      // Decision (§7.3 names no default order): without sortBy, rooms come in the order the caller joined them.
       const sortBy = q.get('sortBy');
       if (sortBy !== null && !(sortBy in SORTS))
         throw new EmulatorHttpError(400, 'sortBy must be id, lastactivity or created.');
@@ -59,7 +59,7 @@ export const roomRoutes: Route[] = [
   {
     method: 'PUT',
     pattern: '/rooms/{id}',
-    // §2.3 marks title required on PUT; we accept a partial body (decision: lenient, nothing breaks).
+    // §7.3 marks title required on PUT; we accept a partial body (decision: lenient, nothing breaks).
     handler: async (req, { world }) => {
       const body = await req.json();
       const room = world.updateRoom(req.me.id, uuidOf(req.params.id, 'ROOM'), {

@@ -1,5 +1,5 @@
 /**
- * World entities -> REST JSON objects (field lists: webex-rest-webhooks.md §2.1-§2.8). Ids become
+ * World entities -> REST JSON objects (field lists: docs/protocol.md §7.2, §7.7). Ids become
  * REST ids; empty optional arrays are left out, as Webex does for `files`, `mentionedPeople`,
  * `mentionedGroups` and `attachments` on messages without them.
  */
@@ -28,7 +28,7 @@ export function orgView(o: Org): Record<string, unknown> {
   return { id: restId('ORGANIZATION', o.id), displayName: o.displayName, created: o.created };
 }
 
-/** §2.3/§4.5: a direct room's `title` is, for each viewer, the other party's display name. */
+/** §7.3: a direct room's `title` is, for each viewer, the other party's display name. */
 export function roomView(world: World, r: Room, viewerId: string): Record<string, unknown> {
   let title = r.title;
   if (r.type === 'direct') {
@@ -69,7 +69,7 @@ export function membershipView(world: World, m: Membership): Record<string, unkn
   };
 }
 
-/** `baseUrl` is the emulator's origin; file URLs are `<origin>/v1/contents/<CONTENT id>` (§2.7). */
+/** `baseUrl` is the emulator's origin; file URLs are `<origin>/v1/contents/<CONTENT id>` (§7.6). */
 export function messageView(world: World, m: Message, baseUrl: string): Record<string, unknown> {
   const sender = world.people.get(m.personId);
   return {
@@ -107,7 +107,7 @@ export function attachmentActionView(a: AttachmentAction): Record<string, unknow
   };
 }
 
-/** The emulator's single application id (webhook `appId`, §2.8). */
+/** The emulator's single application id (webhook `appId`, §7.7). */
 export const EMULATOR_APP_UUID = '00000000-0000-4000-8000-00000000e4a1';
 
 export function webhookView(world: World, h: Webhook): Record<string, unknown> {

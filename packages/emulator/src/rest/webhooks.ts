@@ -1,5 +1,5 @@
 /**
- * Webhook registrations (webex-rest-webhooks.md §2.8). Creator-owned: another person's webhook
+ * Webhook registrations (docs/protocol.md §7.7). Creator-owned: another person's webhook
  * answers 404. Delivery lives in `webhooks/`.
  */
 import { decodeId } from '@herald/webex';
@@ -11,7 +11,7 @@ import { uuidOf } from './ids.js';
 import { page, parseMax } from './paginate.js';
 import { webhookView } from './views.js';
 
-/** §2.8 (reported): filtering on a room the caller cannot access is refused. */
+/** §7.7 (reported): filtering on a room the caller cannot access is refused. */
 function checkRoomFilter(world: World, me: Person, filter: string | undefined): void {
   for (const pair of (filter ?? '').split('&')) {
     if (!pair.startsWith('roomId=')) continue;
@@ -62,7 +62,7 @@ export const webhookRoutes: Route[] = [
     handler: async (req, { world }) => {
       const id = uuidOf(req.params.id, 'WEBHOOK');
       const hook = world.webhookOf(req.me.id, id);
-      // §2.8: name and targetUrl required; only name, targetUrl, secret and status=active change.
+      // §7.7: name and targetUrl required; only name, targetUrl, secret and status=active change.
       applyWebhookUpdate(hook, validateWebhookUpdate(await req.json()));
       return ok(webhookView(world, hook));
     },

@@ -1,15 +1,15 @@
 /**
  * Message bodies: markdown with mentions -> `html`, plain `text`, `mentionedPeople`,
- * `mentionedGroups` (webex-rest-webhooks.md §4.2).
+ * `mentionedGroups` (docs/protocol.md §5.4).
  *
- * Mention syntax (§4.2): `<@personId:ID|Name>`, `<@personId:ID>`, `<@personEmail:addr|Name>`,
+ * Mention syntax (§5.4): `<@personId:ID|Name>`, `<@personId:ID>`, `<@personEmail:addr|Name>`,
  * `<@personEmail:addr>`, `<@all>`. ID is a REST PEOPLE id or a bare uuid. A mention of an unknown
  * person is kept as its plain name (or the literal text when it has none) and mentions nobody.
  *
  * The markdown subset is deliberately small and safe: `**bold**`/`__bold__`, `*italic*`/`_italic_`,
  * `` `code` ``, `[text](http(s)|mailto URL)`, paragraphs (blank line) and line breaks. Everything else
  * is HTML-escaped, so no tag written by a sender reaches `html` (an escaped mention, `&lt;@…&gt;`, is
- * literal text and mentions nobody, §4.2).
+ * literal text and mentions nobody, §5.4).
  */
 import { decodeId, encodeId } from '@herald/webex';
 import type { Person } from './types.js';

@@ -42,7 +42,7 @@ const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
 export function postMessage(w: WorldState, senderId: string, input: PostMessageInput): Message {
   const sender = mustPerson(w, senderId);
   const targets = [input.roomId, input.toPersonId, input.toPersonEmail].filter((t) => t !== undefined);
-  // §2.5 decisions: exactly one target; some content; one file; one card; not both; byte limits.
+  // docs/protocol.md §7.4 decisions: exactly one target; some content; one file; one card; not both; byte limits.
   if (targets.length !== 1) {
     throw new EmulatorHttpError(400, 'Exactly one of roomId, toPersonId or toPersonEmail is required.');
   }
@@ -115,7 +115,7 @@ export function postMessage(w: WorldState, senderId: string, input: PostMessageI
 function targetRoom(w: WorldState, senderId: string, input: PostMessageInput): Room {
   if (input.roomId !== undefined) {
     const { room, membership: own } = mustRoomOf(w, senderId, input.roomId);
-    // §4.4: announcement mode — only moderators post; status unconfirmed, 403 chosen.
+    // §7.3: announcement mode — only moderators post; status unconfirmed, 403 chosen.
     if (room.isAnnouncementOnly && !own.isModerator) {
       throw new EmulatorHttpError(403, 'Only moderators can post in an announcement-only space.');
     }
@@ -126,14 +126,14 @@ function targetRoom(w: WorldState, senderId: string, input: PostMessageInput): R
       ? w.people.get(input.toPersonId)
       : personByEmail(w, input.toPersonEmail ?? '');
   if (!other) throw new EmulatorHttpError(404, 'Could not find a person with the provided ID or email.');
-  // §4.5: messaging oneself is unconfirmed; 400 chosen.
+  // §7.3: messaging oneself is unconfirmed; 400 chosen.
   if (other.id === senderId) throw new EmulatorHttpError(400, 'Cannot send a direct message to yourself.');
   return directRoom(w, senderId, other.id, true)!;
 }
 
 export function editMessage(w: WorldState, actorId: string, messageId: string, patch: MessagePatch): Message {
   const message = mustMessageFor(w, actorId, messageId);
-  // §2.5 "Edit": own messages only, ≤10 edits, none with files or cards.
+  // §7.4 "Edit": own messages only, ≤10 edits, none with files or cards.
   if (message.personId !== actorId) throw new EmulatorHttpError(403, 'Only the sender can edit a message.');
   if (message.files.length > 0 || message.attachments.length > 0) {
     throw new EmulatorHttpError(400, 'Editing messages with files or attachments is unsupported.');
@@ -152,7 +152,7 @@ export function editMessage(w: WorldState, actorId: string, messageId: string, p
 export function deleteMessage(w: WorldState, actorId: string, messageId: string): void {
   const message = mustMessageFor(w, actorId, messageId);
   if (message.personId !== actorId) {
-    // §2.5 "Delete": others' messages only by moderators of a moderated (locked) room.
+    // §7.4 "Delete": others' messages only by moderators of a moderated (locked) room.
     const room = w.rooms.get(message.roomId);
     const own = membership(w, actorId, message.roomId);
     if (!room?.isLocked || !own?.isModerator) {

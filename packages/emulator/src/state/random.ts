@@ -6,8 +6,12 @@ import { randomUUID } from 'node:crypto';
 
 export interface RandomSource {
   uuid(): string;
-  /** A bearer token: `<prefix>_` followed by 48 hex digits. */
-  token(prefix: string): string;
+  /**
+   * A bearer token shaped as Webex issues them, `<secret>_<cluster>_<org uuid>` (docs/protocol.md §6.3):
+   * the SDK reads the org id out of the third part (webex-core credentials.js
+   * `extractOrgIdFromUserToken`, which also insists on exactly three parts).
+   */
+  token(orgId: string): string;
   /** A float in [0, 1). */
   next(): number;
 }
@@ -24,6 +28,14 @@ function prng(seed: number): () => number {
   };
 }
 
+/** The secret part: 64 characters of base64 over hex text, no `_` (the part separator), like Webex's. */
+function tokenOf(text: string, orgId: string): string {
+  return `${Buffer.from(text)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 64)}_EMU1_${orgId}`;
+}
+
 function hex32(n: number): string {
   return n.toString(16).padStart(8, '0');
 }
@@ -32,8 +44,7 @@ export function createRandom(seed?: number): RandomSource {
   if (seed === undefined) {
     return {
       uuid: () => randomUUID(),
-      token: (prefix) =>
-        `${prefix}_${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+      token: (orgId) => tokenOf(randomUUID() + randomUUID(), orgId),
       next: () => Math.random(),
     };
   }
@@ -46,7 +57,7 @@ export function createRandom(seed?: number): RandomSource {
   };
   return {
     uuid,
-    token: (prefix) => `${prefix}_${Array.from({ length: 6 }, () => hex32(draw())).join('')}`,
+    token: (orgId) => tokenOf(Array.from({ length: 6 }, () => hex32(draw())).join(''), orgId),
     next: () => draw() / 2 ** 32,
   };
 }

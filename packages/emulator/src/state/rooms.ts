@@ -34,12 +34,12 @@ export function directRoom(w: WorldState, aId: string, bId: string, create: bool
   const now = w.nowIso();
   const room: Room = {
     id: w.uuid(),
-    // Stored as seen by the creator; REST shows each viewer the other party's name (§4.5).
+    // Stored as seen by the creator; REST shows each viewer the other party's name (docs/protocol.md §7.3).
     title: b.displayName,
     type: 'direct',
     isLocked: false,
     isAnnouncementOnly: false,
-    // Decision (§2.3 leaves ownerId of direct rooms unconfirmed): the creator's org, as for groups.
+    // Decision (§7.3 leaves ownerId of direct rooms unconfirmed): the creator's org, as for groups.
     ownerId: a.orgId,
     creatorId: a.id,
     created: now,
@@ -57,7 +57,7 @@ export function createRoom(w: WorldState, actorId: string, input: NewRoom): Room
   if (typeof input.title !== 'string' || input.title.trim() === '') {
     throw new EmulatorHttpError(400, 'title is required.');
   }
-  // §2.3: announcement mode requires a locked room; the creator of a locked room is a moderator.
+  // §7.3: announcement mode requires a locked room; the creator of a locked room is a moderator.
   if (input.isAnnouncementOnly && !input.isLocked) {
     throw new EmulatorHttpError(400, 'isAnnouncementOnly requires isLocked.');
   }
@@ -93,11 +93,11 @@ export function updateRoom(w: WorldState, actorId: string, roomId: string, patch
     throw new EmulatorHttpError(400, 'title must not be empty.');
   const isLocked = patch.isLocked ?? room.isLocked;
   const isAnnouncementOnly = patch.isAnnouncementOnly ?? (isLocked ? room.isAnnouncementOnly : false);
-  // §2.3: isAnnouncementOnly only on a locked room.
+  // §7.3: isAnnouncementOnly only on a locked room.
   if (isAnnouncementOnly && !isLocked)
     throw new EmulatorHttpError(400, 'isAnnouncementOnly requires isLocked.');
   if (patch.title !== undefined) room.title = patch.title;
-  // §2.3: "a single space clears" the description.
+  // §7.3: "a single space clears" the description.
   if (patch.description !== undefined)
     room.description = patch.description === ' ' ? undefined : patch.description;
   const locking = isLocked && !room.isLocked;
@@ -120,7 +120,7 @@ export function updateRoom(w: WorldState, actorId: string, roomId: string, patch
 }
 
 /**
- * §2.3 DELETE: a moderator of a locked space or the creator of an unlocked one deletes it (every
+ * §7.3 DELETE: a moderator of a locked space or the creator of an unlocked one deletes it (every
  * membership ends, then the room goes); anyone else just leaves. Direct spaces: the caller leaves.
  * The `Change` union has no room deletion, so audiences learn it as `membership.deleted` changes.
  */
@@ -144,13 +144,13 @@ export function addMember(
 ): Membership {
   const { room, membership: own } = mustRoomOf(w, actorId, roomId);
   mustPerson(w, personId);
-  // §4.4 (reported rules): no adding in 1-1 spaces; locked spaces need a moderator; moderators only in locked spaces.
+  // §7.3 (reported rules): no adding in 1-1 spaces; locked spaces need a moderator; moderators only in locked spaces.
   if (room.type === 'direct') throw new EmulatorHttpError(400, 'Cannot add members to a direct space.');
   if (room.isLocked && !own.isModerator) {
     throw new EmulatorHttpError(403, 'Only moderators can add members to a moderated space.');
   }
   if (isModerator && !room.isLocked) throw new EmulatorHttpError(400, 'Only a locked space has moderators.');
-  // §2.4: adding the same person twice → 409.
+  // §7.3: adding the same person twice → 409.
   if (membership(w, personId, roomId)) throw new EmulatorHttpError(409, 'Person is already in the room.');
   return insertMembership(w, actorId, { personId, roomId, isModerator });
 }
@@ -181,7 +181,7 @@ export function updateMember(
 export function removeMember(w: WorldState, actorId: string, roomId: string, personId: string): void {
   const { room, membership: own } = mustRoomOf(w, actorId, roomId);
   const target = mustMembership(w, personId, roomId);
-  // §2.4: deleting one's own membership leaves; others need a moderator in a locked space; 1-1: never.
+  // §7.3: deleting one's own membership leaves; others need a moderator in a locked space; 1-1: never.
   if (personId !== actorId) {
     if (room.type === 'direct')
       throw new EmulatorHttpError(400, 'Cannot remove members from a direct space.');

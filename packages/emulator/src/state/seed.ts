@@ -43,15 +43,16 @@ export function applySeed(target: SeedTarget, seed: Seed, random: RandomSource, 
     const id = p.id ?? random.uuid();
     const type = p.type ?? (email.endsWith('@webex.bot') ? 'bot' : 'person');
     const [first, ...rest] = p.displayName.split(' ');
+    const orgId = resolve('orgs', p.org, where);
     target.people.set(id, {
       id,
-      orgId: resolve('orgs', p.org, where),
+      orgId,
       emails: [p.email],
       displayName: p.displayName,
       firstName: p.firstName ?? first,
       lastName: p.lastName ?? (rest.length > 0 ? rest.join(' ') : undefined),
       type,
-      tokens: [p.token ?? random.token(type === 'bot' ? 'EMU_BOT' : 'EMU_USER')],
+      tokens: [p.token ?? random.token(orgId)],
       created: nowIso,
     });
     if (p.key) target.keys.people.set(p.key, id);

@@ -1,7 +1,7 @@
 /**
  * The emulator's in-memory model. Entities hold UUIDs (the Mercury side of an id); REST ids are
  * made at the edges with `@herald/webex`'s id codec (`encodeId`). Timestamps are ISO-8601 strings
- * with milliseconds and `Z` (webex-rest-webhooks.md §1.5).
+ * with milliseconds and `Z` (docs/protocol.md §7.1).
  *
  * Every mutation of the world emits exactly one `Change` on `world.changes` (see `World`), in commit
  * order, with an increasing `seq`. Webhook delivery and Mercury fan-out both subscribe to it and

@@ -1,5 +1,5 @@
 /**
- * Who may see what: a message (membership plus the bot rule, §4.1) and a change (the audience
+ * Who may see what: a message (membership plus the bot rule, docs/protocol.md §7.8) and a change (the audience
  * webhooks and Mercury both deliver to).
  */
 import { EmulatorHttpError } from './errors.js';
@@ -13,13 +13,13 @@ export function canSeeMessage(w: WorldState, personId: string, message: Message)
   const person = w.people.get(personId);
   if (person?.type !== 'bot') return true;
   const room = w.rooms.get(message.roomId);
-  // §4.1: bots see every 1-1 message, group messages only when @mentioned (or their own).
-  // Decision (§4.1 leaves `<@all>` unconfirmed): a group mention does not make a message visible to a bot.
+  // §7.8: bots see every 1-1 message, group messages only when @mentioned (or their own).
+  // Decision (§7.8 leaves `<@all>` unconfirmed): a group mention does not make a message visible to a bot.
   if (room?.type === 'direct') return true;
   return message.personId === personId || message.mentionedPeople.includes(personId);
 }
 
-/** A live message `actorId` can see; 404 otherwise (§4.1 decision: invisible = not found). */
+/** A live message `actorId` can see; 404 otherwise (§7.8 decision: invisible = not found). */
 export function mustMessageFor(w: WorldState, actorId: string, messageId: string): Message {
   const m = w.messages.get(messageId);
   if (!m || m.deleted || !canSeeMessage(w, actorId, m))

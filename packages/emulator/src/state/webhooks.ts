@@ -37,7 +37,7 @@ export function createWebhook(w: WorldState, ownerPersonId: string, input: NewWe
   return hook;
 }
 
-/** `actorId`'s webhook; 404 for anyone else's (webhooks are creator-owned, §4.3). */
+/** `actorId`'s webhook; 404 for anyone else's (webhooks are creator-owned, docs/protocol.md §7.8). */
 export function webhookOf(w: WorldState, actorId: string, id: string): Webhook {
   const hook = w.webhooks.get(id);
   if (!hook || hook.ownerPersonId !== actorId)
@@ -50,7 +50,7 @@ export function updateWebhook(w: WorldState, actorId: string, id: string, patch:
   if (patch.name !== undefined) hook.name = patch.name;
   if (patch.targetUrl !== undefined) hook.targetUrl = patch.targetUrl;
   if (patch.secret !== undefined) hook.secret = patch.secret;
-  // §2.8 decision: PUT status=active re-activates and resets the failure counter.
+  // §7.7 decision: PUT status=active re-activates and resets the failure counter.
   if (patch.status === 'active') {
     hook.status = 'active';
     hook.failures = 0;
@@ -63,7 +63,7 @@ export function deleteWebhook(w: WorldState, actorId: string, id: string): void 
   w.webhooks.delete(id);
 }
 
-/** Webhook delivery reports each attempt; `threshold` consecutive failures deactivate (§2.8 decision). */
+/** Webhook delivery reports each attempt; `threshold` consecutive failures deactivate (§7.7 decision). */
 export function recordDelivery(w: WorldState, id: string, ok: boolean, threshold: number): void {
   const hook = w.webhooks.get(id);
   if (!hook) return;

@@ -14,7 +14,7 @@ export interface WorldState extends SeedTarget {
   readonly files: Map<string, StoredFile>;
   readonly attachmentActions: Map<string, AttachmentAction>;
   readonly webhooks: Map<string, Webhook>;
-  /** The clock as a wire timestamp, `YYYY-MM-DDTHH:MM:SS.mmmZ` (§1.5). */
+  /** The clock as a wire timestamp, `YYYY-MM-DDTHH:MM:SS.mmmZ` (docs/protocol.md §7.1). */
   nowIso(): string;
   uuid(): string;
   /** Commit point: stamp and emit one change. */

@@ -90,7 +90,7 @@ export class World implements WorldState {
     this.random = createRandom(options.randomSeed);
   }
 
-  /** The clock as a wire timestamp, `YYYY-MM-DDTHH:MM:SS.mmmZ` (§1.5). */
+  /** The clock as a wire timestamp, `YYYY-MM-DDTHH:MM:SS.mmmZ` (docs/protocol.md §7.1). */
   nowIso(): string {
     return new Date(this.now()).toISOString();
   }

@@ -127,7 +127,7 @@ export function installUi(
     if (!file || !message || message.deleted || !world.canSeeMessage(viewer.id, message)) {
       throw new EmulatorHttpError(404, 'Could not find the content with provided ID.');
     }
-    // The page shows what Webex would: an infected file is gone (§2.7); scan holds are REST's concern.
+    // The page shows what Webex would: an infected file is gone (docs/protocol.md §7.6); scan holds are REST's concern.
     if (file.scanResult === 'infected')
       throw new EmulatorHttpError(410, 'The file was found infected and removed.');
     res.writeHead(200, {

@@ -1,6 +1,6 @@
 /**
  * What the chat page sees, shaped for one viewer: people without tokens, the viewer's spaces (a
- * 1-1 titled by the other party, as REST shows it, §4.5), and messages with file links that go
+ * 1-1 titled by the other party, as REST shows it, docs/protocol.md §7.3), and messages with file links that go
  * through the page's own download route instead of `/v1/contents` (which would need a token).
  */
 import { restId } from '../rest/ids.js';
@@ -89,7 +89,7 @@ function peerOf(world: World, room: Room, viewerId: string): Person | undefined 
   return other && world.people.get(other.personId);
 }
 
-/** §4.5: a 1-1 space is titled, for each viewer, by the other party's name. */
+/** §7.3: a 1-1 space is titled, for each viewer, by the other party's name. */
 export function spaceTitle(world: World, room: Room, viewerId: string): string {
   if (room.type !== 'direct') return room.title;
   return peerOf(world, room, viewerId)?.displayName ?? room.title;

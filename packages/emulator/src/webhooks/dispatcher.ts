@@ -1,8 +1,8 @@
 /**
  * Webhook delivery: for every world change, each matching active webhook whose owner may learn of it
- * (`world.audience`, the bot visibility rules of webex-rest-webhooks.md §4.1) gets one signed POST.
+ * (`world.audience`, the bot visibility rules of docs/protocol.md §7.8) gets one signed POST.
  *
- * Emulator decisions (§3.5, §3.6, §2.8): per-webhook order is commit order by default; a delivery
+ * Emulator decisions (§8.5, §7.7): per-webhook order is commit order by default; a delivery
  * fails on a non-2xx answer, a socket error or the timeout (default 5 s); retries are off by default
  * (Webex documents none); N consecutive failed deliveries (default 10) make the webhook `inactive`,
  * and events for an inactive webhook are dropped.
@@ -157,7 +157,7 @@ export class Dispatcher {
     let body = Buffer.from(json, 'utf8');
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (webhook.secret) {
-      // §3.4: lower-case hex HMAC-SHA1 of exactly the bytes sent.
+      // §8.4: lower-case hex HMAC-SHA1 of exactly the bytes sent.
       let signature = createHmac('sha1', webhook.secret).update(body).digest('hex');
       if (this.faults.wrongSignature)
         signature = createHmac('sha1', `${webhook.secret}-wrong`).update(body).digest('hex');

@@ -1,8 +1,8 @@
 /**
- * The delivery body (webex-rest-webhooks.md §3.1-§3.3): compact JSON, keys in exactly the captured
+ * The delivery body (docs/protocol.md §8.1, §8.3): compact JSON, keys in exactly the captured
  * order `id, name, targetUrl, resource, event, filter?, orgId, createdBy, appId, ownedBy, status,
  * created, actorId, data`. Receivers that re-serialise to verify (NBF) depend on that order. `data`
- * never holds message text or card inputs (§3.3); `secret` is never in the body (§3.2).
+ * never holds message text or card inputs (§8.3); `secret` is never in the body (§8.2).
  */
 import { encodeId } from '@herald/webex';
 import { EMULATOR_APP_UUID } from '../rest/views.js';
@@ -10,7 +10,7 @@ import type { Change, Webhook } from '../state/types.js';
 import type { World } from '../state/world.js';
 import type { MessagingResource } from './filter.js';
 
-/** The application id Webex puts in envelopes (§2.8): the same one REST shows on webhook objects. */
+/** The application id Webex puts in envelopes (§7.7): the same one REST shows on webhook objects. */
 export const EMULATOR_APP_ID = encodeId('APPLICATION', EMULATOR_APP_UUID);
 
 export function envelopeJson(
@@ -41,7 +41,7 @@ export function envelopeJson(
   return { json: JSON.stringify(envelope), dataId: String(envelope.data.id) };
 }
 
-/** `data` per resource (§3.3). */
+/** `data` per resource (§8.3). */
 export function changeData(world: World, change: Change): Record<string, unknown> {
   switch (change.kind) {
     case 'message.created':
@@ -56,7 +56,7 @@ export function changeData(world: World, change: Change): Record<string, unknown
         roomType: room?.type ?? 'group',
         personId: encodeId('PEOPLE', m.personId),
         personEmail: sender?.emails[0],
-        // *Reported* for group rooms (§3.3); ids only, no content.
+        // *Reported* for group rooms (§8.3); ids only, no content.
         mentionedPeople:
           room?.type === 'group' && m.mentionedPeople.length > 0
             ? m.mentionedPeople.map((p) => encodeId('PEOPLE', p))
@@ -89,7 +89,7 @@ export function changeData(world: World, change: Change): Record<string, unknown
     case 'room.created':
     case 'room.updated': {
       const r = change.room;
-      // `title` is unconfirmed in webhook data (§3.3) and left out.
+      // `title` is unconfirmed in webhook data (§8.3) and left out.
       return {
         id: encodeId('ROOM', r.id),
         type: r.type,
@@ -101,7 +101,7 @@ export function changeData(world: World, change: Change): Record<string, unknown
     }
     case 'attachmentAction.created': {
       const a = change.action;
-      // No `inputs` and no `personEmail` (§2.6, §3.3).
+      // No `inputs` and no `personEmail` (§7.5, §8.3).
       return {
         id: encodeId('ATTACHMENT_ACTION', a.id),
         type: a.type,

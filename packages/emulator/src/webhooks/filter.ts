@@ -1,5 +1,5 @@
 /**
- * Webhook `filter` strings and which webhooks a world change reaches (webex-rest-webhooks.md §2.8
+ * Webhook `filter` strings and which webhooks a world change reaches (docs/protocol.md §7.7
  * filter table). Filters are `key=value` pairs joined with `&`; values may be percent-encoded (an
  * e-mail with `+` is kept as is: `+` is not read as a space).
  */
@@ -9,7 +9,7 @@ import type { World } from '../state/world.js';
 
 export type MessagingResource = 'messages' | 'memberships' | 'rooms' | 'attachmentActions';
 
-/** Filter keys each resource accepts (§2.8; the last two of `messages` are *reported* only). */
+/** Filter keys each resource accepts (§7.7; the last two of `messages` are *reported* only). */
 export const FILTER_KEYS: Readonly<Record<MessagingResource | 'all', readonly string[]>> = {
   messages: [
     'roomId',
@@ -48,7 +48,7 @@ function decode(v: string): string {
   }
 }
 
-/** The resource and event of a change, as Webex names them (§2.8 table). */
+/** The resource and event of a change, as Webex names them (§7.7 table). */
 export function resourceEventOf(change: Change): { resource: MessagingResource; event: string } {
   const [kind, event] = change.kind.split('.') as [string, string];
   const resource: MessagingResource =
@@ -64,7 +64,7 @@ export function resourceEventOf(change: Change): { resource: MessagingResource; 
 
 /**
  * Does `webhook` subscribe to this resource/event? `all` covers every messaging resource except
- * `attachmentActions` (§2.8: NBF needs a second webhook for card submissions; *reported*).
+ * `attachmentActions` (§7.7: NBF needs a second webhook for card submissions; *reported*).
  */
 export function subscribes(webhook: Webhook, resource: MessagingResource, event: string): boolean {
   const resourceOk =

@@ -27,7 +27,7 @@ export type { DeliveryOptions, DeliveryRecord, DeliveryStats, WebhookFaults } fr
 export { validateWebhookCreate, validateWebhookUpdate } from './validate.js';
 
 export interface WebhookFaultSettings extends WebhookFaults {
-  /** GET of a just-created message answers 404 for this long, ms (shared with REST, §3.6). */
+  /** GET of a just-created message answers 404 for this long, ms (shared with REST, docs/protocol.md §8.5). */
   messageNotFoundForMs: number;
 }
 

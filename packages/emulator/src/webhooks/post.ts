@@ -1,6 +1,6 @@
 /**
  * One HTTP POST of a delivery: exactly the given bytes, a bounded wait for the status line. Only
- * the status code counts (webex-rest-webhooks.md §3.5); the response body is drained and dropped.
+ * the status code counts (docs/protocol.md §8.5); the response body is drained and dropped.
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';

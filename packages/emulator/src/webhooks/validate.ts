@@ -1,5 +1,5 @@
 /**
- * Webex's rules for webhook registrations (webex-rest-webhooks.md §2.8), shared with the REST
+ * Webex's rules for webhook registrations (docs/protocol.md §7.7), shared with the REST
  * subsystem: `POST /webhooks` and `PUT /webhooks/{id}` call these and store what they return.
  * Errors are `EmulatorHttpError(400, …)` with a message naming the field.
  */
@@ -8,7 +8,7 @@ import type { Webhook } from '../state/types.js';
 import { EmulatorHttpError } from '../state/world.js';
 import { FILTER_KEYS, type MessagingResource, parseFilter } from './filter.js';
 
-/** Events each resource accepts (§2.8 table; `messages:updated` is *reported*), plus `all`. */
+/** Events each resource accepts (§7.7 table; `messages:updated` is *reported*), plus `all`. */
 export const RESOURCE_EVENTS: Readonly<Record<MessagingResource | 'all', readonly string[]>> = {
   messages: ['created', 'updated', 'deleted', 'all'],
   memberships: ['created', 'updated', 'deleted', 'all'],
@@ -32,7 +32,7 @@ export interface WebhookUpdateInput {
   targetUrl: string;
   /** Present only when the body had one (a PUT without `secret` keeps the old one — unconfirmed). */
   secret?: string | undefined;
-  /** `active` re-activates and resets the failure count (§2.8 Emulator decision). */
+  /** `active` re-activates and resets the failure count (§7.7 Emulator decision). */
   status?: 'active' | undefined;
 }
 
@@ -56,7 +56,7 @@ export function validateWebhookCreate(body: unknown): WebhookCreateInput {
   const secret = optionalString(b, 'secret');
   const ownedBy = optionalString(b, 'ownedBy');
   if (ownedBy !== undefined && ownedBy !== 'creator') {
-    // Org-level webhooks are for admins and compliance officers (§4.3); the emulator has neither.
+    // Org-level webhooks are for admins and compliance officers (§7.8); the emulator has neither.
     throw bad('ownedBy: only "creator" webhooks are supported (org-level webhooks need an admin)');
   }
   return {
@@ -70,7 +70,7 @@ export function validateWebhookCreate(body: unknown): WebhookCreateInput {
   };
 }
 
-/** Check a `PUT /webhooks/{id}` body; resource, event and filter in it are ignored (§2.8). */
+/** Check a `PUT /webhooks/{id}` body; resource, event and filter in it are ignored (§7.7). */
 export function validateWebhookUpdate(body: unknown): WebhookUpdateInput {
   const b = record(body);
   const name = requiredString(b, 'name');
@@ -141,7 +141,7 @@ function checkTargetUrl(value: string): string {
   } catch {
     throw bad('targetUrl: not an absolute URL');
   }
-  // http is accepted for loopback tests (§2.8 Emulator decision).
+  // http is accepted for loopback tests (§7.7 Emulator decision).
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('targetUrl: must be http or https');
   return value;
 }

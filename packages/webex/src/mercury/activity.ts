@@ -1,8 +1,8 @@
 /**
- * Decrypted activity → the typed events of `events.ts` (protocol-mercury-kms.md §3.3 verb table).
- * Pure. All ids become REST ids (§3.8): message = `activity.id` (deleted: `object.id`), room =
+ * Decrypted activity → the typed events of `events.ts` (docs/protocol.md §5.2 verb table).
+ * Pure. All ids become REST ids (§6.2): message = `activity.id` (deleted: `object.id`), room =
  * `target.id` (room create: `object.id`), person = `actor.entryUUID || actor.id`, attachment action =
- * `activity.id` with `messageId` = `parent.id`; files = `<restBase>/contents/<CONTENT id>` (§3.6).
+ * `activity.id` with `messageId` = `parent.id`; files = `<restBase>/contents/<CONTENT id>` (§5.6).
  */
 import type {
   AttachmentActionData,
@@ -46,7 +46,7 @@ function roomType(tags: unknown): RoomType {
   return Array.isArray(tags) && tags.includes('ONE_ON_ONE') ? 'direct' : 'group';
 }
 
-/** Mentions from the structured lists (§3.5), else from the HTML `<spark-mention>` tags. */
+/** Mentions from the structured lists (§5.4), else from the HTML `<spark-mention>` tags. */
 function mentions(a: Activity): { people: string[]; groups: string[] } {
   const people = new Set<string>();
   const groups = new Set<string>();
@@ -175,7 +175,7 @@ export function activityToEvents(a: Activity, ctx: ActivityContext): WebexEvent[
       if (a.verb === 'post' && objectType !== 'comment') return [];
       if (a.verb === 'share' && objectType !== 'content') return [];
       if (a.parent?.type === 'edit' && uuid(a.parent.id)) {
-        // §7.14: an SDK-style edit is a new activity whose parent is the edited message.
+        // §5.5: an SDK-style edit is a new activity whose parent is the edited message.
         const data = message(a, ctx, a.parent.id as string, roomUuid, actor);
         data.updated = a.published ?? ctx.receivedAt;
         return [{ type: 'message.updated', data, ...base }];
@@ -184,7 +184,7 @@ export function activityToEvents(a: Activity, ctx: ActivityContext): WebexEvent[
     }
     case 'update': {
       if (objectType === 'comment') {
-        // 3R's shape (§3.3): verb update on the comment itself.
+        // 3R's shape (§5.2): verb update on the comment itself.
         const target = uuid(a.object?.id) ?? id;
         if (!target || !roomUuid || !actor) return [];
         const data = message(a, ctx, target, roomUuid, actor);
@@ -249,7 +249,7 @@ export function activityToEvents(a: Activity, ctx: ActivityContext): WebexEvent[
       return [{ type, data, ...base }];
     }
     case 'create': {
-      // §7.16: the room id is `object.id` (SDK), `target.id` as fallback (3R).
+      // §5.2: the room id is `object.id` (SDK), `target.id` as fallback (3R).
       const rid = uuid(a.object?.id) ?? roomUuid;
       if (!rid || (objectType !== undefined && objectType !== 'conversation')) return [];
       const events: WebexEvent[] = [{ type: 'room.created', data: room(a, rid, cluster, actor), ...base }];

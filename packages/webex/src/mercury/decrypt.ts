@@ -1,8 +1,8 @@
 /**
- * `MessageDecryptor`: decrypts the JWE fields of an activity (protocol-mercury-kms.md §3.4, §5).
+ * `MessageDecryptor`: decrypts the JWE fields of an activity (docs/protocol.md §5.3).
  *
  * Key: `activity.encryptionKeyUrl`, else `object.encryptionKeyUrl`, else `target.encryptionKeyUrl`
- * (§3.4, §7.12). The JWEs themselves go through the `node:crypto` fast path in `jwe.ts`.
+ * (§5.3, §5.1). The JWEs themselves go through the `node:crypto` fast path in `jwe.ts`.
  *
  * A field that does not decrypt makes the whole activity fail with a `DecryptionError`: ciphertext is
  * never passed on as text (STYLE.md "smells"), and no half-decrypted event is emitted.
@@ -31,7 +31,7 @@ export class MessageDecryptor {
 
   /**
    * The key URL of an activity, or undefined when it carries nothing encrypted. The activity's own
-   * URL first, then the object's, then the conversation's (§3.4; 3R adds the target).
+   * URL first, then the object's, then the conversation's (§5.3; 3R adds the target).
    */
   static keyUrl(activity: Activity): string | undefined {
     const u =
@@ -113,7 +113,7 @@ export class MessageDecryptor {
       out.files = {
         items: (obj.files.items as ActivityFile[]).map((f): ActivityFile => {
           if (!f || typeof f !== 'object') return f;
-          // §3.4: a file's own encryptionKeyUrl overrides the activity's.
+          // §5.3: a file's own encryptionKeyUrl overrides the activity's.
           const own = typeof f.encryptionKeyUrl === 'string' && f.encryptionKeyUrl.length > 0;
           const fk = own ? keyOf(f.encryptionKeyUrl as string) : key;
           const file = { ...f };

@@ -1,18 +1,18 @@
 /**
- * `DeviceManager`: U2C discovery and the WDM device (protocol-mercury-kms.md §1).
+ * `DeviceManager`: U2C discovery and the WDM device (docs/protocol.md §2).
  *
- * It reuses its own earlier registration — matched by `name` + `deviceType`, as 3R does (§1.2) —
+ * It reuses its own earlier registration — matched by `name` + `deviceType`, as 3R does (§2.2) —
  * instead of piling up devices, and on 403 ("excessive device registrations") deletes its own devices
- * (never anyone else's) and retries once. Every URL the server returns is allow-listed (§1.6).
+ * (never anyone else's) and retries once. Every URL the server returns is allow-listed (§2.4).
  */
 import { AuthError, WebexApiError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { type HttpOptions, requestJson } from './http.js';
 import { assertAllowedUrl, type UrlPolicy } from './urls.js';
 
-/** §1.1: the default U2C base (SDK `U2C_SERVICE_URL`). */
+/** §2.1: the default U2C base (SDK `U2C_SERVICE_URL`). */
 export const DEFAULT_U2C_URL = 'https://u2c.wbx2.com/u2c/api/v1';
-/** §1.1: 3R's fallback when U2C does not answer. */
+/** §2.1: 3R's fallback when U2C does not answer. */
 export const FALLBACK_WDM_URL = 'https://wdm-a.wbx2.com/wdm/api/v1';
 
 export interface Registration {
@@ -66,7 +66,7 @@ export class DeviceManager {
   }
 
   private body(): Record<string, string> {
-    // §1.2 (3R's body, with our own name).
+    // §2.2 (3R's body, with our own name).
     return {
       deviceName: this.name,
       deviceType: DEVICE_TYPE,
@@ -78,7 +78,7 @@ export class DeviceManager {
     };
   }
 
-  /** §1.1: the WDM base from U2C; falls back to `wdm-a` unless the token was refused. */
+  /** §2.1: the WDM base from U2C; falls back to `wdm-a` unless the token was refused. */
   async discover(): Promise<string> {
     if (this.wdmBase) return this.wdmBase;
     const u2c = this.opts.u2cUrl.replace(/\/+$/, '');
@@ -163,7 +163,7 @@ export class DeviceManager {
       this.current = this.toRegistration((await create()).body);
     } catch (err) {
       if (!(err instanceof WebexApiError) || err.status !== 403) throw err;
-      // §1.4: too many devices. Delete our own (by name + type), then retry once.
+      // §2.3: too many devices. Delete our own (by name + type), then retry once.
       const reaped = await this.reap();
       this.log.warn({ reaped }, 'wdm: excessive device registrations; removed our stale devices');
       this.current = this.toRegistration((await create()).body);
@@ -187,7 +187,7 @@ export class DeviceManager {
     return n;
   }
 
-  /** §1.3 refresh (PUT); a 404 means the device is gone: register a new one (SDK behaviour). */
+  /** §2.2 refresh (PUT); a 404 means the device is gone: register a new one (SDK behaviour). */
   async refresh(): Promise<Registration> {
     const cur = this.current;
     if (!cur) return this.register();
@@ -204,7 +204,7 @@ export class DeviceManager {
     }
   }
 
-  /** §1.3 DELETE; a 404 counts as done. */
+  /** §2.2 DELETE; a 404 counts as done. */
   async unregister(): Promise<void> {
     const cur = this.current;
     this.current = undefined;

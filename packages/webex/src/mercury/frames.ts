@@ -1,5 +1,5 @@
 /**
- * Mercury frame codec (protocol-mercury-kms.md §2.2-§2.6). Pure: bytes or text in, a typed frame or a
+ * Mercury frame codec (docs/protocol.md §3.1, §3.5). Pure: bytes or text in, a typed frame or a
  * `ProtocolError` out. It never throws, whatever the input, so a hostile peer cannot crash the socket
  * (checked by a property test).
  */
@@ -9,11 +9,11 @@ import { ProtocolError } from '../errors.js';
 export const MAX_FRAME_BYTES = 1 << 20;
 
 export type ServerFrame =
-  /** `{"id","type":"pong"}` (§2.4). */
+  /** `{"id","type":"pong"}` (§3.3). */
   | { kind: 'pong'; id: string }
-  /** `{"type":"shutdown"}`: the server is going away; reconnect (§2.7). */
+  /** `{"type":"shutdown"}`: the server is going away; reconnect (§3.6). */
   | { kind: 'shutdown' }
-  /** Any frame with `data.eventType` (§2.5). */
+  /** Any frame with `data.eventType` (§3.4). */
   | {
       kind: 'event';
       id: string | undefined;
@@ -77,22 +77,22 @@ export function parseFrame(input: unknown): ServerFrame | ProtocolError {
   };
 }
 
-/** §2.2: the first frame after open; the token in `Bearer <token>` form (§7.19). */
+/** §3.1: the first frame after open; the token in `Bearer <token>` form (§3.1). */
 export function authorizationFrame(id: string, token: string): string {
   return JSON.stringify({ id, type: 'authorization', data: { token: `Bearer ${token}` } });
 }
 
-/** §2.4. */
+/** §3.3. */
 export function pingFrame(id: string): string {
   return JSON.stringify({ id, type: 'ping' });
 }
 
-/** §2.6: acknowledge an event frame by its envelope id. */
+/** §3.5: acknowledge an event frame by its envelope id. */
 export function ackFrame(messageId: string): string {
   return JSON.stringify({ messageId, type: 'ack' });
 }
 
-/** §2.3: readiness after authorization. */
+/** §3.2: readiness after authorization. */
 export function isReadiness(frame: ServerFrame): boolean {
   return (
     frame.kind === 'event' &&
@@ -100,7 +100,7 @@ export function isReadiness(frame: ServerFrame): boolean {
   );
 }
 
-/** §2.1: the query parameters every client sets, keeping those already on the URL. */
+/** §3.1: the query parameters every client sets, keeping those already on the URL. */
 export function prepareSocketUrl(webSocketUrl: string, now: number): string {
   const u = new URL(webSocketUrl);
   u.searchParams.set('outboundWireFormat', 'text');

@@ -6,7 +6,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { AuthError, ProtocolError, WebexNetworkError } from '../errors.js';
+import { AuthError, ProtocolError, ProxyError, WebexNetworkError } from '../errors.js';
 import { apiErrorFrom, ExchangeFailure, exchange, type FetchLike, type FetchResponseLike } from '../http.js';
 
 export type { FetchLike } from '../http.js';
@@ -60,12 +60,12 @@ export async function requestJson<T>(
       maxBytes: MAX_BODY,
     });
   } catch (cause) {
+    const inner = cause instanceof ExchangeFailure ? cause.cause : cause;
+    // A refusing proxy says so itself, naming the proxy (without its credentials).
+    if (inner instanceof ProxyError) throw inner;
     if (cause instanceof ProtocolError) throw new WebexNetworkError(method, path, 'response body too large');
     const timeout = cause instanceof ExchangeFailure && cause.timeout;
-    throw new WebexNetworkError(method, path, timeout ? 'timed out' : 'no answer', {
-      cause: cause instanceof ExchangeFailure ? cause.cause : cause,
-      timeout,
-    });
+    throw new WebexNetworkError(method, path, timeout ? 'timed out' : 'no answer', { cause: inner, timeout });
   }
   if (res.status === 401) throw new AuthError(`${method} ${path} answered 401: the token was refused`);
   if (res.status < 200 || res.status > 299) throw apiErrorFrom(method, path, res, Date.now());

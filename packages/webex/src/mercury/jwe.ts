@@ -3,8 +3,8 @@
  *
  * Webex encrypts each activity field as a compact JWE with the protected header exactly
  * `{"enc":"A256GCM","alg":"dir"}`, an empty encrypted-key part, a 12-byte IV and a 16-byte tag; the
- * AAD is the ASCII of the first segment (protocol-mercury-kms.md §5, RFC 7516 §5.2). KMS replies use
- * the same layout with a `kid` (§4.10). `A256KW` is accepted too (§7.11): the content key is then
+ * AAD is the ASCII of the first segment (docs/protocol.md §5.3, RFC 7516 §5.2). KMS replies use
+ * the same layout with a `kid` (§4.5). `A256KW` is accepted too (§5.3): the content key is then
  * AES-key-unwrapped (RFC 3394) with the KMS key first.
  *
  * Why a fast path (STYLE.md practice 10): decrypting a `dir`/`A256GCM` JWE through `jose` costs
@@ -40,7 +40,7 @@ export interface ParsedJwe {
 }
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
-/** `{"enc":"A256GCM","alg":"dir"}`, the header every activity field carries (§5). */
+/** `{"enc":"A256GCM","alg":"dir"}`, the header every activity field carries (§5.3). */
 export const DIR_A256GCM_HEADER_B64 = 'eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0';
 const DIR_HEADER: JweHeader = Object.freeze({ alg: 'dir', enc: 'A256GCM' }) as JweHeader;
 
@@ -232,7 +232,7 @@ export function decryptCompactJwe(input: unknown, key: Buffer, field?: string): 
 
 /**
  * Encrypt with `alg: dir` / `enc: A256GCM`. Without `kid` the header is byte-for-byte the one Webex
- * uses for activity fields (§5); with one it is a KMS request/reply header (§4.9).
+ * uses for activity fields (§5.3); with one it is a KMS request/reply header (§4.4).
  */
 export function encryptCompactJwe(plaintext: string | Buffer, key: Buffer, kid?: string): string {
   const h =

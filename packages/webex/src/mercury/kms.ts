@@ -1,14 +1,14 @@
 /**
  * KMS client: the ECDH handshake, key retrieval, and a bounded key cache.
  *
- * Two channels (protocol-mercury-kms.md §4): requests go out as `POST {encryption}/kms/messages`
- * (answered 202, §4.5) and replies come back over Mercury as `encryption.kms_message` (§4.6). Replies
- * are matched to requests by `requestId` (§7.5), never by arrival order.
+ * Two channels (docs/protocol.md §4): requests go out as `POST {encryption}/kms/messages`
+ * (answered 202, §4.3) and replies come back over Mercury as `encryption.kms_message` (§4.3). Replies
+ * are matched to requests by `requestId` (§4.3), never by arrival order.
  *
- * Handshake (§4.2-§4.8): a fresh P-256 key; the request is a JWE RSA-OAEP/A256GCM to the KMS static
+ * Handshake (§4.2): a fresh P-256 key; the request is a JWE RSA-OAEP/A256GCM to the KMS static
  * key; the reply is a JWS RS256 signed by that key, verified here; the shared key is
  * HKDF-SHA-256(ECDH x, zero salt, empty info, 32 bytes). Later requests are `dir`/A256GCM JWEs with
- * `kid` = the ECDHE uri (§4.9); replies likewise (§4.10).
+ * `kid` = the ECDHE uri (§4.4); replies likewise (§4.5).
  */
 import {
   createPublicKey,
@@ -34,16 +34,16 @@ export interface KmsClientOptions {
   encryptionServiceUrl: string;
   /** Raw user UUID of the token owner (WDM `userId`). */
   userId: string;
-  /** Device URL, sent as `client.clientId` (§4.3). */
+  /** Device URL, sent as `client.clientId` (§4.2). */
   deviceUrl: string;
   urlPolicy: UrlPolicy;
-  /** How long to wait for a KMS reply over Mercury (ms). Default 30000 (3R, §4.11). */
+  /** How long to wait for a KMS reply over Mercury (ms). Default 30000 (3R, §4.6). */
   requestTimeout?: number;
   /** Most requests waiting for a reply at once; more are refused. Default 256. */
   maxPending?: number;
   /** Content keys kept (LRU). Default 1000. */
   keyCacheSize?: number;
-  /** Renegotiate this long before the shared key expires (ms). Default 30000 (§4.11). */
+  /** Renegotiate this long before the shared key expires (ms). Default 30000 (§4.6). */
   renewBefore?: number;
   clock?: Clock;
   logger?: Logger;
@@ -171,7 +171,7 @@ export class KmsClient {
     await this.ensureContext();
   }
 
-  /** Forget the shared key so that the next use renegotiates (after a Mercury reconnect, §4.11). */
+  /** Forget the shared key so that the next use renegotiates (after a Mercury reconnect, §4.6). */
   resetContext(): void {
     this.context = undefined;
     this.handshake = undefined;
@@ -206,7 +206,7 @@ export class KmsClient {
     return this.keys.get(uri);
   }
 
-  /** Feed the `kmsMessages` of an `encryption.kms_message` frame (§4.6). Never throws. */
+  /** Feed the `kmsMessages` of an `encryption.kms_message` frame (§4.3). Never throws. */
   handleKmsMessages(messages: readonly unknown[]): void {
     for (const m of messages) {
       this.handleOne(m).catch((err: unknown) => {
@@ -221,7 +221,7 @@ export class KmsClient {
     const dots = message.split('.').length - 1;
     let body: KmsReplyBody;
     if (dots === 2) {
-      // JWS: the ECDH reply, or an error when the ephemeral key is unknown (§4.7, §4.10).
+      // JWS: the ECDH reply, or an error when the ephemeral key is unknown (§4.2, §4.5).
       const sk = this.staticKey;
       if (!sk) throw new ProtocolError('JWS before KMS details');
       const { payload, protectedHeader } = await compactVerify(message, sk.key, {
@@ -258,7 +258,7 @@ export class KmsClient {
       `${base}/kms/${encodeURIComponent(this.opts.userId)}`,
     );
     const cluster = assertAllowedUrl(body?.kmsCluster, 'kms:', this.opts.urlPolicy);
-    // §4.1 / §7.9: a JSON string (the SDK requires it); tolerate an object as 3R does.
+    // §4.1: a JSON string (the SDK requires it); tolerate an object as 3R does.
     let jwk: JWK;
     try {
       jwk = (
@@ -280,7 +280,7 @@ export class KmsClient {
   private client(): Record<string, unknown> {
     return {
       clientId: this.opts.deviceUrl,
-      // §4.3: the raw access token, no "Bearer ".
+      // §4.2: the raw access token, no "Bearer ".
       credential: { userId: this.opts.userId, bearer: this.opts.http.token },
     };
   }
@@ -341,7 +341,7 @@ export class KmsClient {
     } catch (cause) {
       throw new KmsError('KMS ECDH key is not a valid P-256 point', undefined, { cause });
     }
-    // §4.8: HKDF-SHA-256, salt = 32 zero bytes (same as none), info empty, 32 bytes.
+    // §4.2: HKDF-SHA-256, salt = 32 zero bytes (same as none), info empty, 32 bytes.
     const shared = Buffer.from(hkdfSync('sha256', z, Buffer.alloc(32), Buffer.alloc(0), 32));
     const exp = key.expirationDate ? Date.parse(key.expirationDate) : Number.NaN;
     const expiresAt = Number.isFinite(exp) ? exp : this.clock.now() + 3_600_000;

@@ -1,8 +1,8 @@
 /**
- * `WebexMessageHandler`: receive Webex events over Mercury, no public URL needed (DESIGN.md §1).
+ * `WebexMessageHandler`: receive Webex events over Mercury, no public URL needed.
  *
  * Orchestrates `DeviceManager` (U2C + WDM), `MercurySocket`, `KmsClient` and `MessageDecryptor`, and
- * turns activities into the typed events of `events.ts`. Sequence (protocol-mercury-kms.md §0):
+ * turns activities into the typed events of `events.ts`. Sequence (docs/protocol.md §1):
  * `/people/me` (when filtering our own messages) → register → Mercury → KMS handshake → events.
  *
  * Nothing is lost across a reconnect: when the socket is back, the handler refreshes the device,
@@ -82,8 +82,13 @@ export interface WebexMessageHandlerOptions {
   fetch?: typeof globalThis.fetch;
   /** Injected mode: how to open a WebSocket. */
   webSocketFactory?: WebSocketFactory;
-  /** Native mode proxying: `dispatcher` (undici, for fetch) and `agent` (`http.Agent`, for the WebSocket). */
-  proxy?: { dispatcher?: unknown; agent?: unknown };
+  /**
+   * Native mode proxying: `fetch` (e.g. undici's, which fits its `dispatcher`; default the global
+   * fetch), `dispatcher` (undici, e.g. a `ProxyAgent`) and `agent` (for the WebSocket upgrade: an
+   * `http.Agent`, or a function of the WebSocket URL returning one, or undefined to go direct).
+   * `proxyFromEnv()` of `@herald/webex/proxy` builds all three from HTTPS_PROXY and NO_PROXY.
+   */
+  proxy?: { fetch?: typeof globalThis.fetch; dispatcher?: unknown; agent?: unknown };
   /** Name of our WDM device, used to find it again. Default `herald-webex`. */
   deviceName?: string;
   /** On `disconnect()`, delete the device (true, default) or keep it for the next run. */
@@ -231,13 +236,14 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.policy = compileUrlPolicy(options.allowedOrigins ?? []);
-    // Native mode uses node:http(s) for its own few calls (see `nodeFetch`); a proxy dispatcher is
-    // undici's, so it needs the global fetch.
+    // Native mode uses node:http(s) for its own few calls (see `nodeFetch`); a proxy needs a fetch
+    // that takes its dispatcher: the proxy's own, else the global one.
+    const proxyFetch =
+      options.proxy?.fetch ?? (options.proxy?.dispatcher !== undefined ? globalThis.fetch : undefined);
     const fetchImpl =
       (options.fetch as unknown as FetchLike | undefined) ??
-      (options.proxy?.dispatcher !== undefined
-        ? (globalThis.fetch as unknown as FetchLike)
-        : nodeFetch(MAX_BODY));
+      (proxyFetch as unknown as FetchLike | undefined) ??
+      nodeFetch(MAX_BODY);
     this.http = {
       token: options.token,
       fetch: fetchImpl,
@@ -378,7 +384,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       this.restClient = new WebexClient({
         token: this.opts.token,
         baseUrl: this.restBase,
-        fetch: this.opts.fetch,
+        fetch: this.opts.fetch ?? this.opts.proxy?.fetch,
         dispatcher: this.opts.proxy?.dispatcher,
         logger: this.log,
       });
@@ -548,7 +554,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
 
   private onFrame(eventType: string, data: Record<string, unknown>, ack: () => void): void {
     if (eventType.startsWith('encryption.')) {
-      // §4.6: `data.encryption.kmsMessages` (SDK) or `data.kmsMessages` (3R).
+      // §4.3: `data.encryption.kmsMessages` (SDK) or `data.kmsMessages` (3R).
       const enc = data.encryption as { kmsMessages?: unknown } | undefined;
       const list = enc?.kmsMessages ?? data.kmsMessages;
       if (Array.isArray(list)) this.kms?.handleKmsMessages(list);
@@ -659,7 +665,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
   }
 
   /**
-   * Mercury numbers the frames of a connection 1, 2, 3… (§2.5); a jump means frames were lost on the
+   * Mercury numbers the frames of a connection 1, 2, 3… (§3.4); a jump means frames were lost on the
    * way. Messages among them are recovered through REST; other lost activities (memberships, room
    * changes) cannot be, and the warning says so.
    */
@@ -713,7 +719,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       this.log.warn({ err: (err as Error).message }, 'wdm: refresh after reconnect failed');
     }
     try {
-      // §4.11: a new ECDH after every reconnect; content keys stay cached.
+      // §4.6: a new ECDH after every reconnect; content keys stay cached.
       await this.kms?.initialize();
     } catch (err) {
       this.emit('error', err instanceof Error ? err : new KmsError('KMS handshake failed'));

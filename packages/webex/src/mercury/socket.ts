@@ -1,16 +1,16 @@
 /**
  * `MercurySocket`: one logical Mercury connection over successive WebSockets
- * (protocol-mercury-kms.md §2): the `authorization` frame, readiness (`mercury.buffer_state`), ACKs,
+ * (docs/protocol.md §3): the `authorization` frame, readiness (`mercury.buffer_state`), ACKs,
  * the ping/pong heartbeat, and reconnection with exponential backoff.
  *
- * Close codes (§2.8, §7.22): 4400 permanent, 4401/4403 fatal `AuthError` (no reconnect loop), 4404
+ * Close codes (§3.7): 4400 permanent, 4401/4403 fatal `AuthError` (no reconnect loop), 4404
  * re-register the device then reconnect, 4000 `replaced` (another connection took the registration)
- * ends the connection, anything else reconnects. A `shutdown` frame (§2.7) reconnects at once.
+ * ends the connection, anything else reconnects. A `shutdown` frame (§3.6) reconnects at once.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { AuthError, HeraldError, ProtocolError } from '../errors.js';
+import { AuthError, HeraldError, ProtocolError, ProxyError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { backoff, type RetryPolicy, retryPolicy } from '../retry.js';
 import { type Clock, holdOpen, systemClock } from './clock.js';
@@ -56,14 +56,14 @@ export interface MercurySocketOptions {
   /** WDM `webSocketUrl`. */
   url: string;
   token: string;
-  /** Time between a pong and the next ping (ms). Default 15000 (§2.4). */
+  /** Time between a pong and the next ping (ms). Default 15000 (§3.3). */
   pingInterval?: number;
-  /** How long to wait for a pong before reconnecting (ms). Default 14000 (§2.4). */
+  /** How long to wait for a pong before reconnecting (ms). Default 14000 (§3.3). */
   pongTimeout?: number;
-  /** How long to wait for readiness after opening (ms). Default 30000 (§2.3). */
+  /** How long to wait for readiness after opening (ms). Default 30000 (§3.2). */
   readyTimeout?: number;
   /**
-   * Reconnect policy (protocol-mercury-kms.md §2.9): `attempts` reconnects in a row (default 10),
+   * Reconnect policy (docs/protocol.md §3.8): `attempts` reconnects in a row (default 10),
    * waiting from `base` 1000 ms doubling to `cap` 32000 ms (`reconnectBackoffMax`), no jitter.
    */
   reconnect?: Partial<RetryPolicy>;
@@ -74,6 +74,7 @@ export interface MercurySocketOptions {
   stabilityWindow?: number;
   clock?: Clock;
   webSocketFactory?: WebSocketFactory;
+  /** Proxy agent for the upgrade, or a function of the socket URL giving one (undefined: direct). */
   agent?: unknown;
   /** Largest frame accepted (bytes). Default 1 MiB. */
   maxPayload?: number;
@@ -93,12 +94,12 @@ export interface MercurySocketEvents {
   /** Authorized and ready; `reconnect` is false the first time. */
   ready: [{ reconnect: boolean }];
   /**
-   * An event frame, including `encryption.kms_message`. `ack()` sends its ACK (§2.6): a receiver
+   * An event frame, including `encryption.kms_message`. `ack()` sends its ACK (docs/protocol.md §3.5): a receiver
    * calls it once the frame has been handled, so that the ACK means "handled", not "arrived".
    * Calling it again, or after the socket was replaced, does nothing.
    */
   frame: [Extract<ServerFrame, { kind: 'event' }>, () => void];
-  /** A frame's `sequenceNumber` is not the previous one + 1 on this WebSocket (§2.5): frames were lost. */
+  /** A frame's `sequenceNumber` is not the previous one + 1 on this WebSocket (§3.4): frames were lost. */
   sequenceGap: [{ expected: number; received: number }];
   reconnecting: [{ attempt: number; delay: number; code?: number | undefined }];
   disconnected: [{ reason: DisconnectReason; code?: number | undefined }];
@@ -250,8 +251,10 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
         this.readyTimeout,
       );
       try {
-        ws = this.factory(prepareSocketUrl(this.url, this.clock.now()), {
-          agent: this.opts.agent,
+        const url = prepareSocketUrl(this.url, this.clock.now());
+        const agent = this.opts.agent;
+        ws = this.factory(url, {
+          agent: typeof agent === 'function' ? (agent as (u: string) => unknown)(url) : agent,
           maxPayload: this.opts.maxPayload ?? MAX_FRAME_BYTES,
         });
       } catch (err) {
@@ -300,6 +303,12 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
       };
       ws.onerror = (ev) => {
         if (this.gen !== gen) return;
+        // A proxy's refusal of the CONNECT is not Mercury's answer: keep it as it is (a passing failure).
+        const cause = (ev as { error?: unknown })?.error;
+        if (cause instanceof ProxyError) {
+          fail(cause);
+          return;
+        }
         const msg = ev instanceof Error ? ev.message : ((ev as { message?: unknown })?.message ?? '');
         // ws reports an HTTP answer to the upgrade as "Unexpected server response: <status>".
         const m = /Unexpected server response: (\d{3})/.exec(String(msg));
@@ -340,7 +349,7 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
 
   private onFrame(frame: ServerFrame): void {
     if (frame.kind === 'pong') {
-      // §2.4: a pong with another id is ignored (3R); only the awaited one re-arms the heartbeat.
+      // §3.3: a pong with another id is ignored (3R); only the awaited one re-arms the heartbeat.
       if (frame.id === this.pendingPing) {
         this.pendingPing = undefined;
         this.clock.clearTimeout(this.pongTimer);
@@ -354,7 +363,7 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
       const old = this.ws;
       this.isReady = false;
       this.stopTimers();
-      // §2.7: the server closes the old socket (4001) once the new one is up; we stop listening to it.
+      // §3.6: the server closes the old socket (4001) once the new one is up; we stop listening to it.
       setImmediate(() => {
         try {
           old?.close(1000, 'replaced after shutdown');
@@ -435,7 +444,7 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
         await this.sleep(delay);
         if (this.stopped) return;
         if (code === 4404 && this.opts.reRegister) {
-          // §2.8/§7.22: the registration is gone; a new device gives a new webSocketUrl.
+          // §3.7: the registration is gone; a new device gives a new webSocketUrl.
           try {
             this.url = await this.opts.reRegister();
           } catch (e) {
@@ -450,6 +459,7 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
           await this.openOnce();
         } catch (err) {
           if (this.stopped) return;
+          if (err instanceof ProxyError) this.log.warn({ err: err.message }, 'mercury: reconnect failed');
           const c = err instanceof CloseInfo ? err.code : 1006;
           code = c;
           if (c === 4400 || c === 4401 || c === 4403) {

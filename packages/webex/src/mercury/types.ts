@@ -1,5 +1,5 @@
 /**
- * The parts of a Mercury `conversation.activity` the receiver reads (protocol-mercury-kms.md §3.1-§3.7).
+ * The parts of a Mercury `conversation.activity` the receiver reads (docs/protocol.md §5.1, §5.7).
  * Everything is optional: it is outside data, checked where it is used.
  */
 export interface ActivityPerson {
@@ -17,7 +17,7 @@ export interface ActivityFile {
   url?: string;
   displayName?: string;
   scr?: string;
-  /** The file's own key (§3.4): overrides the activity's for `displayName` and `scr`. */
+  /** The file's own key (§5.3): overrides the activity's for `displayName` and `scr`. */
   encryptionKeyUrl?: string;
   fileSize?: number;
   mimeType?: string;

@@ -1,7 +1,7 @@
 /**
  * The allow-list for URLs the server hands us (U2C links, WDM `webSocketUrl`, `encryptionServiceUrl`,
  * KMS cluster). A hostile or spoofed answer must not make the library send the bearer token, or open a
- * socket, anywhere else (protocol-mercury-kms.md §1.6: 3R's `validateWebexUrl`, the SDK's
+ * socket, anywhere else (docs/protocol.md §2.4: 3R's `validateWebexUrl`, the SDK's
  * `COMMERCIAL_ALLOWED_DOMAINS`).
  */
 import { UrlNotAllowedError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
- * Pure parsers for the response headers the pipeline acts on: `Link` (pagination, §1.6),
- * `Retry-After` (§1.8) and `Content-Disposition` (file names of downloads, §2.7).
+ * Pure parsers for the response headers the pipeline acts on: `Link` (pagination, docs/protocol.md §7.1),
+ * `Retry-After` (§7.1) and `Content-Disposition` (file names of downloads, §7.6).
  */
 
 export interface LinkValue {
@@ -98,7 +98,7 @@ function readParam(s: string, start: number): Param {
 
 /**
  * `Retry-After` in seconds: delay-seconds, or an HTTP date (RFC 9110 §10.2.3) measured against
- * `now`. Webex sends integer seconds (§1.8); a date in the past gives 0. Returns undefined when
+ * `now`. Webex sends integer seconds (§7.1); a date in the past gives 0. Returns undefined when
  * the header is missing or malformed (the caller applies its default).
  */
 export function parseRetryAfter(

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { RetryPolicy } from '../retry.js';
 
-/** Official base URL (webex-rest-webhooks.md §1.1). */
+/** Official base URL (docs/protocol.md §7.1). */
 export const DEFAULT_BASE_URL = 'https://webexapis.com/v1';
 
 /**
@@ -16,7 +16,7 @@ export const DEFAULT_BASE_URL = 'https://webexapis.com/v1';
 export interface RestRetryPolicy extends RetryPolicy {
   /**
    * Seconds to wait after a 429 whose `Retry-After` is missing or malformed. Default 15 s, as
-   * the Python SDK does (§1.8). A `Retry-After: 0` is honoured as 0.
+   * the Python SDK does (§7.1). A `Retry-After: 0` is honoured as 0.
    */
   rateLimitDefaultWaitS: number;
   /**
@@ -68,8 +68,9 @@ export interface WebexClientOptions {
   /** The fetch to use. Default the global `fetch` of Node 20. */
   fetch?: typeof globalThis.fetch | undefined;
   /**
-   * An undici `Dispatcher` (e.g. `ProxyAgent`) handed to fetch as `dispatcher`, for proxies.
-   * Only meaningful with Node's built-in fetch. Default none.
+   * An undici `Dispatcher` (e.g. `ProxyAgent`) handed to fetch as `dispatcher`, for proxies. It
+   * must come from the same undici as `fetch`; `proxyFromEnv()` of `@herald/webex/proxy` gives a
+   * `fetch` that brings its own, which is simpler. Default none.
    */
   dispatcher?: unknown;
   /** Where the client logs (pino-shaped). Default silent. */

@@ -1,5 +1,5 @@
 /**
- * Lazy pagination over `Link: <…>; rel="next"` (webex-rest-webhooks.md §1.6). Nothing is sent
+ * Lazy pagination over `Link: <…>; rel="next"` (docs/protocol.md §7.1). Nothing is sent
  * until iteration starts; every iteration starts again from the first page. A next URL is followed
  * exactly as given (it is an opaque cursor) but only on the base URL's origin (the pipeline
  * refuses others, so a server-sent URL cannot take the token elsewhere).

@@ -63,7 +63,7 @@ export class Pipeline {
       } catch {
         throw new ProtocolError('a server-sent URL could not be parsed');
       }
-      // A URL the server sent must not take the token to another host (§1.6: next URLs are opaque).
+      // A URL the server sent must not take the token to another host (docs/protocol.md §7.1: next URLs are opaque).
       if (url.origin !== this.options.baseUrl.origin) throw new UrlNotAllowedError(url.href);
     } else {
       url = new URL(`${this.options.base}${spec.path ?? ''}`);
@@ -125,7 +125,7 @@ export class Pipeline {
       const error = apiErrorFrom(method, path, response, this.options.now());
       let waitMs: number | undefined;
       if (status === 429) {
-        // A 429 means the request was not processed, so any method may be repeated (§1.8).
+        // A 429 means the request was not processed, so any method may be repeated (§7.1).
         waitMs = (error.retryAfter ?? retry.rateLimitDefaultWaitS) * 1000;
       } else if (idempotent && retry.retryStatuses.includes(status)) {
         waitMs =

@@ -1,7 +1,7 @@
 /**
  * Wire types of the Webex REST resources the client covers, named and spelled as on the wire.
- * Field lists follow webex-rest-webhooks.md §2 (OAS unless noted there). Every id is a REST
- * ("Hydra") id, every timestamp an ISO-8601 UTC string (§1.4, §1.5). Fields that Webex leaves out
+ * Field lists follow docs/protocol.md §7 (OAS unless noted there). Every id is a REST
+ * ("Hydra") id, every timestamp an ISO-8601 UTC string (§6.1, §7.1). Fields that Webex leaves out
  * in some answers (presence, admin-only data, `markdown`, `html`, …) are optional.
  */
 
@@ -14,15 +14,15 @@ export interface CardAttachment {
   content: Record<string, unknown>;
 }
 
-/** The body of every list endpoint (§1.6). */
+/** The body of every list endpoint (§7.1). */
 export interface ListResponse<T> {
   items: T[];
-  /** `GET /people?id=…`: ids that matched nobody (§2.1). */
+  /** `GET /people?id=…`: ids that matched nobody (§7.2). */
   notFoundIds?: string[] | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
-// People (§2.1)
+// People (§7.2)
 
 export interface PhoneNumber {
   type: string;
@@ -62,7 +62,7 @@ export type PersonType = 'person' | 'bot' | 'appuser';
 export interface Person {
   /** PEOPLE id. */
   id: string;
-  /** Only one address is used per person (§2.1). Bots end in `@webex.bot` (older: `@sparkbot.io`). */
+  /** Only one address is used per person (§7.2). Bots end in `@webex.bot` (older: `@sparkbot.io`). */
   emails: string[];
   phoneNumbers?: PhoneNumber[] | undefined;
   extension?: string | undefined;
@@ -104,7 +104,7 @@ export interface Person {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Organizations (§2.2)
+// Organizations (§7.2)
 
 export interface Organization {
   /** ORGANIZATION id. */
@@ -114,7 +114,7 @@ export interface Organization {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rooms (§2.3)
+// Rooms (§7.3)
 
 export interface Room {
   /** ROOM id. */
@@ -128,10 +128,10 @@ export interface Room {
   /** PEOPLE id of the creator. */
   creatorId: string;
   created: string;
-  /** ORGANIZATION id that owns the room (what is held for direct rooms is unconfirmed, §2.3). */
+  /** ORGANIZATION id that owns the room (what is held for direct rooms is unconfirmed, §7.3). */
   ownerId?: string | undefined;
   classificationId?: string | undefined;
-  /** Only moderators may post; requires `isLocked` (§4.4). */
+  /** Only moderators may post; requires `isLocked` (§7.3). */
   isAnnouncementOnly?: boolean | undefined;
   isReadOnly?: boolean | undefined;
   isPublic?: boolean | undefined;
@@ -140,7 +140,7 @@ export interface Room {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Memberships (§2.4)
+// Memberships (§7.3)
 
 export interface Membership {
   /** MEMBERSHIP id (`<personUuid>:<roomUuid>` inside). */
@@ -160,7 +160,7 @@ export interface Membership {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Messages (§2.5)
+// Messages (§7.4)
 
 export interface Message {
   /** MESSAGE id. */
@@ -171,11 +171,11 @@ export interface Message {
   roomType: RoomType;
   /** Plain text; may be absent for a file-only message. */
   text?: string | undefined;
-  /** The markdown the sender wrote; when Webex omits it is unconfirmed (§2.5). */
+  /** The markdown the sender wrote; when Webex omits it is unconfirmed (§7.4). */
   markdown?: string | undefined;
-  /** Rendered HTML with `<spark-mention>` tags (§4.2); may be absent. */
+  /** Rendered HTML with `<spark-mention>` tags (§5.4); may be absent. */
   html?: string | undefined;
-  /** Content URLs `…/v1/contents/<CONTENT id>` (§2.7). */
+  /** Content URLs `…/v1/contents/<CONTENT id>` (§7.6). */
   files?: string[] | undefined;
   personId: string;
   personEmail: string;
@@ -195,7 +195,7 @@ export interface Message {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Attachment actions (§2.6)
+// Attachment actions (§7.5)
 
 export interface AttachmentAction {
   /** ATTACHMENT_ACTION id. */
@@ -211,7 +211,7 @@ export interface AttachmentAction {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Webhooks (§2.8)
+// Webhooks (§7.7)
 
 /** Messaging resources plus the firehose `all`; other strings are accepted as Webex adds resources. */
 export type WebhookResource =
@@ -244,7 +244,7 @@ export interface Webhook {
   targetUrl: string;
   resource: WebhookResource;
   event: WebhookEvent;
-  /** `key=value` pairs joined with `&` (§2.8). */
+  /** `key=value` pairs joined with `&` (§7.7). */
   filter?: string | undefined;
   /** Returned in answers when set. */
   secret?: string | undefined;
@@ -258,7 +258,7 @@ export interface Webhook {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Contents (§2.7)
+// Contents (§7.6)
 
 /** A downloaded file. */
 export interface DownloadedContent {

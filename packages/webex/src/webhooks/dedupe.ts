@@ -1,7 +1,7 @@
 /**
  * De-duplication of webhook deliveries. Webex may deliver the same event twice (overlapping
- * webhooks, infrastructure retries; webex-rest-webhooks.md §3.6), and there is no delivery id, so
- * the key is built from the envelope: `resource`, `event` and `data.id` (§3.6), plus a digest of
+ * webhooks, infrastructure retries; docs/protocol.md §8.5), and there is no delivery id, so
+ * the key is built from the envelope: `resource`, `event` and `data.id` (§8.5), plus a digest of
  * `data` for `updated` events, because every edit of the same object is its own event.
  */
 import { createHash } from 'node:crypto';

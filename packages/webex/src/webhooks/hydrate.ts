@@ -1,6 +1,6 @@
 /**
  * Envelope -> typed event. Webex leaves message text and card inputs out of webhook bodies
- * (webex-rest-webhooks.md §3.3, §2.6), so messages and attachment actions are fetched over REST;
+ * (docs/protocol.md §8.3, §7.5), so messages and attachment actions are fetched over REST;
  * memberships and rooms are built from `data`. The result has the same shape the Mercury receiver
  * emits (events.ts), with `transport: 'webhook'`.
  */
@@ -16,7 +16,7 @@ import {
 } from '../events.js';
 import type { AttachmentAction, Message, Person } from '../rest/types.js';
 
-/** A parsed webhook body (§3.2). Only `resource`, `event` and `data.id` are relied upon. */
+/** A parsed webhook body (§8.2). Only `resource`, `event` and `data.id` are relied upon. */
 export interface WebhookEnvelope {
   id?: string;
   name?: string;
@@ -52,7 +52,7 @@ export interface HydrateOptions {
   client: WebhookHydrationClient;
   /**
    * Waits (ms) between GETs that answered 404 right after creation: a `messages:created` webhook can
-   * arrive before the message is readable (§3.6). Default `[250, 500, 1000, 2000]` (at most 5 GETs).
+   * arrive before the message is readable (§8.5). Default `[250, 500, 1000, 2000]` (at most 5 GETs).
    */
   notFoundRetryDelaysMs: readonly number[];
   sleep: (ms: number) => Promise<void>;
@@ -115,7 +115,7 @@ export function eventFromData(
   }
 }
 
-/** Does this delivery need a REST call to become an event (§3.3: text and inputs are left out)? */
+/** Does this delivery need a REST call to become an event (§8.3: text and inputs are left out)? */
 export function needsFetch(envelope: WebhookEnvelope): boolean {
   const { resource, event } = envelope;
   return (

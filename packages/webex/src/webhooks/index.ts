@@ -1,4 +1,4 @@
-// Webhooks: signature check, receiver core, adapters, registration (DESIGN.md §1).
+// Webhooks: signature check, receiver core, adapters, registration.
 export {
   createExpressMiddleware,
   type ExpressLikeNext,

@@ -3,10 +3,10 @@
  * request, a Web `Request` or a Lambda event into `{ headers, rawBody }`, call `handle`, and write
  * back `{ status, body }`.
  *
- * Order of checks, each before the next (STYLE.md smells; webex-rest-webhooks.md §3.4-§3.6):
+ * Order of checks, each before the next (STYLE.md smells; docs/protocol.md §8.4, §8.5):
  * body size (413) -> `X-Spark-Signature` over the raw bytes (401; nothing else runs) -> JSON (400)
  * -> dedupe (duplicate: 200, not processed again) -> 200 at once, then (asynchronously) drop the
- * bot's own messages, hydrate and emit (Webex only looks at the status code, §3.5; its timeout is
+ * bot's own messages, hydrate and emit (Webex only looks at the status code, §8.5; its timeout is
  * unknown, so the answer must not wait for a REST round trip).
  */
 import type { KeyObject } from 'node:crypto';
@@ -75,7 +75,7 @@ export interface WebhookReceiverOptions {
   client: WebhookHydrationClient;
   /**
    * Drop `message.*` events whose sender (`personId`) is the token's owner: Webex reports a bot's own
-   * posts to its webhooks, and a bot answering them loops (webex-rest-webhooks.md §4.1). The id comes
+   * posts to its webhooks, and a bot answering them loops (docs/protocol.md §7.8). The id comes
    * from `client.people.me()` on the first message delivery and is cached; the check uses the
    * envelope's `data.personId`, so the bot's own messages are never fetched. While that lookup
    * fails, message events fail closed: reported (stage `identity`), not emitted; the next message
@@ -101,7 +101,7 @@ export interface WebhookReceiverOptions {
    * without bound. Default 1000.
    */
   maxInFlight?: number | undefined;
-  /** Waits (ms) between GETs answering 404 right after creation (§3.6). Default `[250, 500, 1000, 2000]`. */
+  /** Waits (ms) between GETs answering 404 right after creation (§8.5). Default `[250, 500, 1000, 2000]`. */
   notFoundRetryDelaysMs?: readonly number[] | undefined;
   /** Default: silent. Never receives secrets or message content. */
   logger?: Logger | undefined;
@@ -340,11 +340,11 @@ export class WebhookReceiver implements Receiver {
         const self = this.#self();
         selfId = typeof self === 'string' ? self : await self;
       } catch (err) {
-        // Fail closed: without our id a bot answering its own messages would loop (§4.1).
+        // Fail closed: without our id a bot answering its own messages would loop (§7.8).
         this.#report(err, { stage: 'identity', resource, event, dataId: data.id });
         return;
       }
-      // §3.3: message deliveries name the sender, so the bot's own posts cost no GET.
+      // §8.3: message deliveries name the sender, so the bot's own posts cost no GET.
       if (sameId(str(data.personId), selfId)) {
         this.#logger.debug({ resource, event, dataId: data.id }, 'webhook: own message ignored');
         return;
@@ -369,7 +369,7 @@ export class WebhookReceiver implements Receiver {
       this.#logger.debug({ resource, event }, 'webhook without a typed event ignored');
       return;
     }
-    // An envelope without `data.personId` (not seen on the wire, §3.3) is checked once hydrated.
+    // An envelope without `data.personId` (not seen on the wire, §8.3) is checked once hydrated.
     if (selfId !== undefined && isMessageEvent(typed) && sameId(typed.data.personId, selfId)) return;
     const own = this.#handlers.get(typed.type);
     const all = this.#handlers.get('event');

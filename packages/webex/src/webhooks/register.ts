@@ -3,7 +3,7 @@
  * touching only webhooks this tool created (recognised by name prefix). Running it twice changes
  * nothing the second time.
  *
- * Wire rules it follows (webex-rest-webhooks.md §2.8): `GET /webhooks` lists the caller's webhooks
+ * Wire rules it follows (docs/protocol.md §7.7): `GET /webhooks` lists the caller's webhooks
  * and returns `secret`; `PUT` can change only `name`, `targetUrl`, `secret` and `status` (and only
  * to `active`), so a different resource/event/filter means delete and create; the firehose
  * `all`/`all` does not cover `attachmentActions`, hence a second webhook for it by default.
@@ -14,7 +14,7 @@ import type { Webhook } from '../rest/types.js';
 export interface WebhookSubscription {
   resource: string;
   event: string;
-  /** `key=value` pairs joined with `&` (§2.8). */
+  /** `key=value` pairs joined with `&` (§7.7). */
   filter?: string | undefined;
 }
 
@@ -46,13 +46,13 @@ export interface WebhookRegistrationClient {
 
 export interface SyncWebhooksOptions {
   client: WebhookRegistrationClient;
-  /** Where Webex should deliver (http or https; Webex asks for a public HTTPS URL, §2.8). */
+  /** Where Webex should deliver (http or https; Webex asks for a public HTTPS URL, §7.7). */
   targetUrl: string;
-  /** Secret every webhook is signed with (§3.4). Changing it here rotates it on the next sync. */
+  /** Secret every webhook is signed with (§8.4). Changing it here rotates it on the next sync. */
   secret: string;
   /**
    * The wanted webhooks. Default: the firehose `all`/`all` plus `attachmentActions`/`created`,
-   * which the firehose does not cover (§2.8).
+   * which the firehose does not cover (§7.7).
    */
   resources?: readonly WebhookSubscription[] | undefined;
   /** Webhooks whose name is this prefix, or starts with it and `:`, are ours. Default `'herald'`. */
@@ -91,7 +91,7 @@ export interface SyncWebhooksResult {
   webhooks: Webhook[];
 }
 
-/** The default wanted set (§2.8: attachmentActions is outside the firehose). */
+/** The default wanted set (§7.7: attachmentActions is outside the firehose). */
 export const DEFAULT_WEBHOOK_SUBSCRIPTIONS: readonly WebhookSubscription[] = [
   { resource: 'all', event: 'all' },
   { resource: 'attachmentActions', event: 'created' },
@@ -220,7 +220,7 @@ function changesFor(
 ): NonNullable<SyncWebhookAction['changes']> {
   const changes: NonNullable<SyncWebhookAction['changes']> = [];
   if (w.targetUrl !== targetUrl) changes.push('targetUrl');
-  // Webex returns the secret (§2.8); when it does not, the only safe assumption is that it differs.
+  // Webex returns the secret (§7.7); when it does not, the only safe assumption is that it differs.
   if (w.secret !== secret) changes.push('secret');
   if (w.status !== 'active') changes.push('status');
   if (w.name !== name) changes.push('name');

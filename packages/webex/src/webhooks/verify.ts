@@ -1,11 +1,11 @@
 /**
- * `X-Spark-Signature` verification (webex-rest-webhooks.md §3.4): lower-case hex HMAC-SHA1 of the
+ * `X-Spark-Signature` verification (docs/protocol.md §8.4): lower-case hex HMAC-SHA1 of the
  * raw request body bytes, keyed with the webhook's secret. Pure, over the bytes as received: never
  * over a re-serialised body (the smell STYLE.md names), compared in constant time.
  */
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
-/** The header Webex signs deliveries with (§3.4). Node lower-cases header names. */
+/** The header Webex signs deliveries with (§8.4). Node lower-cases header names. */
 export const SIGNATURE_HEADER = 'x-spark-signature';
 
 /** HMAC-SHA1 digest length in bytes; a valid signature is exactly twice this many hex digits. */

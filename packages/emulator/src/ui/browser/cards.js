@@ -119,7 +119,9 @@ function renderInput(item, ctx) {
   const wrap = el('div', { class: 'card-input' });
   const labelText = str(item.label);
   if (labelText && item.type !== 'Input.Toggle') {
-    wrap.append(el('label', { for: domId, text: labelText + (item.isRequired ? ' *' : '') }));
+    wrap.append(
+      el('label', { id: `${domId}-label`, for: domId, text: labelText + (item.isRequired ? ' *' : '') }),
+    );
   }
   let get = () => '';
   let field;
@@ -176,7 +178,13 @@ function renderInput(item, ctx) {
         });
         field = el(
           'div',
-          { id: domId, class: 'card-choices', role: type === 'radio' ? 'radiogroup' : 'group' },
+          // A <label for> does not name a group; aria-labelledby does.
+          {
+            id: domId,
+            class: 'card-choices',
+            role: type === 'radio' ? 'radiogroup' : 'group',
+            'aria-labelledby': labelText ? `${domId}-label` : undefined,
+          },
           boxes.map((b) => b.label),
         );
         get = () =>

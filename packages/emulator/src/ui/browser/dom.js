@@ -15,6 +15,9 @@ export function el(tag, props = {}, ...children) {
     else if (k === 'dataset') Object.assign(node.dataset, v);
     else node.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c);
+  // Flattened all the way: a child may be a list of lists (a FactSet's [dt, dd] pairs); one level
+  // would hand append() an array, which it shows as "[object HTMLElement],…".
+  for (const c of children.flat(Number.POSITIVE_INFINITY))
+    if (c !== null && c !== undefined && c !== false) node.append(c);
   return node;
 }

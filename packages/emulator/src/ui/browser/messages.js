@@ -26,7 +26,9 @@ function renderMessage(m, previous) {
     previous.personId === m.personId &&
     Date.parse(m.created) - Date.parse(previous.created) < 5 * 60_000;
   const body = el('div', { class: 'message-body' });
-  const content = m.markdown ? renderMarkdown(m.markdown) : m.text ? renderPlain(m.text) : '';
+  // A message with a card shows the card; its text is the fallback for clients that cannot render
+  // cards, and Webex does not show it beside the card.
+  const content = m.card ? '' : m.markdown ? renderMarkdown(m.markdown) : m.text ? renderPlain(m.text) : '';
   if (content) body.append(el('div', { class: 'message-text', html: content }));
   for (const f of m.files) {
     body.append(

@@ -1,4 +1,4 @@
-/** Attachment actions: card submissions (webex-rest-webhooks.md §2.6). */
+/** Attachment actions: card submissions (docs/protocol.md §7.5). */
 import type { CallOptions, WriteCallOptions } from '../options.js';
 import type { AttachmentAction } from '../types.js';
 import type { ResourceContext } from './context.js';
@@ -18,7 +18,7 @@ export class AttachmentActionsResource {
 
   /**
    * `POST /attachment/actions` (what a Webex client does when a user submits a card). Success may
-   * be 200 or 202 (§1.3); both are accepted.
+   * be 200 or 202 (§7.1); both are accepted.
    */
   async create(params: CreateAttachmentActionParams, options?: WriteCallOptions): Promise<AttachmentAction> {
     requireString('messageId', params?.messageId);

@@ -1,4 +1,4 @@
-/** File downloads (webex-rest-webhooks.md §2.7). */
+/** File downloads (docs/protocol.md §7.6). */
 import { AbortedError, ContentNotReadyError, InvalidArgumentError, WebexApiError } from '../../errors.js';
 import { backoff } from '../../retry.js';
 import { filenameFromContentDisposition } from '../headers.js';
@@ -15,10 +15,10 @@ export interface DownloadOptions extends CallOptions {
   maxScanWaitMs?: number | undefined;
   /**
    * Download a file Webex could not scan (428, e.g. an encrypted archive) by adding
-   * `allow=unscannable` (§2.7). Default false: a 428 is thrown as `WebexApiError`.
+   * `allow=unscannable` (§7.6). Default false: a 428 is thrown as `WebexApiError`.
    */
   allowUnscannable?: boolean | undefined;
-  /** Largest file accepted, in bytes. Default 100 MiB, Webex's limit per file (§2.5, D-ATT). */
+  /** Largest file accepted, in bytes. Default 100 MiB, Webex's limit per file (§7.4, D-ATT). */
   maxBytes?: number | undefined;
 }
 
@@ -88,7 +88,7 @@ export class ContentsResource {
         };
       } catch (err) {
         if (!(err instanceof WebexApiError) || err.status !== 423) throw err;
-        // 423: still being scanned; Retry-After usually says when to come back, else back off (§2.7).
+        // 423: still being scanned; Retry-After usually says when to come back, else back off (§7.6).
         const waitMs = Math.max(
           100,
           err.retryAfter !== undefined

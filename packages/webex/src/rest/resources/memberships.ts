@@ -1,4 +1,4 @@
-/** Memberships (webex-rest-webhooks.md §2.4). */
+/** Memberships (docs/protocol.md §7.3). */
 import { InvalidArgumentError } from '../../errors.js';
 import type { CallOptions, WriteCallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
@@ -57,7 +57,7 @@ export class MembershipsResource {
     });
   }
 
-  /** `POST /memberships`. Adding someone twice answers 409 (§2.4). */
+  /** `POST /memberships`. Adding someone twice answers 409 (§7.3). */
   async create(params: CreateMembershipParams, options?: WriteCallOptions): Promise<Membership> {
     requireString('roomId', params?.roomId);
     exactlyOne('memberships.create', { personId: params.personId, personEmail: params.personEmail });

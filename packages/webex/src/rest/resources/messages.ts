@@ -1,4 +1,4 @@
-/** Messages (webex-rest-webhooks.md §2.5). */
+/** Messages (docs/protocol.md §7.4). */
 import { InvalidArgumentError } from '../../errors.js';
 import type { CallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
@@ -6,7 +6,7 @@ import type { CardAttachment, Message } from '../types.js';
 import type { ResourceContext } from './context.js';
 import { callSpec, defined, exactlyOne, idSegment, requireString } from './util.js';
 
-/** A local file sent with the message (multipart upload, §2.5). */
+/** A local file sent with the message (multipart upload, §7.4). */
 export interface MessageFile {
   /** The bytes (a Buffer is a Uint8Array). */
   data: Uint8Array;
@@ -18,18 +18,18 @@ export interface MessageFile {
 export interface CreateMessageParams {
   /** One of `roomId`, `toPersonId`, `toPersonEmail`. */
   roomId?: string | undefined;
-  /** Posts into the 1:1 room with that person, creating it if needed (§4.5). */
+  /** Posts into the 1:1 room with that person, creating it if needed (§7.3). */
   toPersonId?: string | undefined;
   toPersonEmail?: string | undefined;
   /** Reply in the thread of this message. */
   parentId?: string | undefined;
   /** Plain text (the fallback when `markdown` is given). Webex's limit is 7,439 bytes; the server checks it. */
   text?: string | undefined;
-  /** Markdown, mentions as `<@personId:…|Name>` or `<@personEmail:…>` (§4.2). */
+  /** Markdown, mentions as `<@personId:…|Name>` or `<@personEmail:…>` (§5.4). */
   markdown?: string | undefined;
-  /** Public URLs Webex fetches; only one file per message (§2.5). */
+  /** Public URLs Webex fetches; only one file per message (§7.4). */
   files?: readonly string[] | undefined;
-  /** A file's bytes: the message is sent as multipart/form-data (§2.5). Not with `files` or `attachments`. */
+  /** A file's bytes: the message is sent as multipart/form-data (§7.4). Not with `files` or `attachments`. */
   file?: MessageFile | undefined;
   /** One card per message. */
   attachments?: readonly CardAttachment[] | undefined;
@@ -37,7 +37,7 @@ export interface CreateMessageParams {
 
 export interface ListMessagesParams {
   roomId: string;
-  /** `me` or the caller's own id; bots must pass it in group rooms (§4.3). */
+  /** `me` or the caller's own id; bots must pass it in group rooms (§7.8). */
   mentionedPeople?: string | readonly string[] | undefined;
   /** Only messages before this time. */
   before?: string | Date | undefined;
@@ -57,7 +57,7 @@ export interface ListDirectMessagesParams {
 }
 
 export interface EditMessageParams {
-  /** Required by Webex even though the id is in the path (§2.5). */
+  /** Required by Webex even though the id is in the path (§7.4). */
   roomId: string;
   text?: string | undefined;
   markdown?: string | undefined;
@@ -106,7 +106,7 @@ export class MessagesResource {
         const value = params[key];
         if (value !== undefined) fd.append(key, value);
       }
-      // The part is named `files`, with its own file name and type (§2.5, D-ATT).
+      // The part is named `files`, with its own file name and type (§7.4, D-ATT).
       const blob = new Blob([file.data], { type: file.contentType ?? 'application/octet-stream' });
       fd.append('files', blob, file.filename);
       return fd;
@@ -114,7 +114,7 @@ export class MessagesResource {
     return this.ctx.json<Message>({ method: 'POST', path: '/messages', form, ...call });
   }
 
-  /** `GET /messages/{messageId}`. A bot gets only messages it may see (§4.1). */
+  /** `GET /messages/{messageId}`. A bot gets only messages it may see (§7.8). */
   async get(messageId: string, options?: CallOptions): Promise<Message> {
     return this.ctx.json<Message>({
       method: 'GET',
@@ -152,7 +152,7 @@ export class MessagesResource {
     });
   }
 
-  /** `PUT /messages/{messageId}`: own messages, at most 10 edits, none with files or cards (§2.5). */
+  /** `PUT /messages/{messageId}`: own messages, at most 10 edits, none with files or cards (§7.4). */
   async edit(messageId: string, params: EditMessageParams, options?: CallOptions): Promise<Message> {
     const path = `/messages/${idSegment('messageId', messageId)}`;
     requireString('roomId', params?.roomId);

@@ -1,4 +1,4 @@
-/** Organizations (webex-rest-webhooks.md §2.2; an Admin API path that a bot may use for its own org). */
+/** Organizations (docs/protocol.md §7.2; an Admin API path that a bot may use for its own org). */
 import type { CallOptions } from '../options.js';
 import type { Organization } from '../types.js';
 import type { ResourceContext } from './context.js';

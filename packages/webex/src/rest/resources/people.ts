@@ -1,4 +1,4 @@
-/** People (webex-rest-webhooks.md §2.1). */
+/** People (docs/protocol.md §7.2). */
 import type { CallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
 import type { Person } from '../types.js';

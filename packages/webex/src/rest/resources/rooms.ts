@@ -1,4 +1,4 @@
-/** Rooms, a.k.a. spaces (webex-rest-webhooks.md §2.3). */
+/** Rooms, a.k.a. spaces (docs/protocol.md §7.3). */
 import type { CallOptions, WriteCallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
 import type { Room, RoomType } from '../types.js';
@@ -65,7 +65,7 @@ export class RoomsResource {
     });
   }
 
-  /** `POST /rooms`. Direct rooms cannot be created here (send a message with `toPersonId`, §4.5). */
+  /** `POST /rooms`. Direct rooms cannot be created here (send a message with `toPersonId`, §7.3). */
   async create(params: CreateRoomParams, options?: WriteCallOptions): Promise<Room> {
     requireString('title', params?.title);
     return this.ctx.json<Room>({
@@ -83,7 +83,7 @@ export class RoomsResource {
     return this.ctx.json<Room>({ method: 'PUT', path, json: defined(params), ...callSpec(options) });
   }
 
-  /** `DELETE /rooms/{roomId}`. For a non-moderator this only removes the caller (§2.3). */
+  /** `DELETE /rooms/{roomId}`. For a non-moderator this only removes the caller (§7.3). */
   async delete(roomId: string, options?: CallOptions): Promise<void> {
     await this.ctx.empty({
       method: 'DELETE',

@@ -1,4 +1,4 @@
-/** Webhook registrations (webex-rest-webhooks.md §2.8). */
+/** Webhook registrations (docs/protocol.md §7.7). */
 import type { CallOptions, WriteCallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
 import type { Webhook, WebhookEvent, WebhookResource } from '../types.js';
@@ -20,7 +20,7 @@ export interface CreateWebhookParams {
   event: WebhookEvent;
   /** `key=value` pairs joined with `&`, e.g. `roomId=…&mentionedPeople=me`. */
   filter?: string | undefined;
-  /** HMAC-SHA1 key of `X-Spark-Signature` (§3.4). */
+  /** HMAC-SHA1 key of `X-Spark-Signature` (§8.4). */
   secret?: string | undefined;
   /** `org` for organization-wide webhooks (administrators). */
   ownedBy?: 'creator' | 'org' | undefined;
@@ -32,7 +32,7 @@ export interface UpdateWebhookParams {
   /** Required by Webex on every update. */
   targetUrl: string;
   secret?: string | undefined;
-  /** Only `active`: re-activates a webhook Webex disabled; it cannot be deactivated (§2.8). */
+  /** Only `active`: re-activates a webhook Webex disabled; it cannot be deactivated (§7.7). */
   status?: 'active' | undefined;
   ownedBy?: 'creator' | 'org' | undefined;
 }

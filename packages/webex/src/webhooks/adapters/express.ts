@@ -1,5 +1,5 @@
 /**
- * Express/Connect-style middleware. Signatures are over the raw bytes (§3.4), so the middleware finds
+ * Express/Connect-style middleware. Signatures are over the raw bytes (docs/protocol.md §8.4), so the middleware finds
  * them wherever they are:
  * 1. `req.rawBody` (a Buffer or string kept by a body parser's `verify` hook, or by a framework);
  * 2. `req.body` as a Buffer (`express.raw()`) or a string (`express.text()`);
