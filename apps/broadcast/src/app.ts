@@ -269,7 +269,7 @@ async function startWithRetry(start: () => Promise<void>, log: Logger, policy: R
       const delay = retryAfterMs(err, 60_000) ?? backoff(policy, attempt);
       log.warn(
         { attempt, delay, error: err instanceof Error ? err.message : String(err) },
-        'receiver start failed; retrying',
+        'transport start failed; retrying',
       );
       await new Promise((r) => setTimeout(r, delay));
     }
