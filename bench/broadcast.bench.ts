@@ -4,8 +4,9 @@
  * calls the bot made for it (target ≤ 1,000 + listing pages + 5; the original needed about two
  * per destination). Runs the bot in-process over Mercury with SQLite.
  */
+
+import type { BenchTable } from '../harness/table.js';
 import { startBenchBot } from './bench-bot.js';
-import type { BenchTable } from './table.js';
 
 const SPACES = 1000;
 const R = 100;

@@ -14,7 +14,7 @@ import { parseConfig } from '../apps/broadcast/src/config.js';
 import { FunctionCore } from '../apps/broadcast/src/functions/core.js';
 import { createLambdaHandler } from '../apps/broadcast/src/functions/lambda.js';
 import { Store } from '../apps/broadcast/src/store/store.js';
-import { type BenchTable, percentile } from './table.js';
+import { type BenchTable, percentile } from '../harness/table.js';
 
 const SPACES = 1000;
 const CALLS = 40;

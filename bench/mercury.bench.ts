@@ -25,8 +25,8 @@ import {
   WebexClient,
   WebexMessageHandler,
 } from '@herald/webex/internal';
+import { type BenchTable, percentile } from '../harness/table.js';
 import { MERCURY_SEED } from '../packages/emulator/test/mercury-seed.js';
-import { type BenchTable, percentile } from './table.js';
 
 interface JoseKeystore {
   add(k: unknown): Promise<unknown>;

@@ -4,8 +4,9 @@
  * removed, against the floor 1000 / R (target: within 10 % of it), and the DELETE calls made (one
  * per copy, plus the replaced report cards). Runs the bot in-process over Mercury with SQLite.
  */
+
+import type { BenchTable } from '../harness/table.js';
 import { startBenchBot } from './bench-bot.js';
-import type { BenchTable } from './table.js';
 
 const SPACES = 1000;
 const R = 100;

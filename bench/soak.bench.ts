@@ -11,8 +11,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '@herald/emulator';
-import { BOT_TOKEN, chaosSeed, GROUPS, type Request, SENDERS, tally } from '../chaos/world.js';
-import type { BenchTable } from './table.js';
+import type { BenchTable } from '../harness/table.js';
+import { BOT_TOKEN, chaosSeed, GROUPS, type Request, SENDERS, tally } from '../harness/world.js';
 
 const SPEED = Number(process.env.SOAK_SPEED ?? 20);
 const RUN_MS = Number(process.env.SOAK_MS ?? 3_600_000 / SPEED);

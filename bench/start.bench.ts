@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
+import { type BenchTable, percentile } from '../harness/table.js';
 import { descendants, rssOf } from '../scripts/proc.mjs';
-import { type BenchTable, percentile } from './table.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = 5;

@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createNodeHandler, encodeId, signWebexBody, WebhookReceiver } from '@herald/webex';
-import type { BenchTable } from './table.js';
+import type { BenchTable } from '../harness/table.js';
 
 interface AutocannonRequest {
   method?: string;

@@ -7,7 +7,7 @@
  * must be complete with one copy in every destination, nothing unhandled, the bot still connected.
  * Prints the figures; exits 1 when anything was lost, duplicated or otherwise wrong.
  */
-import { printTable } from '../bench/table.js';
+import { printTable } from '../harness/table.js';
 import { type PhaseOptions, type PhaseResult, runPhase } from './scenario.js';
 
 const short = process.argv.includes('--short');

@@ -21,7 +21,7 @@ import {
   type Tally,
   tally,
   WEBHOOK_SECRET,
-} from './world.js';
+} from '../harness/world.js';
 
 export interface PhaseOptions {
   transport: TransportName;

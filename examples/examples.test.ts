@@ -67,7 +67,7 @@ describe('examples', () => {
       await until('the answer', () => botTexts().find((t) => t.includes('You said')));
       assert.match(botTexts().join('\n'), /You said: hello there/);
     } finally {
-      await handler.disconnect();
+      await handler.stop();
     }
   });
 

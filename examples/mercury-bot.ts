@@ -13,13 +13,15 @@ export async function startMercuryBot(env: NodeJS.ProcessEnv = process.env) {
     u2cUrl: env.WEBEX_U2C_URL,
     allowedOrigins: env.HERALD_ALLOWED_ORIGINS?.split(','),
   });
-  // The bot's own messages are filtered out (ignoreSelfMessages defaults to true).
-  handler.on('message.created', async ({ data }) => {
-    await guard.run(data.roomId, () =>
-      client.messages.create({ roomId: data.roomId, markdown: `You said: **${data.text}**` }),
-    );
+  // A reply that fails (rate limit, network) arrives here as a HandlerError; the bot keeps running.
+  handler.on('error', (err) => console.error(`mercury-bot: ${err.message}`));
+  // The bot's own messages are filtered out (ignoreSelfMessages defaults to true). Every event is
+  // awaited: the next one of this space waits until the reply is sent.
+  await handler.start(async (event) => {
+    if (event.type !== 'message.created') return;
+    const { roomId, text } = event.data;
+    await guard.run(roomId, () => client.messages.create({ roomId, markdown: `You said: **${text}**` }));
   });
-  await handler.connect();
   return handler;
 }
 

@@ -1,25 +1,36 @@
 /**
- * Wiring: settings → REST clients, store, bot core, transport, HTTP server. `runBot` is what
+ * Wiring: settings → REST clients, store, bot core, receiver, HTTP server. `runBot` is what
  * `herald start` and `herald demo` run, and what tests start in-process.
+ *
+ * The receiver is the library's (`Receiver`: Mercury's `WebexMessageHandler` or a
+ * `WebhookReceiver`); it awaits `bot.handle` for every event and reports a failure as a
+ * `HandlerError`, which is logged here.
  */
 import { type AddressInfo, isIP } from 'node:net';
 import {
+  backoff,
   type Clock,
+  canRetry,
+  createNodeHandler,
   DEFAULT_BASE_URL,
-  KmsError,
+  HandlerError,
   type Logger,
-  WebexApiError,
+  type NodeWebhookHandler,
+  type Receiver,
+  type RetryPolicy,
+  retryAfterMs,
+  retryPolicy,
   WebexClient,
-  WebexNetworkError,
+  WebexMessageHandler,
+  WebhookReceiver,
 } from '@herald/webex';
 import type { EnvProxy } from '@herald/webex/proxy';
 import { BroadcastBot } from './bot.js';
 import type { Settings } from './config.js';
+import { STARTUP_RETRY } from './retry.js';
 import { createBotServer } from './server.js';
 import { Store } from './store/store.js';
-import { mercuryTransport } from './transports/mercury.js';
-import type { Transport } from './transports/transport.js';
-import { webhookTransport } from './transports/webhooks.js';
+import { registerBotWebhooks } from './webhooks.js';
 
 export interface RunOptions {
   logger: Logger;
@@ -54,12 +65,16 @@ export interface RunOptions {
    * `now()` should stay the wall clock: it is compared with the server's times when reconciling.
    */
   mercuryClock?: Clock | undefined;
+  /** Start-up's one retry loop; fields left out keep `STARTUP_RETRY`'s (six tries, 1 s doubling). */
+  startRetry?: Partial<RetryPolicy> | undefined;
 }
 
 export interface RunningBot {
   bot: BroadcastBot;
   store: Store;
-  transport: Transport;
+  /** How events arrive: `mercury` (no public URL) or `webhook` (PUBLIC_URL and WEBHOOK_SECRET set). */
+  transport: 'mercury' | 'webhook';
+  receiver: Receiver;
   /** The bot's HTTP base URL. */
   url: string;
   stop(): Promise<void>;
@@ -103,46 +118,77 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
     await store.close();
     throw err;
   }
-  const onEvent = async (event: Parameters<BroadcastBot['handle']>[0]) => {
-    try {
-      await bot.handle(event);
-    } catch (err) {
-      log.error(
-        { type: event.type, error: err instanceof Error ? err.message : String(err) },
-        'event handling failed',
-      );
-    }
-  };
-  const transport: Transport =
-    settings.publicUrl && settings.webhookSecret
-      ? webhookTransport({
-          client,
-          publicUrl: settings.publicUrl,
-          secret: settings.webhookSecret,
-          onEvent,
-          logger: log,
-        })
-      : mercuryTransport({
-          token: settings.token,
-          client,
-          apiBaseUrl: baseUrl,
-          u2cUrl: options.u2cUrl ?? settings.u2cUrl,
-          allowedOrigins: options.allowedOrigins ?? settings.allowedOrigins,
-          deviceName: `herald-broadcast-${options.instanceId ?? settings.instanceId ?? 'main'}`,
-          onEvent,
-          logger: log,
-          clock: options.mercuryClock,
-          proxy,
-        });
+  const reportHandlerError = (err: HandlerError) =>
+    log.error(
+      { type: err.event.type, error: err.cause instanceof Error ? err.cause.message : err.message },
+      'event handling failed',
+    );
+  const { publicUrl, webhookSecret } = settings;
+  let receiver: Receiver;
+  let webhook: NodeWebhookHandler | undefined;
+  let prepare: () => Promise<void> = async () => {};
+  if (publicUrl && webhookSecret) {
+    // The bot's id is known since init(): the receiver tells its own messages apart without asking.
+    const webhooks = new WebhookReceiver({ secret: webhookSecret, client, logger: log, selfId: bot.bot.id });
+    webhooks.on('error', (error, context) => {
+      if (error instanceof HandlerError) reportHandlerError(error);
+      else log.warn({ stage: context.stage, error: String(error) }, 'webhook processing failed');
+    });
+    receiver = webhooks;
+    webhook = createNodeHandler(webhooks);
+    // Registration tries each call once: start-up's loop below is the only one.
+    const setupClient = new WebexClient({
+      token: settings.token,
+      baseUrl,
+      logger: log,
+      fetch,
+      retry: { attempts: 1 },
+    });
+    prepare = async () => {
+      const result = await registerBotWebhooks(setupClient, publicUrl, webhookSecret);
+      log.info({ actions: result.actions.map((a) => a.kind) }, 'webhooks synchronised');
+    };
+  } else {
+    const mercury = new WebexMessageHandler({
+      token: settings.token,
+      baseUrl,
+      u2cUrl: options.u2cUrl ?? settings.u2cUrl,
+      allowedOrigins: options.allowedOrigins ?? settings.allowedOrigins,
+      // Distinct per instance, so that two instances do not take over each other's device.
+      deviceName: `herald-broadcast-${options.instanceId ?? settings.instanceId ?? 'main'}`,
+      // Keep the device across restarts: the next run takes it over instead of registering another.
+      unregisterOnDisconnect: false,
+      selfId: bot.bot.id,
+      // Start-up's loop below is the only one around the setup calls.
+      connectAttempts: 1,
+      reconcileSince: await restartWatermark(store),
+      logger: log,
+      clock: options.mercuryClock,
+      proxy,
+    });
+    mercury.on('error', (err) => {
+      if (err instanceof HandlerError) reportHandlerError(err);
+      else log.warn({ error: err.message }, 'mercury');
+    });
+    mercury.on('reconnecting', ({ attempt, delay }) => log.info({ attempt, delay }, 'mercury reconnecting'));
+    mercury.on('disconnected', ({ reason }) => {
+      if (reason !== 'client') log.warn({ reason }, 'mercury disconnected');
+    });
+    receiver = mercury;
+  }
+  const transport = webhook ? 'webhook' : 'mercury';
 
   const server = createBotServer({
-    health: transport.health ? () => transport.health!() : undefined,
+    health: () => {
+      const { state, detail } = receiver.status();
+      return { ok: state === 'up', detail };
+    },
     bot,
     store,
-    webhook: transport.webhookHandler,
+    webhook,
     statusToken: settings.statusToken,
   });
-  const host = options.host ?? settings.host ?? (transport.name === 'webhook' ? '0.0.0.0' : '127.0.0.1');
+  const host = options.host ?? settings.host ?? (transport === 'webhook' ? '0.0.0.0' : '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? settings.port, host, () => resolve());
@@ -152,25 +198,33 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
 
   bot.start();
   try {
-    await startWithRetry(() => transport.start(), log);
+    await startWithRetry(
+      async () => {
+        await prepare();
+        await receiver.start((event) => bot.handle(event));
+      },
+      log,
+      retryPolicy(options.startRetry, STARTUP_RETRY),
+    );
   } catch (err) {
     await bot.stop();
     server.close();
     await store.close();
     throw err;
   }
-  log.info({ transport: transport.name, url, bot: bot.bot.id }, 'herald broadcast bot running');
+  log.info({ transport, url, bot: bot.bot.id }, 'herald broadcast bot running');
 
   let stopped = false;
   return {
     bot,
     store,
     transport,
+    receiver,
     url,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await transport.stop();
+      await receiver.stop();
       await bot.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -188,22 +242,31 @@ function localUrlHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
 
+/** Recovered on a restart at most this far back (ms): one hour. */
+const RESTART_RECOVERY_MS = 60 * 60_000;
+
 /**
- * Start the transport, retrying passing failures (a 5xx or no answer while registering webhooks or
- * a device) with backoff: 1 s, 2 s, 4 s … up to six tries. A refused token, a permanent 4xx or a
- * server-sent URL outside the allow-list fails at once.
+ * Where Mercury's recovery starts after a restart: the newest message the store holds (a broadcast
+ * row is written before the event counts as handled), so a message that arrived but was not yet
+ * stored when the process died is fetched again through REST. Nothing on a first start.
  */
-async function startWithRetry(start: () => Promise<void>, log: Logger, tries = 6): Promise<void> {
+async function restartWatermark(store: Store): Promise<number | undefined> {
+  const [newest] = await store.recentBroadcasts(1);
+  if (!newest) return undefined;
+  return Math.max(Math.min(newest.created_at, Date.now()), Date.now() - RESTART_RECOVERY_MS);
+}
+
+/**
+ * Start the receiver under `policy`: the one retry loop of start-up (the calls inside it try once),
+ * waiting `Retry-After` when Webex gave one (at most 60 s), else the policy's backoff.
+ */
+async function startWithRetry(start: () => Promise<void>, log: Logger, policy: RetryPolicy): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await start();
     } catch (err) {
-      const passing =
-        err instanceof WebexNetworkError ||
-        (err instanceof WebexApiError && !err.isPermanent && err.status !== 401) ||
-        (err instanceof KmsError && err.status === undefined);
-      if (!passing || attempt >= tries) throw err;
-      const delay = 1000 * 2 ** (attempt - 1);
+      if (!canRetry(policy, err, attempt)) throw err;
+      const delay = retryAfterMs(err, 60_000) ?? backoff(policy, attempt);
       log.warn(
         { attempt, delay, error: err instanceof Error ? err.message : String(err) },
         'transport start failed; retrying',

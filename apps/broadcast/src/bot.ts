@@ -27,8 +27,10 @@ import type { BroadcastRequest } from './pipeline/content.js';
 import { type CopyWorkDeps, performTask } from './pipeline/copy-work.js';
 import { ContentCache, type DispatcherDeps, deliver } from './pipeline/dispatcher.js';
 import { RateLimiter } from './pipeline/limiter.js';
-import { type BotSelf, backoffMs, type PlannerDeps, planBroadcast } from './pipeline/planner.js';
+import { type PlannerDeps, planBroadcast } from './pipeline/planner.js';
 import { postCard, postFinalReport } from './pipeline/reporter.js';
+import type { BotSelf } from './policy.js';
+import { workBackoffMs } from './retry.js';
 import {
   FILE_RETENTION_MS,
   PRUNE_FILES_BATCH,
@@ -403,7 +405,7 @@ export class BroadcastBot {
       await postFinalReport(this.deps(), row, this.owner);
     } catch (err) {
       // A passing failure (5xx, no answer): try again soon, not after the whole lease.
-      await this.retrySoon(row.id, err, backoffMs(row.attempts));
+      await this.retrySoon(row.id, err, workBackoffMs(row.attempts));
       return true;
     }
     this.metrics.reports++;

@@ -12,7 +12,7 @@ import { type RunningBot, runBot } from './app.js';
 import { ConfigError, checkHost, loadSettings, type Settings } from './config.js';
 import { createLogger } from './log.js';
 import { Store } from './store/store.js';
-import { registerBotWebhooks, webhookTargetUrl } from './transports/webhooks.js';
+import { registerBotWebhooks, webhookTargetUrl } from './webhooks.js';
 
 const USAGE = `herald <command>
 
@@ -190,7 +190,7 @@ async function doctor(): Promise<void> {
   const client = new WebexClient({
     token: settings.token,
     baseUrl: settings.apiBaseUrl,
-    retry: { maxRetries: 1 },
+    retry: { attempts: 2 },
     fetch: proxy?.fetch,
   });
   try {

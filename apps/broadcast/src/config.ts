@@ -7,14 +7,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { HeraldError } from '@herald/webex';
 import { z } from 'zod';
 import { availableLocales } from './locales.js';
 
-export class ConfigError extends Error {
-  readonly code = 'HERALD_CONFIG';
+/** A setting is wrong; the message names the field. */
+export class ConfigError extends HeraldError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('HERALD_CONFIG', message);
   }
 }
 

@@ -20,8 +20,7 @@ import type { BroadcastConfig } from './config.js';
 import { fill, type Templates } from './locales.js';
 import type { BroadcastContent, BroadcastRequest } from './pipeline/content.js';
 import type { ContentCache } from './pipeline/dispatcher.js';
-import type { BotSelf } from './pipeline/planner.js';
-import { mayDecide, mayRecall } from './policy.js';
+import { type BotSelf, mayDecide, mayRecall } from './policy.js';
 import type { BroadcastRow, Store } from './store/store.js';
 import { parseCardAction } from './ui/actions.js';
 

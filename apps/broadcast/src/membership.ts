@@ -9,7 +9,7 @@ import { type MembershipCreatedEvent, sameId, WebexApiError, type WebexClient } 
 import { spaceLink } from './compose.js';
 import type { BroadcastConfig } from './config.js';
 import { fill, type Templates } from './locales.js';
-import type { BotSelf } from './pipeline/planner.js';
+import type { BotSelf } from './policy.js';
 import { membershipAllowed } from './policy.js';
 import type { Store } from './store/store.js';
 

@@ -12,6 +12,11 @@ export interface Identity {
   emails: string[];
 }
 
+/** The bot itself, as `BroadcastBot.init` reads it from `/people/me`. */
+export interface BotSelf extends Identity {
+  displayName: string;
+}
+
 export interface Destination {
   id: string;
   type: 'direct' | 'group';

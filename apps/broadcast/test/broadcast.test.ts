@@ -46,6 +46,12 @@ for (const transport of TRANSPORTS) {
         assert.equal(reports.length, 1, 'one report, and no copy into the sender 1-1');
         assert.match(reports[0]!.markdown ?? '', /Delivered to 3 of 4 spaces\./);
         assert.match(reports[0]!.markdown ?? '', /Acme Announcements: 403/);
+        // The bot's id is read once, at start; the receiver is given it (no GET per first delivery).
+        const bot = s.person('bot');
+        assert.equal(
+          s.emu.control.requests({ method: 'GET', path: '/people/me', personId: bot.id }).length,
+          1,
+        );
       });
 
       it('an @mention in a group: only the bot mention is removed, no echo into the source space', async () => {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ConfigError, DEFAULT_CONFIG, loadSettings, parseConfig } from '../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, content: string): string {
   const p = join(dir, name);
   writeFileSync(p, content);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -119,6 +119,7 @@ describe('durability', () => {
     } finally {
       child.kill('SIGKILL');
       await emu.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -3,7 +3,7 @@
  * message body reaches the logs, error output or the status page.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -49,6 +49,7 @@ describe('device hygiene', () => {
       assert.equal(devices.length, 1, `devices: ${devices.map((d) => d.name).join(', ')}`);
     } finally {
       await emu.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -137,6 +138,7 @@ for (const transport of TRANSPORTS) {
       } finally {
         await bot.stop();
         await emu.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   });

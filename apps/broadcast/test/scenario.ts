@@ -3,7 +3,7 @@
  * Mercury or webhooks, helpers to act as people and to read what the bot did.
  */
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import {
 } from '@herald/emulator';
 import { encodeId, type Logger, silentLogger } from '@herald/webex';
 import type { EnvProxy } from '@herald/webex/proxy';
-import { type RunningBot, runBot } from '../src/app.js';
+import { type RunningBot, type RunOptions, runBot } from '../src/app.js';
 import { type BroadcastConfig, parseConfig, type Settings } from '../src/config.js';
 
 export type TransportName = 'mercury' | 'webhook';
@@ -82,6 +82,8 @@ export interface EmulatorBotOptions {
   logger?: Logger | undefined;
   /** The bot's clock (leases, retry times, retention); default `Date.now`. */
   now?: (() => number) | undefined;
+  /** Start-up's retry policy; default the app's. */
+  startRetry?: RunOptions['startRetry'];
   /** The proxy the bot's requests and Mercury upgrade go through; default direct. */
   proxy?: EnvProxy | undefined;
 }
@@ -114,6 +116,7 @@ export function runBotOnEmulator(o: EmulatorBotOptions): Promise<RunningBot> {
     pollMs: 25,
     schema: o.schema,
     now: o.now,
+    startRetry: o.startRetry,
     proxy: o.proxy,
   });
 }
@@ -279,6 +282,7 @@ export async function startScenario(options: ScenarioOptions) {
     async stop() {
       for (const b of bots) await b.stop();
       await emu.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return s;

@@ -6,7 +6,9 @@
  * `WebexNetworkError` when no answer came (connection refused, reset, timeout), and the
  * receiver-side errors (`AuthError`, `DecryptionError`, `KmsError`, `ProtocolError`).
  */
+import type { WebexEvent } from './events.js';
 
+/** The stable `code` of every Herald error, for matching without `instanceof`. */
 export type HeraldErrorCode =
   | 'HERALD_API_ERROR'
   | 'HERALD_NETWORK_ERROR'
@@ -19,7 +21,7 @@ export type HeraldErrorCode =
   | 'HERALD_KMS'
   | 'HERALD_PROTOCOL'
   | 'HERALD_URL_NOT_ALLOWED'
-  | 'HERALD_SIGNATURE'
+  | 'HERALD_HANDLER'
   | 'HERALD_INVALID_ARGUMENT'
   | 'HERALD_CONFIG';
 
@@ -187,10 +189,17 @@ export class UrlNotAllowedError extends HeraldError {
   }
 }
 
-/** A webhook signature is missing or wrong. */
-export class SignatureError extends HeraldError {
-  constructor(message: string) {
-    super('HERALD_SIGNATURE', message);
+/**
+ * Application code failed on an event: a sink given to `Receiver.start`, or a listener added with
+ * `on(...)`, threw, rejected or did not settle within the receiver's `handlerTimeout`. The receiver
+ * reports it on its one error channel (`on('error')`) and goes on with the next event.
+ */
+export class HandlerError extends HeraldError {
+  /** The event the handler was given. */
+  readonly event: WebexEvent;
+  constructor(event: WebexEvent, cause: unknown, message?: string) {
+    super('HERALD_HANDLER', message ?? `the handler of a ${event.type} event failed`, { cause });
+    this.event = event;
   }
 }
 

@@ -8,15 +8,9 @@
  * same fields; a field only one transport can know is optional and documented as such.
  */
 
-import type { Message as RestMessage } from './rest/types.js';
+import type { CardAttachment, Message as RestMessage, RoomType } from './rest/types.js';
 
-export type RoomType = 'direct' | 'group';
-
-/** A card as carried by a message (`attachments[]`). */
-export interface CardAttachment {
-  contentType: 'application/vnd.microsoft.card.adaptive';
-  content: Record<string, unknown>;
-}
+export type { CardAttachment, RoomType };
 
 export interface MessageData {
   /** REST MESSAGE id. */

@@ -84,11 +84,6 @@ export function idToUuid(id: string, expectedType?: WebexIdType | string): strin
   return decoded.uuid;
 }
 
-/** Shorthand for `encodeId` with an explicit cluster URN (or `us`). */
-export function uuidToId(type: WebexIdType | string, uuid: string, clusterUrn?: string): string {
-  return encodeId(type, uuid, idClusterFromUrn(clusterUrn));
-}
-
 /** Compare two REST ids by what they name (tolerates padding and alphabet differences). */
 export function sameId(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;

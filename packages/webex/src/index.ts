@@ -20,5 +20,18 @@ export {
   type WebSocketLike,
 } from './mercury/index.js';
 export type { HandlerLifecycleEvents } from './mercury/receiver.js';
+export type { EventSink, Receiver, ReceiverStatus } from './receiver.js';
 export * from './rest/index.js';
+export {
+  backoff,
+  canRetry,
+  DEFAULT_RETRY,
+  decideRetry,
+  isPermanent,
+  isTransient,
+  type RetryDecision,
+  type RetryPolicy,
+  retryAfterMs,
+  retryPolicy,
+} from './retry.js';
 export * from './webhooks/index.js';

@@ -1,6 +1,6 @@
 /** Adaptive card building and validation (docs/protocol.md §7.4 "Cards"). */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -63,12 +63,13 @@ test('invalid cards: the error names the path and the problem', () => {
   }
 });
 
-test('parseCard and loadCardFile accept a bare card or the attachment wrapper', async () => {
+test('parseCard and loadCardFile accept a bare card or the attachment wrapper', async (t) => {
   assert.equal(parseCard(JSON.stringify(good)).type, 'AdaptiveCard');
   assert.equal(parseCard(JSON.stringify(cardAttachment(good))).version, '1.3');
   assert.throws(() => parseCard('{', 'broadcast.json'), /broadcast\.json: not valid JSON/);
   assert.throws(() => parseCard(JSON.stringify({ contentType: 'text/plain', content: good })), /contentType/);
   const dir = await mkdtemp(join(tmpdir(), 'cards-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'poll.json');
   await writeFile(file, JSON.stringify({ ...good, version: '2.0' }));
   await assert.rejects(

@@ -31,7 +31,7 @@ export function harness(opts: Partial<KmsClientOptions> & { members?: Set<string
     if (init.method === 'GET' && u.pathname === `/encryption/api/v1/kms/${USER}`)
       return respond(200, kms.details());
     if (init.method === 'POST' && u.pathname === '/encryption/api/v1/kms/messages') {
-      const body = JSON.parse(init.body ?? '{}') as { kmsMessages: string[] };
+      const body = JSON.parse(String(init.body ?? '{}')) as { kmsMessages: string[] };
       posts.push(body);
       kms.submit({ personId: USER, token: TOKEN }, body.kmsMessages, (_p, replies) =>
         client?.handleKmsMessages(replies),

@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { DecryptionError, ProtocolError } from '../src/errors.js';
 import { LoopGuard } from '../src/guard.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../src/mercury/backoff.js';
 import type { Clock } from '../src/mercury/clock.js';
 import { MessageDecryptor } from '../src/mercury/decrypt.js';
 import { parseFrame } from '../src/mercury/frames.js';
@@ -18,6 +17,7 @@ import {
 } from '../src/mercury/jwe.js';
 import { MercurySocket, type WebSocketLike } from '../src/mercury/socket.js';
 import { assertAllowedUrl, compileUrlPolicy } from '../src/mercury/urls.js';
+import { backoff } from '../src/retry.js';
 
 const KEY = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
 
@@ -330,13 +330,22 @@ function fakeSockets(script: () => 'ok' | number) {
 }
 
 describe('backoff and reconnection (injected clock, no real sleeping)', () => {
-  it('delays double from 1 s up to the maximum', () => {
-    const p = { ...DEFAULT_BACKOFF };
+  it('delays double from 1 s up to the maximum; jitter draws below the exact wait', () => {
+    const p = { base: 1000, cap: 32_000, factor: 2, jitter: 0 };
     assert.deepEqual(
-      [1, 2, 3, 4, 5, 6, 7, 10].map((n) => backoffDelay(p, n)),
+      [1, 2, 3, 4, 5, 6, 7, 10].map((n) => backoff(p, n)),
       [1000, 2000, 4000, 8000, 16000, 32000, 32000, 32000],
     );
-    assert.equal(backoffDelay({ ...p, maxDelay: 5000 }, 4), 5000);
+    assert.equal(backoff({ ...p, cap: 5000 }, 4), 5000);
+    assert.equal(backoff({ ...p, factor: 3 }, 3), 9000);
+    assert.equal(
+      backoff({ ...p, jitter: 0.5 }, 2, () => 1),
+      1000,
+    );
+    assert.equal(
+      backoff({ ...p, jitter: 0.5 }, 2, () => 0),
+      2000,
+    );
   });
 
   it('reconnects with growing delays and gives up after maxAttempts consecutive failures', async () => {
@@ -352,7 +361,7 @@ describe('backoff and reconnection (injected clock, no real sleeping)', () => {
       token: 't',
       clock,
       webSocketFactory: factory,
-      backoff: { maxAttempts: 4 },
+      reconnect: { attempts: 4 },
     });
     const delays: number[] = [];
     let gaveUp: string | undefined;
@@ -371,6 +380,44 @@ describe('backoff and reconnection (injected clock, no real sleeping)', () => {
     assert.equal(opened.length, 5);
   });
 
+  it('an event frame is ACKed when its receiver says it was handled, not on arrival; once', async () => {
+    const clock = new FakeClock();
+    const { factory, opened } = fakeSockets(() => 'ok');
+    const s = new MercurySocket({
+      url: 'wss://m.wbx2.com/x',
+      token: 't',
+      clock,
+      webSocketFactory: factory,
+      pingInterval: 1e9,
+    });
+    const acks: Array<() => void> = [];
+    s.on('frame', (_frame, ack) => acks.push(ack));
+    const c = s.connect();
+    await clock.advance(0);
+    await c;
+    const sent = opened[0]!.sent;
+    const ackFrames = () => sent.filter((d) => (JSON.parse(d) as { type: string }).type === 'ack');
+    const before = ackFrames().length; // buffer_state, acknowledged at once
+    opened[0]!.ws.onmessage?.({
+      data: JSON.stringify({
+        id: 'e1',
+        sequenceNumber: 2,
+        data: { eventType: 'conversation.activity', activity: {} },
+      }),
+    });
+    assert.equal(acks.length, 1);
+    assert.equal(ackFrames().length, before, 'not ACKed on arrival');
+    acks[0]!();
+    acks[0]!();
+    assert.deepEqual(
+      ackFrames()
+        .slice(before)
+        .map((d) => JSON.parse(d)),
+      [{ messageId: 'e1', type: 'ack' }],
+    );
+    s.disconnect();
+  });
+
   it('counts failures across flaps inside the stability window, resets after it', async () => {
     const clock = new FakeClock();
     const { factory, opened } = fakeSockets(() => 'ok');
@@ -380,7 +427,7 @@ describe('backoff and reconnection (injected clock, no real sleeping)', () => {
       clock,
       webSocketFactory: factory,
       pingInterval: 1e9,
-      backoff: { stabilityWindow: 60_000 },
+      stabilityWindow: 60_000,
     });
     const c = s.connect();
     await clock.advance(0);

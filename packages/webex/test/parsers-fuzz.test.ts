@@ -189,7 +189,7 @@ describe('KMS replies', () => {
       });
       if (init.method === 'GET' && u.pathname === `/encryption/api/v1/kms/${USER}`)
         return respond(200, kms.details());
-      const body = JSON.parse(init.body ?? '{}') as { kmsMessages: string[] };
+      const body = JSON.parse(String(init.body ?? '{}')) as { kmsMessages: string[] };
       const ctx = (client as unknown as { context?: { uri: string; key: Buffer } }).context;
       if (forge && ctx) {
         // Answer the request with a forged body under the shared key: only the requestId is right.
@@ -308,7 +308,7 @@ describe('REST answers of any shape', () => {
       token: 'fuzz',
       baseUrl: base,
       timeoutMs: 2000,
-      retry: { maxRetries: 1, maxWaitS: 0, backoffBaseMs: 1, backoffMaxMs: 1 },
+      retry: { attempts: 2, maxWaitS: 0, base: 1, cap: 1 },
       sleep: async () => {},
     });
     const headerName = fc.constantFrom(

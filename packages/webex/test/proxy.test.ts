@@ -232,7 +232,7 @@ describe('the library through a forward proxy, against the emulator', () => {
         token: 'PX_BOT',
         baseUrl: `${emu.url}/v1`,
         fetch: proxy.fetch,
-        retry: { maxRetries: 0 },
+        retry: { attempts: 1 },
       });
       await assert.rejects(client.people.me(), (err: Error) => {
         assert.ok(err instanceof WebexNetworkError);

@@ -347,7 +347,7 @@ describe('rate limits and faults', () => {
     emu.control.clearRequests();
     const failed = await apiError(alice.rooms.get(general));
     assert.equal(failed.status, 503);
-    assert.equal(emu.control.requests({ method: 'GET', path: '/rooms/' }).length, 6, '1 + maxRetries (5)');
+    assert.equal(emu.control.requests({ method: 'GET', path: '/rooms/' }).length, 6, 'retry.attempts (6)');
 
     emu.control.setFaults({ errorRate: 1, errorStatuses: [503], pathFilter: '/messages' });
     emu.control.clearRequests();

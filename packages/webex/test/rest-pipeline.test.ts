@@ -166,9 +166,9 @@ describe('rate limiting (429 + Retry-After)', () => {
     assert.equal(srv.seen.length, 1);
   });
 
-  it('gives up after maxRetries with the last 429', async () => {
+  it('gives up after retry.attempts tries with the last 429', async () => {
     const srv = await serve((_req, res) => json(res, 429, { message: 'slow down' }, { 'retry-after': '1' }));
-    const { client: c, waits } = client(srv.url, { retry: { maxRetries: 2 } });
+    const { client: c, waits } = client(srv.url, { retry: { attempts: 3 } });
     await assert.rejects(c.people.me(), (e: unknown) => e instanceof WebexApiError && e.status === 429);
     assert.equal(srv.seen.length, 3);
     assert.deepEqual(waits, [1000, 1000]);
@@ -201,7 +201,7 @@ describe('5xx and network errors', () => {
     const srv = await serve((_req, res) => json(res, 502, { message: 'bad gateway' }));
     const { client: c, waits } = client(srv.url, {
       random: () => 0.5,
-      retry: { maxRetries: 6, backoffBaseMs: 1000, backoffMaxMs: 5000, jitter: 0.2 },
+      retry: { attempts: 7, base: 1000, cap: 5000, jitter: 0.2 },
     });
     await assert.rejects(c.rooms.get('r1'), (e: unknown) => e instanceof WebexApiError && e.status === 502);
     assert.deepEqual(waits, [900, 1800, 3600, 4500, 4500, 4500]);
@@ -261,7 +261,7 @@ describe('5xx and network errors', () => {
     const srv = await serve((_req, res) => json(res, 200, ME));
     const url = srv.url;
     await srv.close();
-    const { client: c } = client(url, { retry: { maxRetries: 1 } });
+    const { client: c } = client(url, { retry: { attempts: 2 } });
     const err = await c.people.me().catch((e: unknown) => e);
     assert.ok(err instanceof WebexNetworkError);
     assert.match(err.message, /ECONNREFUSED/);
@@ -409,7 +409,7 @@ describe('abort and timeout', () => {
     const srv = await serve(() => {
       /* never answers */
     });
-    const { client: c, waits } = client(srv.url, { retry: { maxRetries: 1 } });
+    const { client: c, waits } = client(srv.url, { retry: { attempts: 2 } });
     const err = await c.people.me({ timeoutMs: 30 }).catch((e: unknown) => e);
     assert.ok(err instanceof WebexNetworkError);
     assert.equal(err.code, 'HERALD_TIMEOUT');
@@ -422,7 +422,7 @@ describe('abort and timeout', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"id":');
     });
-    const { client: c } = client(srv.url, { timeoutMs: 30, retry: { maxRetries: 0 } });
+    const { client: c } = client(srv.url, { timeoutMs: 30, retry: { attempts: 1 } });
     await assert.rejects(
       c.people.me(),
       (e: unknown) => e instanceof WebexNetworkError && e.code === 'HERALD_TIMEOUT',

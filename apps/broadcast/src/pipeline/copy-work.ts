@@ -6,11 +6,11 @@
  * repeated after a crash is harmless. Edits follow docs/protocol.md §7.4: PUT with `roomId` and markdown only; 400
  * "edit limit" or "unsupported" (a file or a card) ends the copy's edits.
  */
-import { WebexApiError, WebexNetworkError } from '@herald/webex';
+import { decideRetry, WebexApiError } from '@herald/webex';
+import { workRetry } from '../retry.js';
 import type { CopyTaskRow } from '../store/copy-tasks.js';
 import type { BroadcastContent } from './content.js';
 import { type DispatcherDeps, reason } from './dispatcher.js';
-import { backoffMs } from './planner.js';
 
 export interface CopyWorkDeps extends Omit<DispatcherDeps, 'count'> {
   count: (outcome: 'deleted' | 'edited' | 'task_failed' | 'rate_limited' | 'retried') => void;
@@ -48,10 +48,10 @@ export async function performTask(deps: CopyWorkDeps, task: CopyTaskRow, owner: 
     }
   } catch (err) {
     const now = deps.now();
-    if (err instanceof WebexApiError && err.status === 429) {
-      const wait = err.retryAfter ?? 15;
-      deps.limiter.pause(wait);
-      await store.tasks.retryLater(task.id, owner, now + wait * 1000, reason(err), now, true);
+    const next = decideRetry(workRetry(deps.config.delivery.max_attempts), err, task.attempts);
+    if (next.rateLimited) {
+      deps.limiter.pause(next.waitMs / 1000);
+      await store.tasks.retryLater(task.id, owner, now + next.waitMs, reason(err), now, true);
       deps.count('rate_limited');
       return;
     }
@@ -73,15 +73,8 @@ export async function performTask(deps: CopyWorkDeps, task: CopyTaskRow, owner: 
       else if (/unsupported|file|attachment/i.test(text))
         await store.tasks.copyNotEditable(delivery.id, 'not_editable', now);
     }
-    const transient =
-      err instanceof WebexNetworkError ||
-      (err instanceof WebexApiError && !err.isPermanent) ||
-      !(err instanceof WebexApiError);
-    if (transient && task.attempts < deps.config.delivery.max_attempts) {
-      const retryAt =
-        now +
-        (err instanceof WebexApiError && err.retryAfter ? err.retryAfter * 1000 : backoffMs(task.attempts));
-      await store.tasks.retryLater(task.id, owner, retryAt, reason(err), now);
+    if (next.retry) {
+      await store.tasks.retryLater(task.id, owner, now + next.waitMs, reason(err), now);
       deps.count('retried');
       return;
     }

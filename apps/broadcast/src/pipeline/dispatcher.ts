@@ -5,12 +5,12 @@
  * backoff; a permanent 4xx (e.g. not a moderator of an announcement-only space) → recorded as
  * failed with Webex's reason, without holding up the rest.
  */
-import { WebexApiError, type WebexClient, WebexNetworkError } from '@herald/webex';
+import { decideRetry, WebexApiError, type WebexClient } from '@herald/webex';
 import type { BroadcastConfig } from '../config.js';
+import { workRetry } from '../retry.js';
 import type { DeliveryRow, Store, StoredFile } from '../store/store.js';
 import type { BroadcastContent } from './content.js';
 import type { RateLimiter } from './limiter.js';
-import { backoffMs } from './planner.js';
 
 export interface DispatcherDeps {
   client: WebexClient;
@@ -159,22 +159,15 @@ export async function deliver(
     deps.count('sent');
   } catch (err) {
     const now = deps.now();
-    if (err instanceof WebexApiError && err.status === 429) {
-      const wait = err.retryAfter ?? 15;
-      deps.limiter.pause(wait);
-      await deps.store.retryLater(d.id, owner, now + wait * 1000, reason(err), now, true);
+    const next = decideRetry(workRetry(deps.config.delivery.max_attempts), err, d.attempts);
+    if (next.rateLimited) {
+      deps.limiter.pause(next.waitMs / 1000);
+      await deps.store.retryLater(d.id, owner, now + next.waitMs, reason(err), now, true);
       deps.count('rate_limited');
       return;
     }
-    const transient =
-      err instanceof WebexNetworkError ||
-      (err instanceof WebexApiError && !err.isPermanent) ||
-      !(err instanceof WebexApiError);
-    if (transient && d.attempts < deps.config.delivery.max_attempts) {
-      const retryAt =
-        now +
-        (err instanceof WebexApiError && err.retryAfter ? err.retryAfter * 1000 : backoffMs(d.attempts));
-      await deps.store.retryLater(d.id, owner, retryAt, reason(err), now);
+    if (next.retry) {
+      await deps.store.retryLater(d.id, owner, now + next.waitMs, reason(err), now);
       deps.count('retried');
       return;
     }

@@ -3,20 +3,17 @@
  * listing of the bot's rooms (no per-room lookups, D23), download the first file once (D24),
  * compose both kinds of copy, and store it all with one delivery row per destination.
  */
-import { type Person, type Room, sameId, WebexApiError, type WebexClient } from '@herald/webex';
+import { type Person, type Room, WebexApiError, type WebexClient } from '@herald/webex';
 import { cardFromJson, looksLikeJson } from '../card.js';
 import { parseCommand } from '../commands.js';
 import { composeCopy, messageBody } from '../compose.js';
 import type { BroadcastConfig } from '../config.js';
 import type { Templates } from '../locales.js';
-import { type Identity, isDestination, needsApproval, senderDecision } from '../policy.js';
+import { type BotSelf, type Identity, isDestination, needsApproval, senderDecision } from '../policy.js';
+import { workBackoffMs } from '../retry.js';
 import type { BroadcastRow, PlannedDelivery, PlanStatus, Store, StoredFile } from '../store/store.js';
 import { renderCompose } from '../ui/cards.js';
 import type { BroadcastContent, BroadcastRequest } from './content.js';
-
-export interface BotSelf extends Identity {
-  displayName: string;
-}
 
 export interface PlannerDeps {
   client: WebexClient;
@@ -72,7 +69,7 @@ export async function planBroadcast(
     await store.releaseBroadcast(
       row.id,
       `sender lookup: ${errorText(err)}`,
-      deps.now() + backoffMs(row.attempts),
+      deps.now() + workBackoffMs(row.attempts),
       deps.now(),
     );
     return 'retry';
@@ -198,16 +195,12 @@ export async function planBroadcast(
       await store.finishBroadcast(row.id, 'refused', `planning failed: ${errorText(err)}`, deps.now());
       return 'refused';
     }
-    await store.releaseBroadcast(row.id, errorText(err), deps.now() + backoffMs(row.attempts), deps.now());
+    await store.releaseBroadcast(
+      row.id,
+      errorText(err),
+      deps.now() + workBackoffMs(row.attempts),
+      deps.now(),
+    );
     return 'retry';
   }
-}
-
-/** 1 s, 2 s, 4 s … capped at 60 s. */
-export function backoffMs(attempt: number): number {
-  return Math.min(60_000, 1000 * 2 ** Math.max(0, attempt - 1));
-}
-
-export function isSelf(bot: Identity, personId: string): boolean {
-  return sameId(bot.id, personId);
 }

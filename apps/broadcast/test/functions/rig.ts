@@ -17,7 +17,7 @@ import { type DrainReport, FunctionCore, type Kick } from '../../src/functions/c
 import { createLambdaHandler, DRAIN_EVENT, type LambdaHandler } from '../../src/functions/lambda.js';
 import type { FunctionSettings } from '../../src/functions/settings.js';
 import { Store } from '../../src/store/store.js';
-import { registerBotWebhooks } from '../../src/transports/webhooks.js';
+import { registerBotWebhooks } from '../../src/webhooks.js';
 
 // The classes are CommonJS exports that Node's ESM loader cannot name: take them off the default.
 const { HttpRequest, InvocationContext } = azureFunctions;

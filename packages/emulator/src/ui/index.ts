@@ -30,7 +30,6 @@ import { UiEvents, type UiEventsOptions } from './events.js';
 import { type UiMessage, uiMembers, uiMessage, uiPerson, uiSpaces } from './views.js';
 
 export type { UiEventsOptions } from './events.js';
-export type { UiFile, UiMember, UiMessage, UiPerson, UiSpace } from './views.js';
 
 const PREFIX = '/_emulator/ui/';
 /** The page loads at most this many messages of a space (the newest). */

@@ -8,7 +8,7 @@
  * and events for an inactive webhook are dropped.
  */
 import { createHmac } from 'node:crypto';
-import { encodeId } from '@herald/webex';
+import { backoff, encodeId } from '@herald/webex';
 import type { Change, Webhook } from '../state/types.js';
 import type { World } from '../state/world.js';
 import { envelopeJson } from './envelope.js';
@@ -242,7 +242,10 @@ export class Dispatcher {
         return;
       }
       if (attempts > this.options.retries) break;
-      const wait = Math.min(this.options.backoffMaxMs, this.options.backoffMs * 2 ** (attempts - 1));
+      const wait = backoff(
+        { base: this.options.backoffMs, cap: this.options.backoffMaxMs, factor: 2, jitter: 0 },
+        attempts,
+      );
       await this.#sleep(wait);
     }
     const wasActive = webhook.status === 'active';

@@ -24,17 +24,7 @@ import {
 } from './dispatcher.js';
 
 export type { DeliveryOptions, DeliveryRecord, DeliveryStats, WebhookFaults } from './dispatcher.js';
-export { DEFAULT_DELIVERY_OPTIONS, NO_FAULTS } from './dispatcher.js';
-export { EMULATOR_APP_ID } from './envelope.js';
-export {
-  applyWebhookUpdate,
-  ownsWebhook,
-  RESOURCE_EVENTS,
-  validateWebhookCreate,
-  validateWebhookUpdate,
-  type WebhookCreateInput,
-  type WebhookUpdateInput,
-} from './validate.js';
+export { validateWebhookCreate, validateWebhookUpdate } from './validate.js';
 
 export interface WebhookFaultSettings extends WebhookFaults {
   /** GET of a just-created message answers 404 for this long, ms (shared with REST, docs/protocol.md §8.5). */

@@ -97,11 +97,6 @@ export function applyWebhookUpdate(webhook: Webhook, input: WebhookUpdateInput):
   }
 }
 
-/** May `personId` see or change this webhook? Webhooks are creator-owned (§7.8). */
-export function ownsWebhook(personId: string, webhook: Webhook): boolean {
-  return webhook.ownerPersonId === personId;
-}
-
 function checkFilter(resource: keyof typeof FILTER_KEYS, filter: string): void {
   const pairs = parseFilter(filter);
   if (!pairs) throw bad(`filter: "${filter}" is not key=value pairs joined with &`);

@@ -1,30 +1,15 @@
 /**
- * The few HTTP calls the Mercury receiver makes itself (U2C, WDM, KMS, `/people/me`). One place for
- * the bearer header, the injected `fetch`, the proxy dispatcher and the error mapping. Bodies are
- * bounded; paths in errors never carry a query string or the token.
+ * The few HTTP calls the Mercury receiver makes itself (U2C, WDM, KMS, `/people/me`), sent through
+ * the library's one HTTP core (`../http.ts`): the bearer header, the injected `fetch` or `nodeFetch`,
+ * the proxy dispatcher and the error mapping live there. Bodies are bounded; paths in errors never
+ * carry a query string or the token. These calls try once: retrying is the caller's (`setupCall`).
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { AuthError, ProxyError, WebexApiError, WebexNetworkError } from '../errors.js';
-import { parseRetryAfter } from '../rest/headers.js';
+import { AuthError, ProtocolError, ProxyError, WebexNetworkError } from '../errors.js';
+import { apiErrorFrom, ExchangeFailure, exchange, type FetchLike, type FetchResponseLike } from '../http.js';
 
-/** The subset of `fetch` the receiver needs; pass your own in injected mode. */
-export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponseLike>;
-
-export interface FetchInit {
-  method: string;
-  headers: Record<string, string>;
-  body?: string;
-  signal?: AbortSignal;
-  /** undici dispatcher (e.g. a `ProxyAgent`); only passed to the built-in fetch. */
-  dispatcher?: unknown;
-}
-
-export interface FetchResponseLike {
-  status: number;
-  headers: { get(name: string): string | null };
-  text(): Promise<string>;
-}
+export type { FetchLike } from '../http.js';
 
 export interface HttpOptions {
   token: string;
@@ -34,20 +19,12 @@ export interface HttpOptions {
   dispatcher?: unknown;
 }
 
-/** Longest response body read (bytes of text). */
-const MAX_BODY = 4 * 1024 * 1024;
+/** Longest response body read (bytes). */
+export const MAX_BODY = 4 * 1024 * 1024;
 
 export interface JsonResponse<T> {
   status: number;
   body: T;
-}
-
-function safePath(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return '(invalid url)';
-  }
 }
 
 /**
@@ -61,105 +38,106 @@ export async function requestJson<T>(
   body?: unknown,
   opts: { auth?: boolean } = {},
 ): Promise<JsonResponse<T>> {
-  const path = safePath(url);
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new WebexNetworkError(method, '(invalid url)', 'no answer');
+  }
+  const path = target.pathname;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.auth !== false) headers.authorization = `Bearer ${http.token}`;
-  const init: FetchInit = { method, headers, signal: AbortSignal.timeout(http.timeoutMs) };
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  if (http.dispatcher !== undefined) init.dispatcher = http.dispatcher;
-  let res: FetchResponseLike;
-  let text: string;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Awaited<ReturnType<typeof exchange>>;
   try {
-    res = await http.fetch(url, init);
-    text = await res.text();
+    res = await exchange(http.fetch, {
+      method,
+      url: target,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: http.timeoutMs,
+      dispatcher: http.dispatcher,
+      maxBytes: MAX_BODY,
+    });
   } catch (cause) {
+    const inner = cause instanceof ExchangeFailure ? cause.cause : cause;
     // A refusing proxy says so itself, naming the proxy (without its credentials).
-    if (cause instanceof ProxyError) throw cause;
-    const timeout = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-    throw new WebexNetworkError(method, path, timeout ? 'timed out' : 'no answer', { cause, timeout });
+    if (inner instanceof ProxyError) throw inner;
+    if (cause instanceof ProtocolError) throw new WebexNetworkError(method, path, 'response body too large');
+    const timeout = cause instanceof ExchangeFailure && cause.timeout;
+    throw new WebexNetworkError(method, path, timeout ? 'timed out' : 'no answer', { cause: inner, timeout });
   }
-  if (text.length > MAX_BODY) throw new WebexNetworkError(method, path, 'response body too large');
+  if (res.status === 401) throw new AuthError(`${method} ${path} answered 401: the token was refused`);
+  if (res.status < 200 || res.status > 299) throw apiErrorFrom(method, path, res, Date.now());
   let parsed: unknown;
-  if (text.length > 0) {
+  if (res.body.length > 0) {
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(res.body.toString('utf8'));
     } catch {
       parsed = undefined;
     }
-  }
-  if (res.status === 401) throw new AuthError(`${method} ${path} answered 401: the token was refused`);
-  if (res.status < 200 || res.status > 299) {
-    const b = (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;
-    throw new WebexApiError({
-      status: res.status,
-      method,
-      path,
-      message: typeof b.message === 'string' ? b.message : undefined,
-      trackingId:
-        (typeof b.trackingId === 'string' ? b.trackingId : undefined) ??
-        res.headers.get('trackingid') ??
-        undefined,
-      retryAfter: parseRetryAfter(res.headers.get('retry-after')),
-      body: parsed,
-    });
   }
   return { status: res.status, body: parsed as T };
 }
 
 /**
- * A `FetchLike` on `node:http`/`node:https`, the default of native mode without a proxy dispatcher.
- * Why not the global `fetch`: its first use loads undici, about 13 MB of resident memory that a
- * connected, idle receiver otherwise does without (measured by `bench/mercury.bench.ts`; `ws` already
- * loads `node:https`). The body is capped like `requestJson`'s.
+ * A `FetchLike` on `node:http`/`node:https`, the default of the receiver's native mode without a proxy
+ * dispatcher. Why not the global `fetch`: its first use loads undici, about 13 MB of resident memory
+ * that a connected, idle receiver otherwise does without (measured by `bench/mercury.bench.ts`; `ws`
+ * already loads `node:https`). The body is capped at `maxBytes` while it is read.
  */
-export const nodeFetch: FetchLike = (url, init) =>
-  new Promise<FetchResponseLike>((resolve, reject) => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch (err) {
-      reject(err);
-      return;
-    }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-      reject(new TypeError(`unsupported protocol ${u.protocol}`));
-      return;
-    }
-    const headers: Record<string, string | number> = { ...init.headers };
-    const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
-    if (body) headers['content-length'] = body.length;
-    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(u, { method: init.method, headers, signal: init.signal }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const text = new Promise<string>((ok, fail) => {
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY) {
-            res.destroy(new Error('response body too large'));
-            return;
-          }
-          chunks.push(c);
+export function nodeFetch(maxBytes: number): FetchLike {
+  return (url, init) =>
+    new Promise<FetchResponseLike>((resolve, reject) => {
+      let u: URL;
+      try {
+        u = new URL(url);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+        reject(new TypeError(`unsupported protocol ${u.protocol}`));
+        return;
+      }
+      if (init.body !== undefined && typeof init.body !== 'string') {
+        reject(new TypeError('nodeFetch sends string bodies only'));
+        return;
+      }
+      const headers: Record<string, string | number> = { ...init.headers };
+      const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
+      if (body) headers['content-length'] = body.length;
+      const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = send(u, { method: init.method, headers, signal: init.signal }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const text = new Promise<string>((ok, fail) => {
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > maxBytes) {
+              res.destroy(new Error('response body too large'));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('end', () => ok(Buffer.concat(chunks, size).toString('utf8')));
+          res.on('error', fail);
+          res.on('aborted', () => fail(new Error('response aborted')));
         });
-        res.on('end', () => ok(Buffer.concat(chunks, size).toString('utf8')));
-        res.on('error', fail);
-        res.on('aborted', () => fail(new Error('response aborted')));
-      });
-      text.catch(() => {});
-      resolve({
-        status: res.statusCode ?? 0,
-        headers: {
-          get(name: string): string | null {
-            const v = res.headers[name.toLowerCase()];
-            return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+        text.catch(() => {});
+        resolve({
+          status: res.statusCode ?? 0,
+          url,
+          headers: {
+            get(name: string): string | null {
+              const v = res.headers[name.toLowerCase()];
+              return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+            },
           },
-        },
-        text: () => text,
+          text: () => text,
+        });
       });
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
+}

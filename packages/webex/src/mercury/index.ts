@@ -1,7 +1,6 @@
 // The Mercury receiver's public API.
 
 export { type ActivityContext, activityToEvents } from './activity.js';
-export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export { type Clock, systemClock } from './clock.js';
 export { type KeySource, MessageDecryptor } from './decrypt.js';
 export { DEFAULT_U2C_URL, DeviceManager, type DeviceManagerOptions, type Registration } from './device.js';

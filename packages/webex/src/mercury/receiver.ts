@@ -9,26 +9,36 @@
  * renegotiates the KMS key, then asks REST for messages since the last event it saw (rooms by last
  * activity; in group rooms only those mentioning the bot, as bots see them) and emits those it has
  * not emitted yet. Message ids are de-duplicated in a bounded set.
+ *
+ * As a `Receiver` (`start(sink)`), every event is awaited: a frame is ACKed, and the reconcile
+ * watermark moves past it, only once the listeners and the sink have settled. Events of one
+ * conversation reach them in arrival order (an edit never overtakes its message); different
+ * conversations run side by side, at most `maxInFlight` events at once, and at most `maxPending`
+ * activities wait (beyond that, frames are dropped and their messages recovered through REST).
+ * Application code that throws, rejects or hangs becomes a `HandlerError` on `error`.
  */
 import { EventEmitter } from 'node:events';
-import {
-  InvalidArgumentError,
-  KmsError,
-  ProtocolError,
-  WebexApiError,
-  WebexNetworkError,
-} from '../errors.js';
+import { InvalidArgumentError, KmsError, ProtocolError } from '../errors.js';
 import { messageDataFromRest, type WebexEvent, type WebexEventMap } from '../events.js';
+import type { FetchLike } from '../http.js';
 import { idToUuid } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
+import {
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  type EventSink,
+  type Receiver,
+  type ReceiverStatus,
+  runHandlers,
+} from '../receiver.js';
 import { WebexClient } from '../rest/client.js';
 import type { Message as RestMessage } from '../rest/types.js';
+import { backoff, canRetry, isTransient, type RetryPolicy, retryAfterMs, retryPolicy } from '../retry.js';
 import { activityToEvents } from './activity.js';
-import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { type Clock, holdOpen, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
 import { DEFAULT_U2C_URL, DeviceManager } from './device.js';
-import { type FetchLike, type HttpOptions, nodeFetch, requestJson } from './http.js';
+import { HandOff } from './handoff.js';
+import { type HttpOptions, MAX_BODY, nodeFetch, requestJson } from './http.js';
 import { KmsClient } from './kms.js';
 import { type DisconnectReason, MercurySocket, type WebSocketFactory } from './socket.js';
 import type { Activity } from './types.js';
@@ -39,6 +49,8 @@ export interface WebexMessageHandlerOptions {
   token: string;
   /** Drop message events sent by the token's owner. Default true; `connect()` fails if `/people/me` fails. */
   ignoreSelfMessages?: boolean;
+  /** The token owner's PEOPLE id, when the application already knows it: then `connect()` does not ask `/people/me`. */
+  selfId?: string | undefined;
   /** Time between a pong and the next ping (ms). Default 15000. */
   pingInterval?: number;
   /** How long to wait for a pong (ms). Default 14000. */
@@ -89,6 +101,25 @@ export interface WebexMessageHandlerOptions {
   kmsTimeout?: number;
   /** HTTP timeout per request (ms). Default 30000. */
   httpTimeout?: number;
+  /**
+   * Also recover, on `connect()`, the messages created since this time (ms since the epoch), through
+   * REST: e.g. the newest event an application stored before it was restarted, so that what arrived
+   * while it was down (or arrived and was not yet stored when it died) is handed over. Default none:
+   * nothing older than `connect()` is recovered.
+   */
+  reconcileSince?: number | undefined;
+  /** Events given to listeners and the sink at once, across conversations. Default 64. */
+  maxInFlight?: number;
+  /** Activities received and not yet handled, beyond which frames are dropped (messages recovered through REST). Default 10000. */
+  maxPending?: number;
+  /** How long a listener or the sink may take on one event (ms) before a `HandlerError` is reported. Default 300000. */
+  handlerTimeout?: number;
+  /**
+   * `start(sink)` only: after the socket gave up (`maxReconnectAttempts` failures in a row), connect
+   * again after a wait of this policy. Default 15 s doubling to 5 minutes, without end. A refused
+   * token or a `replaced` device stops for good.
+   */
+  revive?: Partial<RetryPolicy>;
   logger?: Logger;
   /** Time source for heartbeats, backoff and timeouts (tests). */
   clock?: Clock;
@@ -98,7 +129,11 @@ export interface HandlerLifecycleEvents {
   connected: [{ reconnect: boolean }];
   disconnected: [{ reason: DisconnectReason }];
   reconnecting: [{ attempt: number; delay: number }];
-  /** A failure that did not stop the handler (a message that could not be decrypted, a KMS refusal…) or, before `disconnected`, one that did. */
+  /**
+   * A failure that did not stop the handler (a message that could not be decrypted, a KMS refusal, a
+   * `HandlerError` from a listener or the sink…) or, before `disconnected`, one that did. Without a
+   * listener these are logged.
+   */
   error: [Error];
 }
 
@@ -120,7 +155,19 @@ class BoundedSet {
   }
 }
 
-export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
+/** Setup calls of `connect()`: 1, 2, 4 s between tries (or `Retry-After`, at most 60 s). */
+const SETUP_RETRY: RetryPolicy = { attempts: 4, base: 1000, cap: 32_000, factor: 2, jitter: 0 };
+/** `start(sink)` connecting again after the socket gave up. */
+const REVIVE_RETRY: RetryPolicy = {
+  attempts: Number.POSITIVE_INFINITY,
+  base: 15_000,
+  cap: 300_000,
+  factor: 2,
+  jitter: 0,
+  shouldRetry: (err) => isTransient(err) || err instanceof KmsError || err instanceof ProtocolError,
+};
+
+export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements Receiver {
   private readonly opts: WebexMessageHandlerOptions;
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -135,8 +182,15 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   private decryptor: MessageDecryptor | undefined;
   private selfUuid: string | undefined;
   private restBase = 'https://webexapis.com/v1';
-  /** Server time (ms) of the newest activity handled; reconciliation starts there. */
-  private lastSeen = 0;
+  /** Events to the listeners and the sink: in order per conversation, ACK and watermark after. */
+  private readonly handoff: HandOff;
+  private readonly maxPending: number;
+  private readonly handlerTimeout: number;
+  private sink: EventSink | undefined;
+  private started = false;
+  private state: ReceiverStatus['state'] = 'stopped';
+  private revivals = 0;
+  private reviveTimer: unknown;
   /** When `connect()` started (ms): nothing older is reconciled. */
   private connectedAt = 0;
   /** Activities waiting for a key, the KMS handshake or an earlier activity, in arrival order. */
@@ -170,6 +224,9 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       'reconnectBackoffMax',
       'maxReconnectAttempts',
       'connectAttempts',
+      'maxInFlight',
+      'maxPending',
+      'handlerTimeout',
     ] as const) {
       const v = options[k];
       if (v !== undefined && (!Number.isFinite(v) || v < 0))
@@ -186,7 +243,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     const fetchImpl =
       (options.fetch as unknown as FetchLike | undefined) ??
       (proxyFetch as unknown as FetchLike | undefined) ??
-      nodeFetch;
+      nodeFetch(MAX_BODY);
     this.http = {
       token: options.token,
       fetch: fetchImpl,
@@ -202,6 +259,119 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       logger: this.log,
     });
     this.seen = new BoundedSet(options.dedupeSize ?? 5000);
+    this.handoff = new HandOff((event) => this.deliver(event), Math.max(1, options.maxInFlight ?? 64), 0);
+    this.maxPending = Math.max(1, options.maxPending ?? 10_000);
+    this.handlerTimeout = Math.max(1, options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT_MS);
+  }
+
+  /**
+   * Every listener runs inside a guard: one that throws or returns a rejected promise is reported on
+   * `error` (and an `error` listener that fails is logged), never thrown into the socket's callbacks
+   * and never an unhandled rejection. Without an `error` listener, errors are logged.
+   */
+  override emit<K extends keyof HandlerEvents>(event: K, ...args: HandlerEvents[K]): boolean;
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const listeners = this.rawListeners(event as never) as Array<(...a: unknown[]) => unknown>;
+    if (listeners.length === 0) {
+      if (event === 'error') this.logError(args[0]);
+      return false;
+    }
+    for (const listener of listeners) {
+      try {
+        const result = listener.apply(this, args);
+        if (typeof (result as { then?: unknown } | undefined)?.then === 'function')
+          (result as Promise<unknown>).then(undefined, (err: unknown) => this.listenerFailed(event, err));
+      } catch (err) {
+        this.listenerFailed(event, err);
+      }
+    }
+    return true;
+  }
+
+  private listenerFailed(event: string | symbol, err: unknown): void {
+    if (event === 'error') {
+      this.log.error({ err: describe(err) }, 'mercury: an error listener failed');
+      return;
+    }
+    this.emit('error', err instanceof Error ? err : new ProtocolError(`a ${String(event)} listener failed`));
+  }
+
+  private logError(err: unknown): void {
+    const e = err as { code?: unknown; message?: unknown } | undefined;
+    this.log.warn({ code: e?.code, err: describe(err) }, 'mercury: error (no error listener)');
+  }
+
+  /**
+   * `Receiver`: hand every event to `sink` (after any `on(...)` listeners), awaited, and keep
+   * receiving until `stop()`: when the socket gives up reconnecting, connect again later (`revive`).
+   * Rejects when the first `connect()` fails.
+   */
+  async start(sink: EventSink): Promise<void> {
+    if (typeof sink !== 'function') throw new InvalidArgumentError('start: sink must be a function');
+    if (this.started) throw new InvalidArgumentError('already started; call stop() first');
+    this.sink = sink;
+    this.started = true;
+    this.state = 'starting';
+    try {
+      await this.connect();
+    } catch (err) {
+      this.started = false;
+      this.sink = undefined;
+      this.state = 'stopped';
+      throw err;
+    }
+  }
+
+  /** `Receiver`: disconnect, then wait for the events in flight. */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.clock.clearTimeout(this.reviveTimer);
+    this.reviveTimer = undefined;
+    await this.disconnect();
+    await this.idle();
+    this.sink = undefined;
+    this.state = 'stopped';
+  }
+
+  /** `Receiver`: connection state and the events in flight. */
+  status(): ReceiverStatus {
+    return { state: this.state, detail: `mercury ${this.state}`, inFlight: this.handoff.size };
+  }
+
+  /** Settles once every activity received so far has been handled. */
+  async idle(): Promise<void> {
+    while (this.handoff.size > 0 || this.handoff.busy) {
+      const busy = this.handoff.busy;
+      await Promise.all([this.queue, this.handoff.settled()]);
+      if (!busy) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** The reconcile watermark (server time, ms): every activity up to it has been handled (`HandOff`). */
+  get watermark(): number {
+    return this.handoff.watermark;
+  }
+
+  /** After the socket gave up: connect again after `revive`'s wait, while started. */
+  private revive(): void {
+    if (!this.started) return;
+    const policy = retryPolicy(this.opts.revive, REVIVE_RETRY);
+    const delay = backoff(policy, ++this.revivals);
+    this.log.warn({ delay }, 'mercury gave up reconnecting; connecting again later');
+    this.reviveTimer = holdOpen(
+      this.clock.setTimeout(() => {
+        this.reviveTimer = undefined;
+        if (!this.started) return;
+        this.connect().catch((err: unknown) => {
+          this.log.warn({ err: describe(err) }, 'mercury: connecting again failed');
+          if (canRetry(policy, err, this.revivals)) this.revive();
+          else {
+            this.state = 'failed';
+            this.emit('error', err instanceof Error ? err : new ProtocolError('connecting again failed'));
+          }
+        });
+      }, delay),
+    );
   }
 
   /**
@@ -235,7 +405,9 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   /** Register, connect, run the KMS handshake. Rejects (and cleans up) on any failure. */
   async connect(): Promise<void> {
     if (this.socket) throw new InvalidArgumentError('already connected; call disconnect() first');
-    if (this.opts.ignoreSelfMessages ?? true) {
+    if ((this.opts.ignoreSelfMessages ?? true) && this.opts.selfId !== undefined) {
+      this.selfUuid = idToUuid(this.opts.selfId, 'PEOPLE');
+    } else if (this.opts.ignoreSelfMessages ?? true) {
       // 3R 0.6.15: fail closed; without our id a bot answering itself would loop.
       const { body: me } = await this.setupCall('people/me', () =>
         requestJson<{ id?: unknown }>(this.http, 'GET', `${this.restBase}/people/me`),
@@ -246,18 +418,20 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     // Registering again after a failure is safe: the device manager finds a device of ours by name.
     const reg = await this.setupCall('device registration', () => this.devices.register());
     if (!this.opts.baseUrl && reg.restBase) this.restBase = reg.restBase;
-    this.lastSeen = this.clock.now();
-    this.connectedAt = this.lastSeen;
+    const now = this.clock.now();
+    // A later connect (after giving up) keeps the watermark: what came in between is recovered.
+    if (this.connectedAt === 0) {
+      const since = this.opts.reconcileSince;
+      this.connectedAt = since !== undefined && Number.isFinite(since) && since < now ? since : now;
+      this.handoff.reset(this.connectedAt);
+    }
     const socket = new MercurySocket({
       url: reg.webSocketUrl,
       token: this.opts.token,
       pingInterval: this.opts.pingInterval,
       pongTimeout: this.opts.pongTimeout,
-      backoff: {
-        maxDelay: this.opts.reconnectBackoffMax ?? 32_000,
-        maxAttempts: this.opts.maxReconnectAttempts ?? 10,
-        stabilityWindow: this.opts.reconnectStabilityWindow ?? 60_000,
-      },
+      reconnect: { cap: this.opts.reconnectBackoffMax, attempts: this.opts.maxReconnectAttempts },
+      stabilityWindow: this.opts.reconnectStabilityWindow,
       clock: this.clock,
       webSocketFactory: this.opts.webSocketFactory,
       agent: this.opts.proxy?.agent,
@@ -277,10 +451,11 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     this.socket = socket;
     this.kms = kms;
     this.decryptor = new MessageDecryptor(kms);
-    socket.on('frame', (f) => this.onFrame(f.eventType, f.data));
+    socket.on('frame', (f, ack) => this.onFrame(f.eventType, f.data, ack));
     socket.on('sequenceGap', (gap) => this.onSequenceGap(gap));
     socket.on('reconnecting', ({ attempt, delay }) => {
       this.isConnected = false;
+      if (this.started) this.state = 'down';
       this.emit('reconnecting', { attempt, delay });
     });
     socket.on('ready', ({ reconnect }) => {
@@ -291,6 +466,12 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       this.isConnected = false;
       if (reason !== 'client') {
         this.teardown();
+        if (this.started) {
+          const final = reason === 'auth-failed' || reason === 'replaced' || reason === 'permanent-failure';
+          this.state = final ? 'failed' : 'down';
+          if (final) this.log.error({ reason }, 'mercury stopped: no more events will arrive');
+          else this.revive();
+        }
         this.emit('disconnected', { reason });
       }
     });
@@ -315,8 +496,14 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       throw err;
     }
     this.isConnected = true;
+    this.revivals = 0;
+    if (this.started) this.state = 'up';
+    const recoverFrom = this.watermark;
     this.emit('connected', { reconnect: false });
     openGate();
+    // Started from an application's watermark, or connecting again after giving up: recover the gap.
+    if ((this.opts.reconcile ?? true) && recoverFrom < now)
+      this.scheduleReconcile(Math.max(recoverFrom - 2000, this.connectedAt));
   }
 
   /**
@@ -324,19 +511,17 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
    * refused token or another 4xx fails at once; so does the last try.
    */
   private async setupCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-    const tries = Math.max(1, this.opts.connectAttempts ?? 4);
+    const policy = retryPolicy({ attempts: Math.max(1, this.opts.connectAttempts ?? 4) }, SETUP_RETRY);
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (err) {
-        const passing =
-          err instanceof WebexNetworkError || (err instanceof WebexApiError && !err.isPermanent);
-        if (!passing || attempt >= tries) throw err;
-        const wait =
-          err instanceof WebexApiError && err.retryAfter !== undefined
-            ? Math.min(err.retryAfter * 1000, 60_000)
-            : backoffDelay(DEFAULT_BACKOFF, attempt);
-        this.log.warn({ what, attempt, wait, error: err.message }, 'mercury setup call failed; trying again');
+        if (!canRetry(policy, err, attempt)) throw err;
+        const wait = retryAfterMs(err, 60_000) ?? backoff(policy, attempt);
+        this.log.warn(
+          { what, attempt, wait, error: describe(err) },
+          'mercury setup call failed; trying again',
+        );
         await new Promise<void>((resolve) => holdOpen(this.clock.setTimeout(resolve, wait)));
       }
     }
@@ -346,6 +531,8 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   async disconnect(): Promise<void> {
     const socket = this.socket;
     this.teardown();
+    // The next connect() starts afresh (a connect after giving up keeps the watermark instead).
+    this.connectedAt = 0;
     this.isConnected = false;
     if (socket) socket.disconnect();
     if (this.opts.unregisterOnDisconnect ?? true) {
@@ -365,32 +552,47 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     this.decryptor = undefined;
   }
 
-  private onFrame(eventType: string, data: Record<string, unknown>): void {
+  private onFrame(eventType: string, data: Record<string, unknown>, ack: () => void): void {
     if (eventType.startsWith('encryption.')) {
       // §4.3: `data.encryption.kmsMessages` (SDK) or `data.kmsMessages` (3R).
       const enc = data.encryption as { kmsMessages?: unknown } | undefined;
       const list = enc?.kmsMessages ?? data.kmsMessages;
       if (Array.isArray(list)) this.kms?.handleKmsMessages(list);
+      ack();
       return;
     }
-    if (eventType !== 'conversation.activity') return;
-    const activity = data.activity;
-    if (!activity || typeof activity !== 'object') return;
+    const activity = data.activity as Activity | undefined;
+    if (eventType !== 'conversation.activity' || !activity || typeof activity !== 'object') {
+      ack();
+      return;
+    }
+    if (this.handoff.size >= this.maxPending) {
+      // Back-pressure: the application is behind by maxPending activities. This one is not ACKed and
+      // not held; its message comes back through REST from the watermark (which it is ahead of).
+      this.log.warn(
+        { pending: this.handoff.size },
+        'mercury: too many activities pending; recovering through REST',
+      );
+      if (this.opts.reconcile ?? true)
+        this.scheduleReconcile(Math.max(this.watermark - 2000, this.connectedAt));
+      return;
+    }
+    const published = activity.published ? Date.parse(activity.published) : Number.NaN;
+    const done = this.handoff.track(Number.isFinite(published) ? published : this.clock.now(), ack);
     const receivedAt = new Date(this.clock.now()).toISOString();
-    // Fast path: nothing queued and the key cached → decrypt and emit now, no promise involved.
-    if (this.backlog === 0 && this.handleCached(activity as Activity, receivedAt)) return;
+    const conversation = activity.target?.id ?? '';
+    // Fast path: nothing queued and the key cached → decrypt and hand off now, no promise involved.
+    if (this.backlog === 0 && this.handleCached(activity, receivedAt, conversation, done)) return;
     this.backlog++;
     this.queue = this.queue
-      .then(() => this.handleActivity(activity as Activity, receivedAt))
+      .then(() => this.handleActivity(activity, receivedAt, conversation, done))
       .finally(() => {
         this.backlog--;
       });
   }
 
-  /** Our own message (3R 0.6.15 `ignoreSelfMessages`); also advances `lastSeen`. */
+  /** Our own message (3R 0.6.15 `ignoreSelfMessages`). */
   private isOwnEcho(activity: Activity): boolean {
-    const published = activity.published ? Date.parse(activity.published) : Number.NaN;
-    if (Number.isFinite(published) && published > this.lastSeen) this.lastSeen = published;
     const actor = activity.actor?.entryUUID ?? activity.actor?.id;
     const isMessage = ['post', 'share', 'delete', 'update'].includes(activity.verb ?? '');
     return (
@@ -402,32 +604,50 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   }
 
   /** Handle an activity synchronously if its keys are cached; false (nothing done) otherwise. */
-  private handleCached(activity: Activity, receivedAt: string): boolean {
+  private handleCached(
+    activity: Activity,
+    receivedAt: string,
+    conversation: string,
+    done: () => void,
+  ): boolean {
     const decryptor = this.decryptor;
-    if (!decryptor || this.isOwnEcho(activity)) return true;
+    if (!decryptor || this.isOwnEcho(activity)) {
+      done();
+      return true;
+    }
     let clear: Activity | undefined;
     try {
       clear = decryptor.decryptCached(activity);
     } catch (err) {
       this.decryptionFailed(activity, err);
+      done();
       return true;
     }
     if (clear === undefined) return false;
-    this.emitActivity(clear, receivedAt);
+    this.handoff.run(conversation, this.eventsOf(clear, receivedAt), done);
     return true;
   }
 
-  private async handleActivity(activity: Activity, receivedAt: string): Promise<void> {
+  private async handleActivity(
+    activity: Activity,
+    receivedAt: string,
+    conversation: string,
+    done: () => void,
+  ): Promise<void> {
     const decryptor = this.decryptor;
-    if (!decryptor || this.isOwnEcho(activity)) return;
+    if (!decryptor || this.isOwnEcho(activity)) {
+      done();
+      return;
+    }
     let clear: Activity;
     try {
       clear = await decryptor.decryptActivity(activity);
     } catch (err) {
       this.decryptionFailed(activity, err);
+      done();
       return;
     }
-    this.emitActivity(clear, receivedAt);
+    this.handoff.run(conversation, this.eventsOf(clear, receivedAt), done);
   }
 
   private decryptionFailed(activity: Activity, err: unknown): void {
@@ -440,8 +660,8 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     this.emit('error', e);
   }
 
-  private emitActivity(clear: Activity, receivedAt: string): void {
-    for (const event of activityToEvents(clear, { restBase: this.restBase, receivedAt })) this.deliver(event);
+  private eventsOf(clear: Activity, receivedAt: string): WebexEvent[] {
+    return activityToEvents(clear, { restBase: this.restBase, receivedAt });
   }
 
   /**
@@ -454,8 +674,9 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       { expected: gap.expected, received: gap.received },
       'mercury: sequenceNumber jumped; frames were lost, recovering messages through REST',
     );
-    // Before this frame is handled, `lastSeen` is still the time of the last activity before the gap.
-    if (this.opts.reconcile ?? true) this.scheduleReconcile(Math.max(this.lastSeen - 2000, this.connectedAt));
+    // Before this frame is handled, the watermark is still at or before the last activity before the gap.
+    if (this.opts.reconcile ?? true)
+      this.scheduleReconcile(Math.max(this.watermark - 2000, this.connectedAt));
   }
 
   /** Run `reconcile(since)`, or once more after the running one (with the earliest `since`). */
@@ -480,16 +701,15 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     });
   }
 
-  private deliver(event: WebexEvent): void {
+  /** Run the event's listeners, then the sink, one after the other; failures become `HandlerError`s. */
+  private deliver(event: WebexEvent): Promise<void> | undefined {
     if (event.type === 'message.created') {
-      if (this.seen.has(event.data.id)) return;
+      if (this.seen.has(event.data.id)) return undefined;
       this.seen.add(event.data.id);
     }
-    try {
-      this.emit(event.type, event as never);
-    } catch (err) {
-      this.log.error({ err: (err as Error).message, type: event.type }, 'handler: listener threw');
-    }
+    const handlers = this.rawListeners(event.type as never) as Array<(event: never) => unknown>;
+    if (this.sink) handlers.push(this.sink);
+    return runHandlers(handlers, event, this.handlerTimeout, (failure) => this.emit('error', failure));
   }
 
   private async onReconnected(): Promise<void> {
@@ -505,9 +725,11 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       this.emit('error', err instanceof Error ? err : new KmsError('KMS handshake failed'));
     }
     this.isConnected = this.socket?.connected ?? false;
+    if (this.started) this.state = 'up';
     this.emit('connected', { reconnect: true });
     // 2 s of margin for clock skew between activities; duplicates are dropped by id.
-    if (this.opts.reconcile ?? true) this.scheduleReconcile(Math.max(this.lastSeen - 2000, this.connectedAt));
+    if (this.opts.reconcile ?? true)
+      this.scheduleReconcile(Math.max(this.watermark - 2000, this.connectedAt));
   }
 
   /** Emit, once, the messages created since `since` (ms) that were not emitted yet, through REST. */
@@ -530,8 +752,20 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     const receivedAt = new Date(this.clock.now()).toISOString();
     for (const m of missed) {
       const data = messageDataFromRest(m);
-      this.deliver({ type: 'message.created', data, actorId: m.personId, transport: 'mercury', receivedAt });
+      const done = this.handoff.track(Date.parse(m.created));
+      const event: WebexEvent = {
+        type: 'message.created',
+        data,
+        actorId: m.personId,
+        transport: 'mercury',
+        receivedAt,
+      };
+      this.handoff.run(idToUuid(m.roomId), [event], done);
     }
     if (missed.length > 0) this.log.info({ count: missed.length }, 'reconcile: emitted missed messages');
   }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

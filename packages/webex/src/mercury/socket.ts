@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { AuthError, HeraldError, ProtocolError, ProxyError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { backoff, type RetryPolicy, retryPolicy } from '../retry.js';
 import { type Clock, holdOpen, systemClock } from './clock.js';
 import {
   ackFrame,
@@ -62,8 +62,16 @@ export interface MercurySocketOptions {
   pongTimeout?: number;
   /** How long to wait for readiness after opening (ms). Default 30000 (§3.2). */
   readyTimeout?: number;
-  /** Reconnect policy; see `BackoffPolicy` for the defaults. */
-  backoff?: Partial<BackoffPolicy>;
+  /**
+   * Reconnect policy (docs/protocol.md §3.8): `attempts` reconnects in a row (default 10),
+   * waiting from `base` 1000 ms doubling to `cap` 32000 ms (`reconnectBackoffMax`), no jitter.
+   */
+  reconnect?: Partial<RetryPolicy>;
+  /**
+   * A connection must stay up this long (ms) before the failure count resets, so that a flapping
+   * link still reaches `reconnect.attempts` (3R ≥0.6.x). Default 60000.
+   */
+  stabilityWindow?: number;
   clock?: Clock;
   webSocketFactory?: WebSocketFactory;
   /** Proxy agent for the upgrade, or a function of the socket URL giving one (undefined: direct). */
@@ -85,8 +93,12 @@ export type DisconnectReason =
 export interface MercurySocketEvents {
   /** Authorized and ready; `reconnect` is false the first time. */
   ready: [{ reconnect: boolean }];
-  /** An event frame (already ACKed), including `encryption.kms_message`. */
-  frame: [Extract<ServerFrame, { kind: 'event' }>];
+  /**
+   * An event frame, including `encryption.kms_message`. `ack()` sends its ACK (docs/protocol.md §3.5): a receiver
+   * calls it once the frame has been handled, so that the ACK means "handled", not "arrived".
+   * Calling it again, or after the socket was replaced, does nothing.
+   */
+  frame: [Extract<ServerFrame, { kind: 'event' }>, () => void];
   /** A frame's `sequenceNumber` is not the previous one + 1 on this WebSocket (§3.4): frames were lost. */
   sequenceGap: [{ expected: number; received: number }];
   reconnecting: [{ attempt: number; delay: number; code?: number | undefined }];
@@ -109,13 +121,17 @@ function reasonText(r: unknown): string {
   return '';
 }
 
+/** Reconnects: 1, 2, 4 … 32 s, ten in a row at most. */
+const RECONNECT_RETRY: RetryPolicy = { attempts: 10, base: 1000, cap: 32_000, factor: 2, jitter: 0 };
+
 export class MercurySocket extends EventEmitter<MercurySocketEvents> {
   private url: string;
   private readonly token: string;
   private readonly pingInterval: number;
   private readonly pongTimeout: number;
   private readonly readyTimeout: number;
-  private readonly policy: BackoffPolicy;
+  private readonly policy: RetryPolicy;
+  private readonly stabilityWindow: number;
   private readonly clock: Clock;
   private readonly factory: WebSocketFactory;
   private readonly log: Logger;
@@ -143,7 +159,8 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
     this.pingInterval = opts.pingInterval ?? 15_000;
     this.pongTimeout = opts.pongTimeout ?? 14_000;
     this.readyTimeout = opts.readyTimeout ?? 30_000;
-    this.policy = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.policy = retryPolicy(opts.reconnect, RECONNECT_RETRY);
+    this.stabilityWindow = opts.stabilityWindow ?? 60_000;
     this.clock = opts.clock ?? systemClock;
     this.factory = opts.webSocketFactory ?? wsFactory;
     this.log = opts.logger ?? silentLogger;
@@ -313,7 +330,7 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
     this.stopTimers();
     this.stableTimer = this.clock.setTimeout(() => {
       this.attempts = 0;
-    }, this.policy.stabilityWindow);
+    }, this.stabilityWindow);
     this.schedulePing();
   }
 
@@ -355,7 +372,6 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
       void this.reconnectLoop(true);
       return;
     }
-    if (frame.id !== undefined) this.safeSend(ackFrame(frame.id));
     const seq = frame.sequenceNumber;
     if (seq !== undefined) {
       const last = this.lastSeq;
@@ -364,7 +380,19 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
       if (last !== undefined && seq !== last + 1)
         this.emit('sequenceGap', { expected: last + 1, received: seq });
     }
-    this.emit('frame', frame);
+    this.emit('frame', frame, this.acker(frame.id));
+  }
+
+  /** The ACK of one frame of the current WebSocket: sent at most once, never on a later socket. */
+  private acker(id: string | undefined): () => void {
+    if (id === undefined) return noop;
+    const gen = this.gen;
+    let sent = false;
+    return () => {
+      if (sent || gen !== this.gen) return;
+      sent = true;
+      this.safeSend(ackFrame(id));
+    };
   }
 
   private onDropped(code: number, reason: string): void {
@@ -401,16 +429,16 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
     try {
       while (!this.stopped) {
         this.attempts++;
-        if (this.attempts > this.policy.maxAttempts) {
+        if (this.attempts > this.policy.attempts) {
           this.stopped = true;
           this.emit(
             'error',
-            new ProtocolError(`Mercury: gave up after ${this.policy.maxAttempts} reconnect attempts`),
+            new ProtocolError(`Mercury: gave up after ${this.policy.attempts} reconnect attempts`),
           );
           this.emit('disconnected', { reason: 'max-attempts-exceeded', code });
           return;
         }
-        const delay = immediate && first ? 0 : backoffDelay(this.policy, this.attempts);
+        const delay = immediate && first ? 0 : backoff(this.policy, this.attempts);
         first = false;
         this.emit('reconnecting', { attempt: this.attempts, delay, code });
         await this.sleep(delay);
@@ -450,3 +478,5 @@ export class MercurySocket extends EventEmitter<MercurySocketEvents> {
     }
   }
 }
+
+function noop(): void {}

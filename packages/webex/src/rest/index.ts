@@ -2,7 +2,7 @@
 export { WebexClient } from './client.js';
 export type { LinkValue } from './headers.js';
 export { filenameFromContentDisposition, nextLinkUrl, parseLinkHeader, parseRetryAfter } from './headers.js';
-export type { CallOptions, RetryPolicy, Sleep, WebexClientOptions, WriteCallOptions } from './options.js';
+export type { CallOptions, RestRetryPolicy, Sleep, WebexClientOptions, WriteCallOptions } from './options.js';
 export { DEFAULT_BASE_URL, DEFAULT_RETRY_POLICY, defaultSleep } from './options.js';
 export type { Page } from './paginate.js';
 export { Paginated } from './paginate.js';

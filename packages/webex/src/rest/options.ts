@@ -4,17 +4,16 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { RetryPolicy } from '../retry.js';
 
 /** Official base URL (docs/protocol.md §7.1). */
 export const DEFAULT_BASE_URL = 'https://webexapis.com/v1';
 
-/** When and how long the pipeline waits before repeating a request. */
-export interface RetryPolicy {
-  /**
-   * How many times one call is repeated, all reasons together (429, 5xx, network). `0` turns
-   * retrying off. Default 5.
-   */
-  maxRetries: number;
+/**
+ * When and how long the pipeline waits before repeating a request: the library's one
+ * `RetryPolicy` (tries, backoff base, cap, factor, jitter, `shouldRetry`) and what only HTTP needs.
+ */
+export interface RestRetryPolicy extends RetryPolicy {
   /**
    * Seconds to wait after a 429 whose `Retry-After` is missing or malformed. Default 15 s, as
    * the Python SDK does (§7.1). A `Retry-After: 0` is honoured as 0.
@@ -26,15 +25,6 @@ export interface RetryPolicy {
    * so that the caller can schedule the work instead of holding a call open. Default 120 s.
    */
   maxWaitS: number;
-  /** First backoff after a 5xx or network error, in ms; doubles per attempt. Default 500 ms. */
-  backoffBaseMs: number;
-  /** Cap on one backoff wait, in ms. Default 10 000 ms. */
-  backoffMaxMs: number;
-  /**
-   * Random spread of a backoff wait, as a fraction: the wait is scaled by a factor drawn from
-   * `[1 - jitter, 1]`. `0` makes backoff deterministic. Default 0.2.
-   */
-  jitter: number;
   /** HTTP statuses retried with backoff, for idempotent requests only. Default 500, 502, 503, 504, 408. */
   retryStatuses: readonly number[];
   /**
@@ -45,14 +35,19 @@ export interface RetryPolicy {
   idempotentMethods: readonly string[];
 }
 
-/** The defaults of `RetryPolicy`. */
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
-  maxRetries: 5,
+/**
+ * The defaults of `RestRetryPolicy`: 6 tries in all (all reasons together: 429, 5xx, network; `1`
+ * turns retrying off), backoff from 500 ms doubling to at most 10 s, each wait scaled by a factor
+ * drawn from `[0.8, 1]`.
+ */
+export const DEFAULT_RETRY_POLICY: Readonly<RestRetryPolicy> = Object.freeze({
+  attempts: 6,
+  base: 500,
+  cap: 10_000,
+  factor: 2,
+  jitter: 0.2,
   rateLimitDefaultWaitS: 15,
   maxWaitS: 120,
-  backoffBaseMs: 500,
-  backoffMaxMs: 10_000,
-  jitter: 0.2,
   retryStatuses: Object.freeze([500, 502, 503, 504, 408]),
   idempotentMethods: Object.freeze(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']),
 });
@@ -81,7 +76,7 @@ export interface WebexClientOptions {
   /** Where the client logs (pino-shaped). Default silent. */
   logger?: Logger | undefined;
   /** Retry policy; fields left out keep `DEFAULT_RETRY_POLICY`'s values. */
-  retry?: Partial<RetryPolicy> | undefined;
+  retry?: Partial<RestRetryPolicy> | undefined;
   /** Sleep used for every retry wait (tests inject one that records). Default an abortable timer. */
   sleep?: Sleep | undefined;
   /** Clock in ms since the epoch, for `Retry-After` given as an HTTP date. Default `Date.now`. */
@@ -122,7 +117,7 @@ export interface ResolvedOptions {
   fetch: typeof globalThis.fetch;
   dispatcher: unknown;
   logger: Logger;
-  retry: RetryPolicy;
+  retry: RestRetryPolicy;
   sleep: Sleep;
   now: () => number;
   random: () => number;
@@ -173,12 +168,14 @@ export function resolveOptions(options: WebexClientOptions): ResolvedOptions {
   if (baseUrl.search || baseUrl.hash) {
     throw new InvalidArgumentError('baseUrl must not carry a query or fragment');
   }
-  const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  nonNegative('retry.maxRetries', retry.maxRetries);
+  const retry: RestRetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  if (!Number.isInteger(retry.attempts) || retry.attempts < 1)
+    throw new InvalidArgumentError(`retry.attempts must be an integer >= 1, got ${String(retry.attempts)}`);
   nonNegative('retry.rateLimitDefaultWaitS', retry.rateLimitDefaultWaitS);
   nonNegative('retry.maxWaitS', retry.maxWaitS);
-  nonNegative('retry.backoffBaseMs', retry.backoffBaseMs);
-  nonNegative('retry.backoffMaxMs', retry.backoffMaxMs);
+  nonNegative('retry.base', retry.base);
+  nonNegative('retry.cap', retry.cap);
+  nonNegative('retry.factor', retry.factor);
   if (!(retry.jitter >= 0 && retry.jitter <= 1)) {
     throw new InvalidArgumentError('retry.jitter must be between 0 and 1');
   }

@@ -7,14 +7,9 @@
  * `AbortedError` (the caller's signal). The token never appears in an error or a log line.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  AbortedError,
-  ProtocolError,
-  UrlNotAllowedError,
-  WebexApiError,
-  WebexNetworkError,
-} from '../errors.js';
-import { parseRetryAfter } from './headers.js';
+import { AbortedError, ProtocolError, UrlNotAllowedError, WebexNetworkError } from '../errors.js';
+import { apiErrorFrom, ExchangeFailure, exchange, type FetchLike } from '../http.js';
+import { backoff, canRetry } from '../retry.js';
 import type { ResolvedOptions } from './options.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
@@ -51,17 +46,6 @@ export interface PipelineResponse {
   url: string;
   /** The `trackingid` this client sent. */
   requestTrackingId: string;
-}
-
-/** Why one attempt ended without an answer. */
-type AttemptFailure =
-  | { kind: 'aborted'; cause: unknown }
-  | { kind: 'network'; cause: unknown; timeout: boolean };
-
-class AttemptError extends Error {
-  constructor(readonly failure: AttemptFailure) {
-    super(failure.kind);
-  }
 }
 
 export class Pipeline {
@@ -103,21 +87,22 @@ export class Pipeline {
     const trackingId = `${this.options.trackingIdPrefix}_${this.session}_${++this.sequence}`;
     const idempotent = spec.idempotent === true || retry.idempotentMethods.includes(method);
 
-    for (let attempt = 0; ; attempt++) {
+    // `attempt` counts the tries made so far, 1-based, as `RetryPolicy.attempts` does.
+    for (let attempt = 1; ; attempt++) {
       const started = this.options.now();
       let response: PipelineResponse;
       try {
         response = await this.attempt(url, spec, trackingId);
       } catch (err) {
-        if (!(err instanceof AttemptError)) throw err;
-        if (err.failure.kind === 'aborted') throw new AbortedError(what, { cause: err.failure.cause });
-        const { cause, timeout } = err.failure;
+        if (!(err instanceof ExchangeFailure)) throw err;
+        if (err.kind === 'aborted') throw new AbortedError(what, { cause: err.cause });
+        const { cause, timeout } = err;
         const reason = timeout
           ? `no answer within ${spec.timeoutMs ?? this.options.timeoutMs} ms`
           : describeNetworkError(cause);
         const networkError = new WebexNetworkError(method, path, reason, { cause, timeout });
-        if (!idempotent || attempt >= retry.maxRetries) throw networkError;
-        const waitMs = this.backoffMs(attempt);
+        if (!idempotent || !canRetry(retry, networkError, attempt)) throw networkError;
+        const waitMs = backoff(retry, attempt, this.options.random);
         logger.warn({ method, path, reason, attempt, waitMs, trackingId }, 'webex request failed; retrying');
         await this.wait(waitMs, signal, what);
         continue;
@@ -143,9 +128,12 @@ export class Pipeline {
         // A 429 means the request was not processed, so any method may be repeated (§7.1).
         waitMs = (error.retryAfter ?? retry.rateLimitDefaultWaitS) * 1000;
       } else if (idempotent && retry.retryStatuses.includes(status)) {
-        waitMs = error.retryAfter !== undefined ? error.retryAfter * 1000 : this.backoffMs(attempt);
+        waitMs =
+          error.retryAfter !== undefined
+            ? error.retryAfter * 1000
+            : backoff(retry, attempt, this.options.random);
       }
-      if (waitMs === undefined || attempt >= retry.maxRetries) throw error;
+      if (waitMs === undefined || !canRetry(retry, error, attempt)) throw error;
       if (waitMs > retry.maxWaitS * 1000) {
         // Holding a call open for longer than the cap helps nobody; the caller gets `retryAfter`.
         logger.warn(
@@ -176,13 +164,6 @@ export class Pipeline {
     }
   }
 
-  /** Exponential backoff for the `attempt`-th retry (0-based), capped, with jitter. */
-  backoffMs(attempt: number): number {
-    const { backoffBaseMs, backoffMaxMs, jitter } = this.options.retry;
-    const raw = Math.min(backoffMaxMs, backoffBaseMs * 2 ** attempt);
-    return Math.round(raw * (1 - jitter * this.options.random()));
-  }
-
   private async wait(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
     try {
       await this.options.sleep(ms, signal);
@@ -193,7 +174,7 @@ export class Pipeline {
     if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
   }
 
-  /** One HTTP exchange, body included, under the time limit and the caller's signal. */
+  /** One HTTP exchange through the library's HTTP core, body included. */
   private async attempt(url: URL, spec: RequestSpec, trackingId: string): Promise<PipelineResponse> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.options.token}`,
@@ -206,126 +187,19 @@ export class Pipeline {
       body = JSON.stringify(spec.json);
       headers['content-type'] = 'application/json;charset=utf-8';
     }
-    const controller = new AbortController();
-    const callerSignal = spec.signal;
-    let timedOut = false;
-    const timeoutMs = spec.timeoutMs ?? this.options.timeoutMs;
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            controller.abort(new Error('timeout'));
-          }, timeoutMs)
-        : undefined;
-    const onAbort = (): void => controller.abort(callerSignal?.reason);
-    callerSignal?.addEventListener('abort', onAbort, { once: true });
-    if (callerSignal?.aborted) onAbort();
-
-    const init: RequestInit = {
+    const res = await exchange(this.options.fetch as unknown as FetchLike, {
       method: spec.method,
+      url,
       headers,
-      signal: controller.signal,
-      redirect: 'follow',
-    };
-    if (body !== undefined) init.body = body;
-    // undici's extension of RequestInit (proxies); typed loosely so the library needs no undici types.
-    if (this.options.dispatcher !== undefined) {
-      (init as { dispatcher?: unknown }).dispatcher = this.options.dispatcher;
-    }
-
-    const failure = (cause: unknown): AttemptError =>
-      callerSignal?.aborted
-        ? new AttemptError({ kind: 'aborted', cause: callerSignal.reason })
-        : new AttemptError({ kind: 'network', cause, timeout: timedOut });
-    try {
-      let res: Response;
-      try {
-        res = await this.options.fetch(url, init);
-      } catch (cause) {
-        throw failure(cause);
-      }
-      let buffer: Buffer;
-      try {
-        buffer = await readBody(res, spec.maxBytes ?? this.options.maxResponseBytes, url.pathname);
-      } catch (cause) {
-        if (cause instanceof ProtocolError) throw cause;
-        throw failure(cause);
-      }
-      return {
-        status: res.status,
-        headers: res.headers,
-        body: buffer,
-        url: res.url || url.href,
-        requestTrackingId: trackingId,
-      };
-    } finally {
-      if (timer) clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onAbort);
-    }
+      body,
+      timeoutMs: spec.timeoutMs ?? this.options.timeoutMs,
+      signal: spec.signal,
+      dispatcher: this.options.dispatcher,
+      maxBytes: spec.maxBytes ?? this.options.maxResponseBytes,
+    });
+    // The client's transport is a fetch, so these are its `Headers`.
+    return { ...res, headers: res.headers as Headers, requestTrackingId: trackingId };
   }
-}
-
-/** Read a body into one Buffer, refusing more than `limit` bytes. */
-async function readBody(res: Response, limit: number, path: string): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    await res.body?.cancel().catch(() => {});
-    throw new ProtocolError(`${path} answered with ${declared} bytes, over the limit of ${limit}`);
-  }
-  if (!res.body) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new ProtocolError(`${path} answered with more than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, size);
-}
-
-/** Build the `WebexApiError` of a non-2xx answer from its body (§7.1) and headers (§7.1). */
-export function apiErrorFrom(
-  method: string,
-  path: string,
-  response: PipelineResponse,
-  now: number,
-): WebexApiError {
-  let parsed: unknown;
-  const contentType = response.headers.get('content-type') ?? '';
-  if (response.body.length > 0 && (contentType.includes('json') || response.body[0] === 0x7b)) {
-    try {
-      parsed = JSON.parse(response.body.toString('utf8'));
-    } catch {
-      parsed = undefined;
-    }
-  }
-  const obj = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
-  const message = typeof obj?.message === 'string' ? obj.message : undefined;
-  const descriptions = Array.isArray(obj?.errors)
-    ? obj.errors
-        .map((e) => (e && typeof e === 'object' ? (e as Record<string, unknown>).description : undefined))
-        .filter((d): d is string => typeof d === 'string')
-    : [];
-  const trackingId =
-    (typeof obj?.trackingId === 'string' ? obj.trackingId : undefined) ??
-    response.headers.get('trackingid') ??
-    undefined;
-  return new WebexApiError({
-    status: response.status,
-    method,
-    path,
-    message,
-    descriptions,
-    trackingId,
-    retryAfter: parseRetryAfter(response.headers.get('retry-after'), now),
-    body: parsed,
-  });
 }
 
 /** A short reason for a fetch failure: undici puts the system error (ECONNREFUSED, …) in `cause`. */

@@ -4,9 +4,15 @@
  * ("Hydra") id, every timestamp an ISO-8601 UTC string (§6.1, §7.1). Fields that Webex leaves out
  * in some answers (presence, admin-only data, `markdown`, `html`, …) are optional.
  */
-import type { CardAttachment, RoomType } from '../events.js';
 
-export type { CardAttachment, RoomType };
+/** `direct` (1-1) or `group`, as REST and the events name a room's kind. */
+export type RoomType = 'direct' | 'group';
+
+/** A card as carried by a message (`attachments[]`). */
+export interface CardAttachment {
+  contentType: 'application/vnd.microsoft.card.adaptive';
+  content: Record<string, unknown>;
+}
 
 /** The body of every list endpoint (§7.1). */
 export interface ListResponse<T> {

@@ -14,6 +14,13 @@ import { InvalidArgumentError, ProtocolError } from '../errors.js';
 import type { WebexEvent, WebexEventMap, WebexEventType } from '../events.js';
 import { sameId } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
+import {
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  type EventSink,
+  type Receiver,
+  type ReceiverStatus,
+  runHandlers,
+} from '../receiver.js';
 import { type DedupeStore, deliveryKey, MemoryDedupeStore } from './dedupe.js';
 import {
   eventFromData,
@@ -75,6 +82,16 @@ export interface WebhookReceiverOptions {
    * delivery tries again. Default true, as `WebexMessageHandler`.
    */
   ignoreSelfMessages?: boolean | undefined;
+  /**
+   * The bot's own PEOPLE id, when the application already knows it (it has called `people.me()`):
+   * then the receiver never asks. Default: asked on the first message delivery.
+   */
+  selfId?: string | undefined;
+  /**
+   * How long a sink or listener may take on one event (ms) before the receiver reports a
+   * `HandlerError` and stops waiting for it. Default 300000 (5 minutes).
+   */
+  handlerTimeout?: number | undefined;
   /** Largest body accepted, in bytes; larger answers 413. Default 1 MiB (1048576). */
   maxBodyBytes?: number | undefined;
   /** Delivery de-duplication; default an in-memory LRU of 10000 keys. `false` turns it off. */
@@ -88,7 +105,10 @@ export interface WebhookReceiverOptions {
   notFoundRetryDelaysMs?: readonly number[] | undefined;
   /** Default: silent. Never receives secrets or message content. */
   logger?: Logger | undefined;
-  /** Called for every processing error (in addition to `error` listeners). */
+  /**
+   * Called for every processing error (in addition to `error` listeners). A failing sink or listener
+   * arrives as a `HandlerError` (the event and the cause) with stage `handler`.
+   */
   onError?: ((error: unknown, context: WebhookErrorContext) => void) | undefined;
   /** Injected for tests. Default `setTimeout`-based. */
   sleep?: ((ms: number) => Promise<void>) | undefined;
@@ -113,7 +133,7 @@ const DEFAULT_MAX_BODY = 1024 * 1024;
 const DEFAULT_NOT_FOUND_DELAYS = [250, 500, 1000, 2000] as const;
 const DONE: Promise<void> = Promise.resolve();
 
-export class WebhookReceiver {
+export class WebhookReceiver implements Receiver {
   static {
     answerNow = (receiver, request) => receiver.#answer(request);
   }
@@ -136,6 +156,10 @@ export class WebhookReceiver {
   readonly #now: () => Date;
   readonly #handlers = new Map<string, Array<EventHandler<never>>>();
   readonly #errorHandlers: ErrorHandler[] = [];
+  readonly #handlerTimeout: number;
+  #sink: EventSink | undefined;
+  #state: ReceiverStatus['state'] = 'stopped';
+  #stopped = false;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
 
@@ -153,7 +177,14 @@ export class WebhookReceiver {
     this.#keys = secretKeys(secrets);
     this.#client = options.client;
     this.#ignoreSelf = options.ignoreSelfMessages ?? true;
-    if (this.#ignoreSelf && typeof options.client.people?.me !== 'function') {
+    if (options.selfId !== undefined && (typeof options.selfId !== 'string' || options.selfId.length === 0))
+      throw new InvalidArgumentError('WebhookReceiver: selfId must be a non-empty string');
+    this.#selfId = options.selfId;
+    this.#handlerTimeout = positiveInt(
+      options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT_MS,
+      'handlerTimeout',
+    );
+    if (this.#ignoreSelf && this.#selfId === undefined && typeof options.client.people?.me !== 'function') {
       throw new InvalidArgumentError(
         'WebhookReceiver: client.people.me is required while ignoreSelfMessages is true (the default); pass a WebexClient or set ignoreSelfMessages: false',
       );
@@ -191,6 +222,30 @@ export class WebhookReceiver {
       if (list && i >= 0) list.splice(i, 1);
     }
     return this;
+  }
+
+  /**
+   * `Receiver`: hand every event to `sink` (after the `on(...)` listeners), awaited. Webhooks need no
+   * connection, so this only sets the sink; the HTTP server that mounts an adapter is the caller's.
+   */
+  async start(sink: EventSink): Promise<void> {
+    if (typeof sink !== 'function')
+      throw new InvalidArgumentError('WebhookReceiver.start: sink must be a function');
+    this.#sink = sink;
+    this.#state = 'up';
+  }
+
+  /** `Receiver`: answer 503 to new deliveries from now on, and wait for those in flight. */
+  async stop(): Promise<void> {
+    this.#sink = undefined;
+    this.#state = 'stopped';
+    this.#stopped = true;
+    await this.idle();
+  }
+
+  /** `Receiver`: always up while started (Webex calls us; there is no connection to lose). */
+  status(): ReceiverStatus {
+    return { state: this.#state, detail: `webhook ${this.#state}`, inFlight: this.#inFlight };
   }
 
   /** Deliveries accepted and still being processed. */
@@ -232,6 +287,7 @@ export class WebhookReceiver {
     const envelope = parseEnvelope(rawBody);
     if (!envelope) return answer(400, 'malformed webhook body');
     if (this.#inFlight >= this.#maxInFlight) return answer(503, 'busy');
+    if (this.#stopped) return answer(503, 'stopped');
 
     if (!this.#dedupe) return this.#accept(envelope);
     let seen: boolean | Promise<boolean>;
@@ -319,22 +375,19 @@ export class WebhookReceiver {
     const all = this.#handlers.get('event');
     if (own) await this.#run(own, typed, envelope);
     if (all) await this.#run(all, typed, envelope);
+    if (this.#sink) await this.#run([this.#sink], typed, envelope);
   }
 
-  async #run(
-    handlers: Array<EventHandler<never>>,
-    typed: WebexEvent,
-    envelope: WebhookEnvelope,
-  ): Promise<void> {
-    for (const handler of [...handlers]) {
-      try {
-        const result = (handler as EventHandler<WebexEvent>)(typed);
-        if (result) await result;
-      } catch (err) {
-        const { resource, event, data } = envelope;
-        this.#report(err, { stage: 'handler', resource, event, dataId: data.id, eventType: typed.type });
-      }
-    }
+  /** Run handlers one after the other; a failure is reported (stage `handler`) and the next runs. */
+  #run(handlers: ReadonlyArray<(event: never) => unknown>, typed: WebexEvent, envelope: WebhookEnvelope) {
+    const { resource, event, data } = envelope;
+    return runHandlers(
+      handlers.length === 1 ? handlers : [...handlers],
+      typed,
+      this.#handlerTimeout,
+      (failure) =>
+        this.#report(failure, { stage: 'handler', resource, event, dataId: data.id, eventType: typed.type }),
+    );
   }
 
   /** Our id, or the lookup every waiting delivery shares. A failure is not cached. */

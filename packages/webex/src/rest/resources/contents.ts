@@ -1,5 +1,6 @@
 /** File downloads (docs/protocol.md §7.6). */
 import { AbortedError, ContentNotReadyError, InvalidArgumentError, WebexApiError } from '../../errors.js';
+import { backoff } from '../../retry.js';
 import { filenameFromContentDisposition } from '../headers.js';
 import type { CallOptions } from '../options.js';
 import type { Pipeline } from '../pipeline.js';
@@ -90,7 +91,9 @@ export class ContentsResource {
         // 423: still being scanned; Retry-After usually says when to come back, else back off (§7.6).
         const waitMs = Math.max(
           100,
-          err.retryAfter !== undefined ? err.retryAfter * 1000 : this.pipeline.backoffMs(poll),
+          err.retryAfter !== undefined
+            ? err.retryAfter * 1000
+            : backoff(this.pipeline.options.retry, poll + 1, this.pipeline.options.random),
         );
         if (waited + waitMs > maxScanWaitMs) throw new ContentNotReadyError(err, waited);
         this.pipeline.options.logger.debug({ path, waitMs, poll }, 'webex file is being scanned; waiting');

@@ -2,6 +2,7 @@
  * Web-standard adapter: `(Request) => Promise<Response>` for Hono (`app.post('/webhook', (c) =>
  * handler(c.req.raw))`), Deno, Bun, and serverless runtimes with the Fetch API.
  */
+import { readStreamWithin } from '../../http.js';
 import type { WebhookReceiver } from '../receiver.js';
 
 export interface FetchHandlerOptions {
@@ -36,22 +37,9 @@ export function createFetchHandler(
   };
 }
 
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | undefined> {
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
+function readLimited(request: Request, limit: number): Promise<Uint8Array | undefined> {
+  if (!request.body) return Promise.resolve(new Uint8Array(0));
+  return readStreamWithin(request.body, limit);
 }
 
 function tooLarge(request: Request): Response {

@@ -1,7 +1,8 @@
 /**
- * The chaos world: one org, three people who broadcast, a handful of group spaces and 1-1 spaces
- * with the bot, and the arithmetic of what the bot should have sent (every destination exactly one
- * copy of every broadcast) against what the emulator saw it send.
+ * The traffic world shared by the chaos run and the soak bench: one org, three people who
+ * broadcast, a handful of group spaces and 1-1 spaces with the bot, and the arithmetic of what the
+ * bot should have sent (every destination exactly one copy of every broadcast) against what the
+ * emulator saw it send.
  */
 import { type Message, type Seed, seedBot, seedBotDirect, seedOrg, seedPerson } from '@herald/emulator';
 

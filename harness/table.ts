@@ -1,4 +1,4 @@
-/** A result table. `target`, when given, is printed under the table with whether it was met. */
+/** A result table, printed by the benches and the chaos run alike. `target`, when given, is printed under the table with whether it was met. */
 export interface BenchTable {
   title: string;
   columns: string[];
