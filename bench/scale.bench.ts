@@ -56,7 +56,7 @@ function scaleSeed(groups: number, directs: number): Seed {
     people: [seedBot('SCALE_BOT'), seedPerson('alice', 'acme', 'Alice', 'SCALE_ALICE'), ...people],
     rooms: [
       seedBotDirect('alice', 'Alice'),
-      ...people.map((p) => seedBotDirect(p.key, p.displayName)),
+      ...people.map((p) => seedBotDirect(p.key ?? '', p.displayName ?? '')),
       ...Array.from({ length: groups }, (_, i) => ({
         key: `g${i}`,
         title: `Space ${i}`,

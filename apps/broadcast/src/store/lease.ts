@@ -7,7 +7,7 @@
  * overwrite the work of the claimer that took over.
  */
 import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, UpdateObject } from 'kysely';
-import type { Dialect } from './migrations.js';
+import type { StoreContext } from './context.js';
 import type { Database } from './schema.js';
 
 /** The tables whose rows are leased. */
@@ -19,11 +19,8 @@ export type QueueTable = 'deliveries' | 'copy_tasks';
 /** The status of a queued row while its lease is held. */
 export const IN_FLIGHT = { deliveries: 'sending', copy_tasks: 'working' } as const;
 
-/** What a lease needs of the store (the `Store` itself). */
-export interface LeaseContext {
-  readonly db: Kysely<Database>;
-  readonly dialect: Dialect;
-}
+/** What a lease needs of the store. */
+export type LeaseContext = StoreContext;
 
 /** The rows a claim chooses from, named `c` so that a predicate never means the row being updated. */
 export type Candidates<T extends LeasedTable> = ExpressionBuilder<Database & { c: Database[T] }, 'c'>;

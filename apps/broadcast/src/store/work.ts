@@ -1,0 +1,65 @@
+/** The queues as a whole: leases handed back at start, queue depth, and whether anything is left to do. */
+import { sql } from 'kysely';
+import type { StoreContext } from './context.js';
+import { openTaskCount } from './copy-tasks.js';
+
+/**
+ * At start: leases held by earlier runs of this same instance are released at once (that run is
+ * gone), so a restart after a crash does not wait for them to expire.
+ */
+export async function releaseLeasesOf(
+  ctx: StoreContext,
+  instancePrefix: string,
+  now: number,
+): Promise<number> {
+  const like = `${instancePrefix.replace(/[%_\\]/g, (c) => `\\${c}`)}:%`;
+  const d = await ctx.db
+    .updateTable('deliveries')
+    .set({ status: 'pending', lease_owner: null, lease_until: null, not_before: now, updated_at: now })
+    .where('status', '=', 'sending')
+    .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
+    .executeTakeFirst();
+  await ctx.db
+    .updateTable('broadcasts')
+    .set({ lease_owner: null, lease_until: null, updated_at: now })
+    .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
+    .execute();
+  const t = await ctx.db
+    .updateTable('copy_tasks')
+    .set({ status: 'pending', lease_owner: null, lease_until: null, not_before: now, updated_at: now })
+    .where('status', '=', 'working')
+    .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
+    .executeTakeFirst();
+  return Number(d.numUpdatedRows) + Number(t.numUpdatedRows);
+}
+
+/** Queue depth for metrics: deliveries, deletes and edits pending or in flight. */
+export async function queueDepth(ctx: StoreContext): Promise<number> {
+  const r = await ctx.db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', ['pending', 'sending'])
+    .executeTakeFirst();
+  return Number(r?.n ?? 0) + (await openTaskCount(ctx));
+}
+
+/**
+ * Nothing left to do: no broadcast being planned, sent or reported, no recall or edit under
+ * way, no card waiting to be posted, no task open. Previews and approvals may wait for people.
+ */
+export async function isIdle(ctx: StoreContext): Promise<boolean> {
+  const busy = await ctx.db
+    .selectFrom('broadcasts')
+    .select('id')
+    .where((w) =>
+      w.or([
+        w('status', 'in', ['received', 'sending', 'reporting']),
+        w('recall_state', '=', 'requested'),
+        w('edit_state', '=', 'propagating'),
+        w('report_wanted', '>', w.ref('report_done')),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return !busy && (await openTaskCount(ctx)) === 0;
+}
