@@ -91,3 +91,20 @@ export async function countDeliveries(ctx: StoreContext, broadcastId?: string): 
   for (const r of rows) counts[r.status] = Number(r.n);
   return counts;
 }
+
+/** The first `limit` failed copies of a broadcast, oldest first: the lines a report names. */
+export async function failedDeliveries(
+  ctx: StoreContext,
+  broadcastId: string,
+  limit: number,
+): Promise<Array<{ roomId: string; title: string | null; error: string | null }>> {
+  const rows = await ctx.db
+    .selectFrom('deliveries')
+    .select(['room_id', 'room_title', 'error'])
+    .where('broadcast_id', '=', broadcastId)
+    .where('status', '=', 'failed')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ roomId: r.room_id, title: r.room_title, error: r.error }));
+}

@@ -104,6 +104,7 @@ export class Store implements StoreContext {
   readonly deliveriesOf = on(this, deliveries.deliveriesOf);
   readonly deliveriesOfIds = on(this, deliveries.deliveriesOfIds);
   readonly countDeliveries = on(this, deliveries.countDeliveries);
+  readonly failedDeliveries = on(this, deliveries.failedDeliveries);
   // work.ts
   readonly releaseLeasesOf = on(this, work.releaseLeasesOf);
   readonly queueDepth = on(this, work.queueDepth);
