@@ -51,7 +51,11 @@ export interface BotOptions {
   /** Names this instance in leases; default the host name. Two instances on one host need two names. */
   instanceId?: string | undefined;
   now?: (() => number) | undefined;
-  /** How often idle loops look for work another instance may have added, in ms. Default 500 ms. */
+  /**
+   * How often an idle bot asks the store whether there is work (one statement), in ms: the
+   * fallback for work it was not told of (another instance's on SQLite, a missed notification on
+   * PostgreSQL, a retry coming due). Default 5000 ms. New work wakes the workers at once.
+   */
   pollMs?: number | undefined;
 }
 
@@ -65,7 +69,13 @@ export interface BotMetrics {
   reports: number;
 }
 
-/** A loop that runs `step` until it reports no work, then sleeps `pollMs` or until woken. */
+/**
+ * Each work loop's own look for work while nothing woke it, ms. The watch (`pollMs`) wakes the
+ * loops whenever the store holds due work, so this only bounds what a lost wake-up could delay.
+ */
+const LOOP_IDLE_MS = 60_000;
+
+/** A loop that runs `step` until it reports no work, then sleeps `idleMs` or until woken. */
 class WorkLoop {
   private wakeUp: (() => void) | undefined;
   private running = false;
@@ -73,7 +83,7 @@ class WorkLoop {
 
   constructor(
     private readonly step: () => Promise<boolean>,
-    private readonly pollMs: number,
+    private readonly idleMs: number,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -102,7 +112,7 @@ class WorkLoop {
       }
       if (!busy && this.running) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollMs);
+          const timer = setTimeout(resolve, this.idleMs);
           this.wakeUp = () => {
             clearTimeout(timer);
             resolve();
@@ -133,6 +143,10 @@ export class BroadcastBot {
   private readonly limiter: RateLimiter;
   private readonly cache: ContentCache;
   private loops: WorkLoop[] = [];
+  private reporter: WorkLoop | undefined;
+  /** A wake-up set for the earliest retry coming due. */
+  private dueTimer: NodeJS.Timeout | undefined;
+  private readonly pollMs: number;
   /** When the sweeper next forgets old event keys (bot time). */
   private nextPruneAt = 0;
 
@@ -145,6 +159,7 @@ export class BroadcastBot {
     // Real time, not `now`: Webex counts its limits on the wall clock even when the bot's is scaled.
     this.limiter = new RateLimiter({ ratePerSecond: options.config.delivery.rate_per_second });
     this.cache = new ContentCache(options.store);
+    this.pollMs = options.pollMs ?? 5000;
   }
 
   /** The bot's identity (after `init`). */
@@ -175,31 +190,73 @@ export class BroadcastBot {
 
   /** Start planning, sending (and deleting, editing), sweeping and reporting. */
   start(): void {
-    const poll = this.options.pollMs ?? 500;
+    const idle = Math.max(this.pollMs, LOOP_IDLE_MS);
     const onError = (err: unknown) => this.log.error({ error: describe(err) }, 'work loop step failed');
-    const planner = new WorkLoop(() => this.planStep(), poll, onError);
+    const planner = new WorkLoop(() => this.planStep(), idle, onError);
     // Workers send copies first; with none due, they delete or edit copies already sent.
-    const workers = Array.from(
-      { length: this.options.config.delivery.workers },
-      () => new WorkLoop(async () => (await this.deliverStep()) || (await this.taskStep()), poll, onError),
-    );
+    const workers = Array.from({ length: this.options.config.delivery.workers }, () => {
+      let busy = false;
+      return new WorkLoop(
+        async () => {
+          const was = busy;
+          busy = (await this.deliverStep()) || (await this.taskStep());
+          if (was && !busy) await this.queueDrained();
+          return busy;
+        },
+        idle,
+        onError,
+      );
+    });
     const reporter = new WorkLoop(
       async () => (await this.reportStep()) || (await this.cardStep()),
-      poll,
+      idle,
       onError,
     );
-    const sweeper = new WorkLoop(() => this.sweepStep(), poll, onError);
+    const sweeper = new WorkLoop(() => this.sweepStep(), idle, onError);
+    // The one poll of an idle bot: a single statement, waking the loops when there is due work.
+    const watch = new WorkLoop(
+      async () => {
+        if (await this.options.store.hasDueWork(this.now())) this.wakeLoops();
+        return false;
+      },
+      this.pollMs,
+      onError,
+    );
+    this.reporter = reporter;
     this.loops = [planner, ...workers, reporter, sweeper];
-    for (const l of this.loops) l.start();
+    for (const l of [...this.loops, watch]) l.start();
+    this.loops.push(watch);
+    this.options.store.signal.subscribe(() => this.wakeLoops()).catch(onError);
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.dueTimer);
     await Promise.all(this.loops.map((l) => l.stop()));
     this.loops = [];
   }
 
-  private wakeAll(): void {
+  private wakeLoops(): void {
     for (const l of this.loops) l.wake();
+  }
+
+  /** New work: wake the loops here and (PostgreSQL) in the other instances. */
+  private wakeAll(): void {
+    this.wakeLoops();
+    this.options.store.signal
+      .announce()
+      .catch((err: unknown) => this.log.warn({ error: describe(err) }, 'could not announce new work'));
+  }
+
+  /**
+   * A worker found nothing more to do: the report may be due now, and a retry put back for later
+   * gets a wake-up at its time (the watch is the fallback).
+   */
+  private async queueDrained(): Promise<void> {
+    this.reporter?.wake();
+    const due = await this.options.store.nextDue();
+    if (due === undefined) return;
+    clearTimeout(this.dueTimer);
+    this.dueTimer = setTimeout(() => this.wakeLoops(), Math.min(this.pollMs, Math.max(0, due - this.now())));
   }
 
   /** Take one event from a receiver. Safe to call twice with the same event. */
@@ -303,17 +360,23 @@ export class BroadcastBot {
     return true;
   }
 
+  /**
+   * Send a batch of due copies, one after another: one claim per batch, not per copy. The batch is
+   * what this worker sends in about a quarter of a second at the configured rate (1 to 16).
+   */
   private async deliverStep(): Promise<boolean> {
-    const leaseMs = this.options.config.delivery.lease_seconds * 1000;
-    const [d] = await this.options.store.claimDeliveries(this.owner, this.now(), leaseMs, 1);
-    if (!d) return false;
+    const { delivery } = this.options.config;
+    const leaseMs = delivery.lease_seconds * 1000;
+    const batch = Math.min(16, Math.max(1, Math.ceil(delivery.rate_per_second / delivery.workers / 4)));
+    const claimed = await this.options.store.claimDeliveries(this.owner, this.now(), leaseMs, batch);
+    if (claimed.length === 0) return false;
     const deps: DispatcherDeps = {
       ...this.deps(),
       client: this.options.sendClient ?? this.options.client,
       limiter: this.limiter,
       count: (outcome) => this.metrics.deliveries[outcome]++,
     };
-    await deliver(deps, this.cache, d, this.owner);
+    for (const d of claimed) await deliver(deps, this.cache, d, this.owner);
     return true;
   }
 

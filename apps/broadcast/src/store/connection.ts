@@ -3,7 +3,7 @@
  * file; the default) or PostgreSQL (pg, when a connection string is given).
  */
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { StoreContext } from './context.js';
 import { StaticMigrations } from './migrations.js';
@@ -24,6 +24,8 @@ const MIGRATE_ATTEMPTS = 5;
 export interface Connection extends StoreContext {
   /** The PostgreSQL schema, when one was named. */
   readonly schema: string | undefined;
+  /** The PostgreSQL connection string (the work signal listens on a connection of its own). */
+  readonly databaseUrl?: string | undefined;
 }
 
 export function connect(options: StoreOptions): Connection {
@@ -49,12 +51,38 @@ export function connect(options: StoreOptions): Connection {
   }
   const file = new SQLite(options.sqlitePath ?? './herald.sqlite');
   file.pragma('journal_mode = WAL');
+  // In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses
+  // nothing committed, only a power cut may lose the last commits (https://sqlite.org/pragma.html#pragma_synchronous).
+  file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');
   file.defaultSafeIntegers(false);
   return {
     dialect: 'sqlite',
     schema: undefined,
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(file) }) }),
+  };
+}
+
+/** Prepared statements kept per SQL text (least recently used dropped past this many). */
+const STATEMENT_CACHE = 200;
+
+/**
+ * The database as kysely's SQLite driver sees it, preparing each SQL text once: the driver
+ * prepares the statement again for every query, and preparing costs more than running a small one.
+ * Safe to share: the driver runs one query at a time and reads each result whole (`all`, `run`).
+ */
+function reusingStatements(file: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => file.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) cache.delete(text);
+      else statement = file.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
   };
 }
 

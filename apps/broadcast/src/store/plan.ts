@@ -1,13 +1,25 @@
 /** Storing a plan (the content, the file, one delivery per destination) and the decisions on it. */
 
+import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
 import { PROGRESS_CARD_MIN } from './cards.js';
 import type { StoreContext } from './context.js';
 import type { PlannedDelivery, PlanStatus, StoredFile } from './rows.js';
+import type { Database } from './schema.js';
+
+/** Delivery rows one insert writes; between two the event loop runs (a plan may be 10,000 rows). */
+const PLAN_CHUNK = 250;
+
+type WhereBroadcast = UpdateQueryBuilder<Database, 'broadcasts', 'broadcasts', UpdateResult>;
 
 /**
  * Store the plan of a leased broadcast: its content, its file and one delivery row per
  * destination, pending when `status` is `sending`, held otherwise (a preview, an approval). A
  * preview or approval card, and the progress card of a large broadcast, are wanted at once.
+ *
+ * Written in steps, none of which holds the database or the event loop for long: the content and
+ * file (while the lease is still ours), the rows in chunks, then the broadcast's new status. Rows
+ * may be claimed before the last step: their content is stored. A planner that stops half-way
+ * leaves the broadcast `received`; planning it again adds only the rows still missing.
  */
 export async function savePlan(
   ctx: StoreContext,
@@ -19,23 +31,12 @@ export async function savePlan(
   now: number,
   status: PlanStatus = 'sending',
 ): Promise<boolean> {
-  const wantCard = status !== 'sending' || deliveries.length >= PROGRESS_CARD_MIN;
-  return ctx.db.transaction().execute(async (trx) => {
-    const r = await trx
-      .updateTable('broadcasts')
-      .set({
-        status,
-        content: JSON.stringify(content),
-        total: deliveries.length,
-        report_wanted: wantCard && deliveries.length > 0 ? 1 : 0,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-      })
-      .where('id', '=', broadcastId)
-      .where('status', '=', 'received')
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
+  const ours = (q: WhereBroadcast) =>
+    q.where('id', '=', broadcastId).where('status', '=', 'received').where('lease_owner', '=', owner);
+  const started = await ctx.db.transaction().execute(async (trx) => {
+    const r = await ours(
+      trx.updateTable('broadcasts').set({ content: JSON.stringify(content), updated_at: now }),
+    ).executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) return false;
     if (file) {
       await trx
@@ -49,35 +50,48 @@ export async function savePlan(
         .onConflict((oc) => oc.column('broadcast_id').doNothing())
         .execute();
     }
-    for (let i = 0; i < deliveries.length; i += 200) {
-      const chunk = deliveries.slice(i, i + 200);
-      await trx
-        .insertInto('deliveries')
-        .values(
-          chunk.map((d) => ({
-            broadcast_id: broadcastId,
-            room_id: d.roomId,
-            room_type: d.roomType,
-            room_title: d.title ?? null,
-            status: status === 'sending' ? ('pending' as const) : ('held' as const),
-            attempts: 0,
-            not_before: now,
-            lease_owner: null,
-            lease_until: null,
-            message_id: null,
-            error: null,
-            updated_at: now,
-            content_version: 0,
-            edit_count: 0,
-            editable: 1,
-            note: d.note ?? null,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['broadcast_id', 'room_id']).doNothing())
-        .execute();
-    }
     return true;
   });
+  if (!started) return false;
+  for (let i = 0; i < deliveries.length; i += PLAN_CHUNK) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    await ctx.db
+      .insertInto('deliveries')
+      .values(
+        deliveries.slice(i, i + PLAN_CHUNK).map((d) => ({
+          broadcast_id: broadcastId,
+          room_id: d.roomId,
+          room_type: d.roomType,
+          room_title: d.title ?? null,
+          status: status === 'sending' ? ('pending' as const) : ('held' as const),
+          attempts: 0,
+          not_before: now,
+          lease_owner: null,
+          lease_until: null,
+          message_id: null,
+          error: null,
+          updated_at: now,
+          content_version: 0,
+          edit_count: 0,
+          editable: 1,
+          note: d.note ?? null,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['broadcast_id', 'room_id']).doNothing())
+      .execute();
+  }
+  const wantCard = status !== 'sending' || deliveries.length >= PROGRESS_CARD_MIN;
+  const r = await ours(
+    ctx.db.updateTable('broadcasts').set({
+      status,
+      total: deliveries.length,
+      report_wanted: wantCard && deliveries.length > 0 ? 1 : 0,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: now,
+    }),
+  ).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /**

@@ -17,6 +17,7 @@ import * as events from './events.js';
 import * as plan from './plan.js';
 import * as retention from './retention.js';
 import type { Database } from './schema.js';
+import { WorkSignal } from './signal.js';
 import * as work from './work.js';
 
 export { PROGRESS_CARD_INTERVAL_MS, PROGRESS_CARD_MIN } from './cards.js';
@@ -48,6 +49,8 @@ export class Store implements StoreContext {
   readonly dialect: Dialect;
   /** Deletes and edits of copies already sent. */
   readonly tasks: CopyTaskStore;
+  /** New work: wakes the workers here and, on PostgreSQL, in the other instances. */
+  readonly signal: WorkSignal;
   private readonly conn: Connection;
 
   constructor(options: StoreOptions) {
@@ -55,6 +58,7 @@ export class Store implements StoreContext {
     this.db = this.conn.db;
     this.dialect = this.conn.dialect;
     this.tasks = new CopyTaskStore(this);
+    this.signal = new WorkSignal(this, this.conn.databaseUrl, this.conn.schema);
   }
 
   async migrate(): Promise<void> {
@@ -62,6 +66,7 @@ export class Store implements StoreContext {
   }
 
   async close(): Promise<void> {
+    await this.signal.close();
     await this.db.destroy();
   }
 
@@ -109,4 +114,6 @@ export class Store implements StoreContext {
   readonly releaseLeasesOf = on(this, work.releaseLeasesOf);
   readonly queueDepth = on(this, work.queueDepth);
   readonly isIdle = on(this, work.isIdle);
+  readonly hasDueWork = on(this, work.hasDueWork);
+  readonly nextDue = on(this, work.nextDue);
 }

@@ -63,3 +63,60 @@ export async function isIdle(ctx: StoreContext): Promise<boolean> {
     .executeTakeFirst();
   return !busy && (await openTaskCount(ctx)) === 0;
 }
+
+/**
+ * Whether any loop has something to do now, in one statement: a broadcast to plan, send, report
+ * or sweep, a card wanted, a delivery or task due (pending past `not_before`, or in flight with
+ * its lease run out). An idle bot asks only this, every poll, instead of every loop asking its own.
+ */
+export async function hasDueWork(ctx: StoreContext, now: number): Promise<boolean> {
+  const { db } = ctx;
+  const queue = (table: 'deliveries' | 'copy_tasks', inFlight: 'sending' | 'working') => [
+    db.selectFrom(table).select('id').where('status', '=', 'pending').where('not_before', '<=', now),
+    db.selectFrom(table).select('id').where('status', '=', inFlight).where('lease_until', '<', now),
+  ];
+  const r = await db
+    .selectNoFrom((eb) =>
+      eb
+        .or([
+          eb.exists(
+            db
+              .selectFrom('broadcasts')
+              .select('id')
+              .where((w) =>
+                w.or([
+                  w('status', 'in', ['received', 'sending', 'reporting']),
+                  w('recall_state', '=', 'requested'),
+                  w('edit_state', '=', 'propagating'),
+                  w('report_wanted', '>', w.ref('report_done')),
+                ]),
+              ),
+          ),
+          ...[...queue('deliveries', 'sending'), ...queue('copy_tasks', 'working')].map((q) => eb.exists(q)),
+        ])
+        .as('due'),
+    )
+    .executeTakeFirst();
+  return Boolean(r?.due);
+}
+
+/** When the earliest pending delivery or task is due (ms), if any: for a wake-up at that time. */
+export async function nextDue(ctx: StoreContext): Promise<number | undefined> {
+  const { db } = ctx;
+  const r = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('deliveries')
+        .select((s) => s.fn.min('not_before').as('t'))
+        .where('status', '=', 'pending')
+        .as('d'),
+      eb
+        .selectFrom('copy_tasks')
+        .select((s) => s.fn.min('not_before').as('t'))
+        .where('status', '=', 'pending')
+        .as('t'),
+    ])
+    .executeTakeFirst();
+  const times = [r?.d, r?.t].filter((t) => t !== null && t !== undefined).map(Number);
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
