@@ -46,6 +46,7 @@ export function connect(options: StoreOptions): Connection {
     return {
       dialect: 'postgres',
       schema,
+      databaseUrl: options.databaseUrl,
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     };
   }

@@ -5,6 +5,7 @@
  * notification can be missed (the listening connection dropped): the slow poll stays as the
  * fallback, so a missed one only delays work.
  */
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { StoreContext } from './context.js';
@@ -24,7 +25,13 @@ export class WorkSignal {
     private readonly databaseUrl: string | undefined,
     schema: string | undefined,
   ) {
-    this.channel = schema ? `herald_work_${schema}` : 'herald_work';
+    // PostgreSQL cuts identifiers at 63 bytes (LISTEN would) but not pg_notify's text: a long
+    // schema name is hashed so that both name the same channel.
+    const named = schema ? `herald_work_${schema}` : 'herald_work';
+    this.channel =
+      named.length <= 63
+        ? named
+        : `herald_work_${createHash('sha256').update(named).digest('hex').slice(0, 32)}`;
   }
 
   /** Call `listener` whenever work is announced, here or (PostgreSQL) by another instance. */
