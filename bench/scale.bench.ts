@@ -9,28 +9,22 @@
  * Fan-out efficiency: with no rate limit, the bot's copies per second against a bare `fetch` loop
  * with the same concurrency (the bot's workers), against the same emulator in the same run.
  *
- * Everything runs in this one process (emulator and bot), so CPU figures include the emulator's
- * share; the bare loop's figure carries the same share, which makes the two comparable.
+ * The emulator runs in a process of its own (scale-emulator.ts): stalls, CPU and memory are the
+ * bot's (and this harness's, which only asks the emulator a few times a second).
  *
  * Knobs (environment): SCALE_GROUPS (9000), SCALE_DIRECTS (1000), SCALE_RATE (100 per second),
  * SCALE_FANOUT (2000 spaces for the fan-out runs), SCALE_IDLE_S (5), SCALE_STORES (`sqlite,postgres`;
  * PostgreSQL needs DATABASE_URL).
  */
+
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { type RunningBot, runBot } from '@herald/broadcast';
-import {
-  type RunningEmulator,
-  type Seed,
-  seedBot,
-  seedBotDirect,
-  seedOrg,
-  seedPerson,
-  startEmulator,
-} from '@herald/emulator';
-import { encodeId, silentLogger } from '@herald/webex';
+import { silentLogger } from '@herald/webex';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { parseConfig } from '../apps/broadcast/src/config.js';
@@ -46,26 +40,6 @@ const WORKERS = 4;
 const STORES = (env.SCALE_STORES ?? 'sqlite,postgres')
   .split(',')
   .filter((s) => s === 'sqlite' || (s === 'postgres' && env.DATABASE_URL));
-
-function scaleSeed(groups: number, directs: number): Seed {
-  const people = Array.from({ length: directs }, (_, i) =>
-    seedPerson(`p${i}`, 'acme', `Person ${i}`, `TP${i}`),
-  );
-  return {
-    orgs: [seedOrg('acme', 'Acme')],
-    people: [seedBot('SCALE_BOT'), seedPerson('alice', 'acme', 'Alice', 'SCALE_ALICE'), ...people],
-    rooms: [
-      seedBotDirect('alice', 'Alice'),
-      ...people.map((p) => seedBotDirect(p.key ?? '', p.displayName ?? '')),
-      ...Array.from({ length: groups }, (_, i) => ({
-        key: `g${i}`,
-        title: `Space ${i}`,
-        creator: 'alice',
-        members: ['bot'],
-      })),
-    ],
-  };
-}
 
 /** SQL statements run, counted at the drivers (better-sqlite3 statements, pg queries). */
 const statements = { n: 0 };
@@ -106,7 +80,14 @@ function sample(): Sampler {
     heap = Math.max(heap, m.heapUsed);
   };
   tick();
-  const timer = setInterval(tick, 100);
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const t = performance.now();
+    if (env.SCALE_DEBUG && t - last > 140)
+      console.error(`stall ${(t - last - 100).toFixed(0)} ms at ${new Date().toISOString()}`);
+    last = t;
+    tick();
+  }, 100);
   return {
     stop() {
       clearInterval(timer);
@@ -117,15 +98,57 @@ function sample(): Sampler {
   };
 }
 
+/** The emulator in its own process (scale-emulator.ts), asked over IPC. */
+class RemoteEmulator {
+  private next = 1;
+  private readonly waiting = new Map<number, (v: unknown) => void>();
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    readonly wsUrl: string,
+  ) {
+    child.on('message', (m: { id?: number; value?: unknown }) => {
+      if (m.id === undefined) return;
+      this.waiting.get(m.id)?.(m.value);
+      this.waiting.delete(m.id);
+    });
+  }
+
+  static async start(groups: number, directs: number): Promise<RemoteEmulator> {
+    const file = join(dirname(fileURLToPath(import.meta.url)), 'scale-emulator.ts');
+    const child = fork(file, [String(groups), String(directs)], { execArgv: ['--import', 'tsx'] });
+    const ready = await new Promise<{ url: string; wsUrl: string }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+      child.on('message', (m: { ready?: { url: string; wsUrl: string } }) => m.ready && resolve(m.ready));
+    });
+    return new RemoteEmulator(child, ready.url, ready.wsUrl);
+  }
+
+  ask<T>(op: Record<string, unknown>): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve) => {
+      this.waiting.set(id, resolve as (v: unknown) => void);
+      this.child.send({ id, ...op });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((r) => this.child.once('exit', r));
+    await this.ask({ op: 'stop' });
+    await exited;
+  }
+}
+
 interface Started {
-  emu: RunningEmulator;
+  emu: RemoteEmulator;
   running: RunningBot;
   storeBytes(): Promise<number>;
   stop(): Promise<void>;
 }
 
 async function start(store: string, groups: number, directs: number, rate: number): Promise<Started> {
-  const emu = await startEmulator({ port: 0, seed: scaleSeed(groups, directs) });
+  const emu = await RemoteEmulator.start(groups, directs);
   const dir = mkdtempSync(join(tmpdir(), 'herald-scale-'));
   const sqlitePath = join(dir, 'scale.sqlite');
   const schema = `scale_${process.pid}_${Date.now() % 100000}`;
@@ -198,72 +221,48 @@ async function broadcast(
   waitReport: boolean,
   limitS: number,
 ): Promise<{ seconds: number; firstCopyS: number; sendSeconds: number }> {
-  const world = s.emu.world;
-  const botId = world.findPerson('bot')!.id;
-  const alice = world.findPerson('alice')!;
-  const direct = world.findRoom('alice-bot')!;
   const final = new RegExp(
-    `Delivered to ${n.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} spaces|Delivered to ${n} of ${n} spaces`,
+    `Delivered to (${n}|${n.toLocaleString('en-US')}) of (${n}|${n.toLocaleString('en-US')}) spaces`,
   );
-  const before = world.messages.size;
   const started = performance.now();
-  world.postMessage(alice.id, { roomId: direct.id, text: 'to everyone' });
+  await s.emu.ask({ op: 'post', text: 'to everyone' });
   let firstCopy = 0;
   let lastCopy = 0;
-  let seen = before + 1;
-  let copies = 0;
-  let reported = !waitReport;
   for (;;) {
-    // Only the messages added since the last look (a Map keeps insertion order).
-    let i = 0;
-    for (const m of world.messages.values()) {
-      if (i++ < seen) continue;
-      seen++;
-      if (m.personId !== botId) continue;
-      if (m.roomId === direct.id) continue;
-      copies++;
-    }
+    const st = await s.emu.ask<{ copies: number; report: string }>({ op: 'status' });
     const t = performance.now();
-    if (copies > 0 && firstCopy === 0) firstCopy = t;
-    if (copies >= n && lastCopy === 0) lastCopy = t;
-    if (!reported) {
-      for (const m of world.messages.values())
-        if (m.personId === botId && m.roomId === direct.id && !m.deleted && final.test(m.markdown ?? ''))
-          reported = true;
-    }
-    if (copies >= n && reported) break;
+    if (st.copies > 0 && firstCopy === 0) firstCopy = t;
+    if (st.copies >= n && lastCopy === 0) lastCopy = t;
+    if (st.copies >= n && (!waitReport || final.test(st.report))) break;
     if (t - started > limitS * 1000)
-      throw new Error(`broadcast did not finish in ${limitS} s (${copies} of ${n})`);
+      throw new Error(`broadcast did not finish in ${limitS} s (${st.copies} of ${n})`);
     await new Promise((r) => setTimeout(r, waitReport ? 200 : 20));
   }
-  const end = performance.now();
   return {
-    seconds: (end - started) / 1000,
+    seconds: (performance.now() - started) / 1000,
     firstCopyS: (firstCopy - started) / 1000,
     sendSeconds: (lastCopy - firstCopy) / 1000,
   };
 }
 
-/** A bare loop: `concurrency` workers POSTing `n` messages as fast as the emulator answers. */
+/** A bare loop: `concurrency` workers POSTing one message to each of `rooms` as fast as the emulator answers. */
 async function bareLoop(
-  emu: RunningEmulator,
-  n: number,
+  emu: RemoteEmulator,
+  rooms: string[],
   concurrency: number,
 ): Promise<{ perSecond: number; cpuMs: number }> {
-  const world = emu.world;
-  const rooms = [...world.rooms.values()].filter((r) => r.type === 'group').slice(0, n);
   let next = 0;
   const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (;;) {
-        const room = rooms[next++];
-        if (!room) return;
+        const roomId = rooms[next++];
+        if (!roomId) return;
         const res = await fetch(`${emu.url}/v1/messages`, {
           method: 'POST',
           headers: { authorization: 'Bearer SCALE_BOT', 'content-type': 'application/json' },
-          body: JSON.stringify({ roomId: encodeId('ROOM', room.id), markdown: 'bare loop' }),
+          body: JSON.stringify({ roomId, markdown: 'bare loop' }),
         });
         await res.arrayBuffer();
         if (!res.ok) throw new Error(`bare loop: ${res.status}`);
@@ -279,9 +278,8 @@ async function scaleRun(store: string) {
   const n = GROUPS + DIRECTS;
   const s = await start(store, GROUPS, DIRECTS, R);
   try {
-    const botId = s.emu.world.findPerson('bot')!.id;
-    s.emu.control.setRateLimits({ postPerToken: { capacity: R, perSecond: R } });
-    s.emu.control.clearRequests();
+    await s.emu.ask({ op: 'limit', perSecond: R });
+    await s.emu.ask({ op: 'clear' });
     const stmts0 = statements.n;
     const cpu = process.cpuUsage();
     const sampler = sample();
@@ -289,9 +287,13 @@ async function scaleRun(store: string) {
     const used = process.cpuUsage(cpu);
     const peaks = sampler.stop();
     const stmts = statements.n - stmts0;
-    const calls = s.emu.control.requests({ personId: botId }).filter((r) => r.path.startsWith('/v1/'));
-    const pages = calls.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/rooms')).length;
-    const rateLimited = calls.filter((r) => r.status === 429).length;
+    const { calls, pages, rateLimited, byKind } = await s.emu.ask<{
+      calls: number;
+      pages: number;
+      rateLimited: number;
+      byKind: Record<string, number>;
+    }>({ op: 'calls' });
+    if (env.SCALE_DEBUG) console.error(store, byKind);
     const bytes = await s.storeBytes();
     // Idle: nothing to do for IDLE_S seconds.
     await new Promise((r) => setTimeout(r, 1000));
@@ -305,7 +307,7 @@ async function scaleRun(store: string) {
       n,
       seconds: b.seconds,
       firstCopyS: b.firstCopyS,
-      calls: calls.length,
+      calls,
       pages,
       rateLimited,
       ...peaks,
@@ -323,7 +325,8 @@ async function scaleRun(store: string) {
 async function fanoutRun(store: string) {
   const s = await start(store, FANOUT, 0, 1000);
   try {
-    const loop = await bareLoop(s.emu, FANOUT, WORKERS);
+    const rooms = await s.emu.ask<string[]>({ op: 'groups', n: FANOUT });
+    const loop = await bareLoop(s.emu, rooms, WORKERS);
     const cpu = process.cpuUsage();
     const b = await broadcast(s, FANOUT, false, 300);
     const used = process.cpuUsage(cpu);
@@ -412,7 +415,7 @@ export default async function (): Promise<BenchTable[]> {
       ],
       rows,
       notes: [
-        'Wall: sender posts → final report. Budget: N + room listing pages + 5. CPU: the whole process (bot and emulator).',
+        'Wall: sender posts → final report. Budget: N + room listing pages + 5. CPU, memory and stalls: the bot process (the emulator runs in another).',
       ],
     },
     {

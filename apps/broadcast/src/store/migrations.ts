@@ -177,6 +177,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // One send budget per bot shared by every instance on the database (store/rate-budget.ts).
+    '005_rate_budget': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('rate_budget')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('rate', 'double precision', (c) => c.notNull())
+          .addColumn('capacity', 'double precision', (c) => c.notNull())
+          .addColumn('tokens', 'double precision', (c) => c.notNull())
+          .addColumn('refilled_at', 'bigint', (c) => c.notNull())
+          .addColumn('paused_until', 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
+    },
   };
 }
 
