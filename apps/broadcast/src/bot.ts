@@ -26,7 +26,7 @@ import { onBotAdded } from './membership.js';
 import type { BroadcastRequest } from './pipeline/content.js';
 import { type CopyWorkDeps, performTask } from './pipeline/copy-work.js';
 import { ContentCache, type DispatcherDeps, deliver } from './pipeline/dispatcher.js';
-import { RateLimiter } from './pipeline/limiter.js';
+import { RateLimiter, SharedRateLimiter } from './pipeline/limiter.js';
 import { type BotSelf, backoffMs, type PlannerDeps, planBroadcast } from './pipeline/planner.js';
 import { postCard, postFinalReport } from './pipeline/reporter.js';
 import {
@@ -140,7 +140,7 @@ export class BroadcastBot {
   private readonly log: Logger;
   private readonly instance: string;
   private readonly owner: string;
-  private readonly limiter: RateLimiter;
+  private limiter: RateLimiter;
   private readonly cache: ContentCache;
   private loops: WorkLoop[] = [];
   private reporter: WorkLoop | undefined;
@@ -158,8 +158,8 @@ export class BroadcastBot {
     this.owner = `${this.instance}:${randomUUID().slice(0, 8)}`;
     // Real time, not `now`: Webex counts its limits on the wall clock even when the bot's is scaled.
     this.limiter = new RateLimiter({ ratePerSecond: options.config.delivery.rate_per_second });
-    this.cache = new ContentCache(options.store);
     this.pollMs = options.pollMs ?? 5000;
+    this.cache = new ContentCache(options.store);
   }
 
   /** The bot's identity (after `init`). */
@@ -182,6 +182,15 @@ export class BroadcastBot {
         { person: me.id },
         'the token is not a bot token: a user account sees and sends differently',
       );
+    }
+    // Webex limits the token, not the process: instances sharing PostgreSQL share one budget.
+    if (this.options.store.dialect === 'postgres') {
+      this.limiter = new SharedRateLimiter({
+        store: this.options.store,
+        key: me.id,
+        ratePerSecond: this.options.config.delivery.rate_per_second,
+        onError: (err) => this.log.warn({ error: describe(err) }, 'shared rate budget unavailable'),
+      });
     }
     const released = await this.options.store.releaseLeasesOf(this.instance, this.now());
     if (released > 0) this.log.info({ released }, 'resumed deliveries left in flight by an earlier run');

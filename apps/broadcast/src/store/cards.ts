@@ -9,9 +9,10 @@ import type { BroadcastStatus } from './schema.js';
 export const PROGRESS_CARD_MIN = 20;
 
 /**
- * While a large broadcast is sending, a new report card at most this often (ms). Each card is a
- * post plus a delete of the previous one, so a time bound (not a share of the copies) keeps the
- * REST cost of a short broadcast at one extra card, whatever its size.
+ * While a large broadcast is sending, a progress card this often (ms), the first one after one
+ * interval. Each card is a post plus a delete of the previous one, so a time bound (not a share
+ * of the copies) keeps a broadcast shorter than this at its final report alone, whatever its size,
+ * and one of under two intervals within N + listing pages + 5 REST calls.
  */
 export const PROGRESS_CARD_INTERVAL_MS = 60_000;
 

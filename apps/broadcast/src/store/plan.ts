@@ -1,7 +1,6 @@
 /** Storing a plan (the content, the file, one delivery per destination) and the decisions on it. */
 
 import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
-import { PROGRESS_CARD_MIN } from './cards.js';
 import type { StoreContext } from './context.js';
 import type { PlannedDelivery, PlanStatus, StoredFile } from './rows.js';
 import type { Database } from './schema.js';
@@ -14,7 +13,7 @@ type WhereBroadcast = UpdateQueryBuilder<Database, 'broadcasts', 'broadcasts', U
 /**
  * Store the plan of a leased broadcast: its content, its file and one delivery row per
  * destination, pending when `status` is `sending`, held otherwise (a preview, an approval). A
- * preview or approval card, and the progress card of a large broadcast, are wanted at once.
+ * preview or approval card is wanted at once.
  *
  * Written in steps, none of which holds the database or the event loop for long: the content and
  * file (while the lease is still ours), the rows in chunks, then the broadcast's new status. Rows
@@ -80,7 +79,9 @@ export async function savePlan(
       .onConflict((oc) => oc.columns(['broadcast_id', 'room_id']).doNothing())
       .execute();
   }
-  const wantCard = status !== 'sending' || deliveries.length >= PROGRESS_CARD_MIN;
+  // A preview or approval card at once. A broadcast that is sending gets its first progress card
+  // after PROGRESS_CARD_INTERVAL_MS (bumpMilestones): a short one costs only its final report.
+  const wantCard = status !== 'sending';
   const r = await ours(
     ctx.db.updateTable('broadcasts').set({
       status,

@@ -15,6 +15,7 @@ import { CopyTaskStore } from './copy-tasks.js';
 import * as deliveries from './deliveries.js';
 import * as events from './events.js';
 import * as plan from './plan.js';
+import * as rateBudget from './rate-budget.js';
 import * as retention from './retention.js';
 import type { Database } from './schema.js';
 import { WorkSignal } from './signal.js';
@@ -110,6 +111,10 @@ export class Store implements StoreContext {
   readonly deliveriesOfIds = on(this, deliveries.deliveriesOfIds);
   readonly countDeliveries = on(this, deliveries.countDeliveries);
   readonly failedDeliveries = on(this, deliveries.failedDeliveries);
+  // rate-budget.ts
+  readonly ensureBudget = on(this, rateBudget.ensureBudget);
+  readonly takeBudget = on(this, rateBudget.takeBudget);
+  readonly pauseBudget = on(this, rateBudget.pauseBudget);
   // work.ts
   readonly releaseLeasesOf = on(this, work.releaseLeasesOf);
   readonly queueDepth = on(this, work.queueDepth);
