@@ -144,6 +144,7 @@ export class BroadcastBot {
   private readonly cache: ContentCache;
   private loops: WorkLoop[] = [];
   private reporter: WorkLoop | undefined;
+  private watch: WorkLoop | undefined;
   /** A wake-up set for the earliest retry coming due. */
   private dueTimer: NodeJS.Timeout | undefined;
   private readonly pollMs: number;
@@ -232,16 +233,17 @@ export class BroadcastBot {
       onError,
     );
     this.reporter = reporter;
+    this.watch = watch;
     this.loops = [planner, ...workers, reporter, sweeper];
     for (const l of [...this.loops, watch]) l.start();
-    this.loops.push(watch);
     this.options.store.signal.subscribe(() => this.wakeLoops()).catch(onError);
   }
 
   async stop(): Promise<void> {
     clearTimeout(this.dueTimer);
-    await Promise.all(this.loops.map((l) => l.stop()));
+    await Promise.all([...this.loops, ...(this.watch ? [this.watch] : [])].map((l) => l.stop()));
     this.loops = [];
+    this.watch = undefined;
   }
 
   private wakeLoops(): void {
