@@ -43,12 +43,9 @@ export async function queueDepth(ctx: StoreContext): Promise<number> {
   return Number(r?.n ?? 0) + (await openTaskCount(ctx));
 }
 
-/**
- * Nothing left to do: no broadcast being planned, sent or reported, no recall or edit under
- * way, no card waiting to be posted, no task open. Previews and approvals may wait for people.
- */
-export async function isIdle(ctx: StoreContext): Promise<boolean> {
-  const busy = await ctx.db
+/** Broadcasts being planned, sent or reported, with a recall or edit under way, or a card wanted. */
+function busyBroadcasts(ctx: StoreContext) {
+  return ctx.db
     .selectFrom('broadcasts')
     .select('id')
     .where((w) =>
@@ -58,9 +55,15 @@ export async function isIdle(ctx: StoreContext): Promise<boolean> {
         w('edit_state', '=', 'propagating'),
         w('report_wanted', '>', w.ref('report_done')),
       ]),
-    )
-    .limit(1)
-    .executeTakeFirst();
+    );
+}
+
+/**
+ * Nothing left to do: no broadcast being planned, sent or reported, no recall or edit under
+ * way, no card waiting to be posted, no task open. Previews and approvals may wait for people.
+ */
+export async function isIdle(ctx: StoreContext): Promise<boolean> {
+  const busy = await busyBroadcasts(ctx).limit(1).executeTakeFirst();
   return !busy && (await openTaskCount(ctx)) === 0;
 }
 
@@ -79,19 +82,7 @@ export async function hasDueWork(ctx: StoreContext, now: number): Promise<boolea
     .selectNoFrom((eb) =>
       eb
         .or([
-          eb.exists(
-            db
-              .selectFrom('broadcasts')
-              .select('id')
-              .where((w) =>
-                w.or([
-                  w('status', 'in', ['received', 'sending', 'reporting']),
-                  w('recall_state', '=', 'requested'),
-                  w('edit_state', '=', 'propagating'),
-                  w('report_wanted', '>', w.ref('report_done')),
-                ]),
-              ),
-          ),
+          eb.exists(busyBroadcasts(ctx)),
           ...[...queue('deliveries', 'sending'), ...queue('copy_tasks', 'working')].map((q) => eb.exists(q)),
         ])
         .as('due'),

@@ -115,6 +115,9 @@ class BoundedSet {
   }
 }
 
+/** Rooms whose newest delivered activity is remembered for reconciling. */
+const ROOMS_SEEN_MAX = 20_000;
+
 export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   private readonly opts: WebexMessageHandlerOptions;
   private readonly log: Logger;
@@ -134,6 +137,12 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   private lastSeen = 0;
   /** When `connect()` started (ms): nothing older is reconciled. */
   private connectedAt = 0;
+  /**
+   * Per room uuid, the server time (ms) of the newest activity this socket delivered, ours
+   * included: a room whose REST `lastActivity` is no later had nothing new, so reconciling skips
+   * it (a bot that just wrote to many spaces does not ask each of them again). Bounded.
+   */
+  private readonly roomSeenAt = new Map<string, number>();
   /** Activities waiting for a key, the KMS handshake or an earlier activity, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
   /** Activities in `queue`; while there are any, later ones queue behind them (order is kept). */
@@ -379,10 +388,17 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       });
   }
 
-  /** Our own message (3R 0.6.15 `ignoreSelfMessages`); also advances `lastSeen`. */
+  /** Our own message (3R 0.6.15 `ignoreSelfMessages`); also advances `lastSeen` and `roomSeenAt`. */
   private isOwnEcho(activity: Activity): boolean {
     const published = activity.published ? Date.parse(activity.published) : Number.NaN;
     if (Number.isFinite(published) && published > this.lastSeen) this.lastSeen = published;
+    const room = activity.target?.id;
+    if (room && Number.isFinite(published) && published >= (this.roomSeenAt.get(room) ?? 0)) {
+      this.roomSeenAt.delete(room);
+      this.roomSeenAt.set(room, published);
+      if (this.roomSeenAt.size > ROOMS_SEEN_MAX)
+        this.roomSeenAt.delete(this.roomSeenAt.keys().next().value as string);
+    }
     const actor = activity.actor?.entryUUID ?? activity.actor?.id;
     const isMessage = ['post', 'share', 'delete', 'update'].includes(activity.verb ?? '');
     return (
@@ -508,6 +524,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
     for await (const room of this.rest.rooms.list({ sortBy: 'lastactivity', max: 100 })) {
       const last = room.lastActivity ? Date.parse(room.lastActivity) : Number.POSITIVE_INFINITY;
       if (last < since) break;
+      if (last <= (this.roomSeenAt.get(idToUuid(room.id)) ?? Number.NEGATIVE_INFINITY)) continue;
       const params =
         room.type === 'group'
           ? { roomId: room.id, mentionedPeople: 'me', max: 100 }
