@@ -68,6 +68,7 @@ export class Store implements StoreContext {
 
   async close(): Promise<void> {
     await this.signal.close();
+    await this.conn.stop?.();
     await this.db.destroy();
   }
 

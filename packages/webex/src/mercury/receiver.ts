@@ -143,6 +143,8 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
    * it (a bot that just wrote to many spaces does not ask each of them again). Bounded.
    */
   private readonly roomSeenAt = new Map<string, number>();
+  /** False after frames were lost mid-connection: a later frame of a room says nothing of earlier ones. */
+  private roomSeenTrusted = true;
   /** Activities waiting for a key, the KMS handshake or an earlier activity, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
   /** Activities in `queue`; while there are any, later ones queue behind them (order is kept). */
@@ -462,6 +464,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
       { expected: gap.expected, received: gap.received },
       'mercury: sequenceNumber jumped; frames were lost, recovering messages through REST',
     );
+    this.roomSeenTrusted = false;
     // Before this frame is handled, `lastSeen` is still the time of the last activity before the gap.
     if (this.opts.reconcile ?? true) this.scheduleReconcile(Math.max(this.lastSeen - 2000, this.connectedAt));
   }
@@ -521,10 +524,16 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> {
   /** Emit, once, the messages created since `since` (ms) that were not emitted yet, through REST. */
   private async reconcile(since: number): Promise<void> {
     const missed: RestMessage[] = [];
+    const seen = this.roomSeenTrusted ? this.roomSeenAt : new Map<string, number>();
+    this.roomSeenTrusted = true;
+    // Only what was delivered before the gap vouches for a room (`since` is 2 s before its start):
+    // a frame of the new connection may already have been handled, and says nothing of the gap.
+    const trustUntil = since + 2000;
     for await (const room of this.rest.rooms.list({ sortBy: 'lastactivity', max: 100 })) {
       const last = room.lastActivity ? Date.parse(room.lastActivity) : Number.POSITIVE_INFINITY;
       if (last < since) break;
-      if (last <= (this.roomSeenAt.get(idToUuid(room.id)) ?? Number.NEGATIVE_INFINITY)) continue;
+      const seenAt = seen.get(idToUuid(room.id));
+      if (seenAt !== undefined && seenAt <= trustUntil && last <= seenAt) continue;
       const params =
         room.type === 'group'
           ? { roomId: room.id, mentionedPeople: 'me', max: 100 }
