@@ -2,8 +2,6 @@
  * Opening the database and bringing its schema up to date: kysely over SQLite (better-sqlite3, a
  * file; the default) or PostgreSQL (pg, when a connection string is given).
  */
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -28,8 +26,6 @@ export interface Connection extends StoreContext {
   readonly schema: string | undefined;
   /** The PostgreSQL connection string (the work signal listens on a connection of its own). */
   readonly databaseUrl?: string | undefined;
-  /** Stops what runs beside the connection (SQLite: the checkpointer). */
-  readonly stop?: (() => Promise<void>) | undefined;
 }
 
 export function connect(options: StoreOptions): Connection {
@@ -61,44 +57,10 @@ export function connect(options: StoreOptions): Connection {
   file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');
   file.defaultSafeIntegers(false);
-  const checkpointer = file.memory ? undefined : startCheckpointer(file);
   return {
     dialect: 'sqlite',
     schema: undefined,
-    stop: checkpointer,
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(file) }) }),
-  };
-}
-
-/** How often the checkpointer moves the WAL into the database file, ms. */
-const CHECKPOINT_MS = 1000;
-
-/**
- * A checkpoint syncs the database file to disk, which can take a hundred milliseconds and more on
- * a busy disk; better-sqlite3 runs it in whichever commit crosses the WAL's size, on the event
- * loop. So the connection never checkpoints itself (`wal_autocheckpoint = 0`): a worker thread
- * with a connection of its own does, every second, in the PASSIVE mode that never waits for the
- * main connection (https://sqlite.org/wal.html#checkpointing). Returns its stop.
- */
-function startCheckpointer(file: SQLite.Database): () => Promise<void> {
-  file.pragma('wal_autocheckpoint = 0');
-  const worker = new Worker(
-    `const { workerData } = require('node:worker_threads');
-     const db = new (require(workerData.module))(workerData.file);
-     db.pragma('busy_timeout = 5000');
-     setInterval(() => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} }, workerData.everyMs);`,
-    {
-      eval: true,
-      workerData: {
-        module: createRequire(import.meta.url).resolve('better-sqlite3'),
-        file: file.name,
-        everyMs: CHECKPOINT_MS,
-      },
-    },
-  );
-  worker.unref();
-  return async () => {
-    await worker.terminate();
   };
 }
 

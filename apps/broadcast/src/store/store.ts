@@ -68,7 +68,6 @@ export class Store implements StoreContext {
 
   async close(): Promise<void> {
     await this.signal.close();
-    await this.conn.stop?.();
     await this.db.destroy();
   }
 
