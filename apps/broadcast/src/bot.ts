@@ -26,7 +26,7 @@ import { onBotAdded } from './membership.js';
 import type { BroadcastRequest } from './pipeline/content.js';
 import { type CopyWorkDeps, performTask } from './pipeline/copy-work.js';
 import { ContentCache, type DispatcherDeps, deliver } from './pipeline/dispatcher.js';
-import { RateLimiter } from './pipeline/limiter.js';
+import { RateLimiter, SharedRateLimiter } from './pipeline/limiter.js';
 import { type PlannerDeps, planBroadcast } from './pipeline/planner.js';
 import { postCard, postFinalReport } from './pipeline/reporter.js';
 import type { BotSelf } from './policy.js';
@@ -53,7 +53,11 @@ export interface BotOptions {
   /** Names this instance in leases; default the host name. Two instances on one host need two names. */
   instanceId?: string | undefined;
   now?: (() => number) | undefined;
-  /** How often idle loops look for work another instance may have added, in ms. Default 500 ms. */
+  /**
+   * How often an idle bot asks the store whether there is work (one statement), in ms: the
+   * fallback for work it was not told of (another instance's on SQLite, a missed notification on
+   * PostgreSQL, a retry coming due). Default 5000 ms. New work wakes the workers at once.
+   */
   pollMs?: number | undefined;
 }
 
@@ -67,7 +71,13 @@ export interface BotMetrics {
   reports: number;
 }
 
-/** A loop that runs `step` until it reports no work, then sleeps `pollMs` or until woken. */
+/**
+ * Each work loop's own look for work while nothing woke it, ms. The watch (`pollMs`) wakes the
+ * loops whenever the store holds due work, so this only bounds what a lost wake-up could delay.
+ */
+const LOOP_IDLE_MS = 60_000;
+
+/** A loop that runs `step` until it reports no work, then sleeps `idleMs` or until woken. */
 class WorkLoop {
   private wakeUp: (() => void) | undefined;
   private running = false;
@@ -75,7 +85,7 @@ class WorkLoop {
 
   constructor(
     private readonly step: () => Promise<boolean>,
-    private readonly pollMs: number,
+    private readonly idleMs: number,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -104,7 +114,7 @@ class WorkLoop {
       }
       if (!busy && this.running) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollMs);
+          const timer = setTimeout(resolve, this.idleMs);
           this.wakeUp = () => {
             clearTimeout(timer);
             resolve();
@@ -132,9 +142,14 @@ export class BroadcastBot {
   private readonly log: Logger;
   private readonly instance: string;
   private readonly owner: string;
-  private readonly limiter: RateLimiter;
+  private limiter: RateLimiter;
   private readonly cache: ContentCache;
   private loops: WorkLoop[] = [];
+  private reporter: WorkLoop | undefined;
+  private watch: WorkLoop | undefined;
+  /** A wake-up set for the earliest retry coming due. */
+  private dueTimer: NodeJS.Timeout | undefined;
+  private readonly pollMs: number;
   /** When the sweeper next forgets old event keys (bot time). */
   private nextPruneAt = 0;
 
@@ -146,6 +161,7 @@ export class BroadcastBot {
     this.owner = `${this.instance}:${randomUUID().slice(0, 8)}`;
     // Real time, not `now`: Webex counts its limits on the wall clock even when the bot's is scaled.
     this.limiter = new RateLimiter({ ratePerSecond: options.config.delivery.rate_per_second });
+    this.pollMs = options.pollMs ?? 5000;
     this.cache = new ContentCache(options.store);
   }
 
@@ -170,6 +186,15 @@ export class BroadcastBot {
         'the token is not a bot token: a user account sees and sends differently',
       );
     }
+    // Webex limits the token, not the process: instances sharing PostgreSQL share one budget.
+    if (this.options.store.dialect === 'postgres') {
+      this.limiter = new SharedRateLimiter({
+        store: this.options.store,
+        key: me.id,
+        ratePerSecond: this.options.config.delivery.rate_per_second,
+        onError: (err) => this.log.warn({ error: describe(err) }, 'shared rate budget unavailable'),
+      });
+    }
     const released = await this.options.store.releaseLeasesOf(this.instance, this.now());
     if (released > 0) this.log.info({ released }, 'resumed deliveries left in flight by an earlier run');
     return this.self;
@@ -177,27 +202,50 @@ export class BroadcastBot {
 
   /** Start planning, sending (and deleting, editing), sweeping and reporting. */
   start(): void {
-    const poll = this.options.pollMs ?? 500;
+    const idle = Math.max(this.pollMs, LOOP_IDLE_MS);
     const onError = (err: unknown) => this.log.error({ error: describe(err) }, 'work loop step failed');
-    const planner = new WorkLoop(() => this.planStep(), poll, onError);
+    const planner = new WorkLoop(() => this.planStep(), idle, onError);
     // Workers send copies first; with none due, they delete or edit copies already sent.
-    const workers = Array.from(
-      { length: this.options.config.delivery.workers },
-      () => new WorkLoop(async () => (await this.deliverStep()) || (await this.taskStep()), poll, onError),
-    );
+    const workers = Array.from({ length: this.options.config.delivery.workers }, () => {
+      let busy = false;
+      return new WorkLoop(
+        async () => {
+          const was = busy;
+          busy = (await this.deliverStep()) || (await this.taskStep());
+          if (was && !busy) await this.queueDrained();
+          return busy;
+        },
+        idle,
+        onError,
+      );
+    });
     const reporter = new WorkLoop(
       async () => (await this.reportStep()) || (await this.cardStep()),
-      poll,
+      idle,
       onError,
     );
-    const sweeper = new WorkLoop(() => this.sweepStep(), poll, onError);
+    const sweeper = new WorkLoop(() => this.sweepStep(), idle, onError);
+    // The one poll of an idle bot: a single statement, waking the loops when there is due work.
+    const watch = new WorkLoop(
+      async () => {
+        if (await this.options.store.hasDueWork(this.now())) this.wakeLoops();
+        return false;
+      },
+      this.pollMs,
+      onError,
+    );
+    this.reporter = reporter;
+    this.watch = watch;
     this.loops = [planner, ...workers, reporter, sweeper];
-    for (const l of this.loops) l.start();
+    for (const l of [...this.loops, watch]) l.start();
+    this.options.store.signal.subscribe(() => this.wakeLoops()).catch(onError);
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.loops.map((l) => l.stop()));
+    clearTimeout(this.dueTimer);
+    await Promise.all([...this.loops, ...(this.watch ? [this.watch] : [])].map((l) => l.stop()));
     this.loops = [];
+    this.watch = undefined;
   }
 
   /**
@@ -229,8 +277,28 @@ export class BroadcastBot {
     return this.options.store.releaseLeasesOf(this.instance, this.now());
   }
 
-  private wakeAll(): void {
+  private wakeLoops(): void {
     for (const l of this.loops) l.wake();
+  }
+
+  /** New work: wake the loops here and (PostgreSQL) in the other instances. */
+  private wakeAll(): void {
+    this.wakeLoops();
+    this.options.store.signal
+      .announce()
+      .catch((err: unknown) => this.log.warn({ error: describe(err) }, 'could not announce new work'));
+  }
+
+  /**
+   * A worker found nothing more to do: the report may be due now, and a retry put back for later
+   * gets a wake-up at its time (the watch is the fallback).
+   */
+  private async queueDrained(): Promise<void> {
+    this.reporter?.wake();
+    const due = await this.options.store.nextDue();
+    if (due === undefined) return;
+    clearTimeout(this.dueTimer);
+    this.dueTimer = setTimeout(() => this.wakeLoops(), Math.min(this.pollMs, Math.max(0, due - this.now())));
   }
 
   /** Take one event from a receiver. Safe to call twice with the same event. */
@@ -334,17 +402,23 @@ export class BroadcastBot {
     return true;
   }
 
+  /**
+   * Send a batch of due copies, one after another: one claim per batch, not per copy. The batch is
+   * what this worker sends in about a quarter of a second at the configured rate (1 to 16).
+   */
   private async deliverStep(): Promise<boolean> {
-    const leaseMs = this.options.config.delivery.lease_seconds * 1000;
-    const [d] = await this.options.store.claimDeliveries(this.owner, this.now(), leaseMs, 1);
-    if (!d) return false;
+    const { delivery } = this.options.config;
+    const leaseMs = delivery.lease_seconds * 1000;
+    const batch = Math.min(16, Math.max(1, Math.ceil(delivery.rate_per_second / delivery.workers / 4)));
+    const claimed = await this.options.store.claimDeliveries(this.owner, this.now(), leaseMs, batch);
+    if (claimed.length === 0) return false;
     const deps: DispatcherDeps = {
       ...this.deps(),
       client: this.options.sendClient ?? this.options.client,
       limiter: this.limiter,
       count: (outcome) => this.metrics.deliveries[outcome]++,
     };
-    await deliver(deps, this.cache, d, this.owner);
+    for (const d of claimed) await deliver(deps, this.cache, d, this.owner);
     return true;
   }
 

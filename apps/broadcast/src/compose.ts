@@ -143,14 +143,24 @@ export interface ReportLine {
   reason: string;
 }
 
-export function composeReport(t: Templates, sent: number, total: number, failed: ReportLine[]): string {
+/** Failed copies a report names one by one; the rest are counted. */
+export const REPORT_FAILED_LINES = 50;
+
+/** `failed` may be the first lines only; `failedTotal` counts them all. */
+export function composeReport(
+  t: Templates,
+  sent: number,
+  total: number,
+  failed: ReportLine[],
+  failedTotal = failed.length,
+): string {
   if (total === 0) return t.report_nothing;
   const lines = [`**${t.report_title}**`, fill(t.report_summary, { sent, total })];
   if (failed.length > 0) {
     lines.push('', t.report_failed_heading);
-    for (const f of failed.slice(0, 50))
+    for (const f of failed.slice(0, REPORT_FAILED_LINES))
       lines.push(fill(t.report_failed_item, { title: f.title, reason: f.reason }));
-    if (failed.length > 50) lines.push(`- … (${failed.length - 50})`);
+    if (failedTotal > REPORT_FAILED_LINES) lines.push(`- … (${failedTotal - REPORT_FAILED_LINES})`);
   }
   return lines.join('  \n');
 }

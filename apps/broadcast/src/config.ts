@@ -64,6 +64,11 @@ export const configSchema = z
         lease_seconds: z.number().int().min(5).max(3600),
         /** Attempts for a delivery before it is reported as failed. */
         max_attempts: z.number().int().min(1).max(50),
+        /**
+         * How long planning waits for the first file while Webex answers 423 (still being scanned),
+         * in seconds, summed over the waits; then the copies go out without it. Default 60.
+         */
+        file_wait_seconds: z.number().min(0).max(600).optional(),
       })
       .strict(),
     /**

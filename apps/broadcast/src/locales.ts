@@ -19,6 +19,7 @@ export type TemplateKey =
   | 'report_failed_heading'
   | 'report_failed_item'
   | 'report_nothing'
+  | 'report_file_left_out'
   | 'sender_refused'
   | 'command_preview'
   | 'command_recall'

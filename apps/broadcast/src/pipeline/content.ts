@@ -28,6 +28,8 @@ export interface BroadcastContent {
   card?: CardAttachment | undefined;
   /** The first file, stored beside the broadcast; sent as a file (or as the card's fallback). */
   file?: { name: string; contentType: string } | undefined;
+  /** Why the request's file is not carried (it could not be downloaded in time); absent when it is. */
+  fileLeftOut?: string | undefined;
   sender: { id: string; displayName: string; email: string };
   /** Decided at planning: a preview's Send goes to the approvers first. */
   needsApproval?: boolean | undefined;

@@ -61,3 +61,73 @@ export class RateLimiter {
     }
   }
 }
+
+/** What the shared limiter needs of the store: the bucket row (store/rate-budget.ts). */
+export interface BudgetStore {
+  ensureBudget(key: string, rate: number, capacity: number): Promise<void>;
+  takeBudget(key: string, want: number): Promise<{ granted: number; waitMs: number }>;
+  pauseBudget(key: string, ms: number): Promise<void>;
+}
+
+export interface SharedLimiterOptions {
+  store: BudgetStore;
+  /** The budget's name: one per bot (its token's person id). */
+  key: string;
+  ratePerSecond: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** A store failure (asked again a second later). */
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * One rate budget for all instances of a bot on one PostgreSQL: tokens come from the shared
+ * bucket, a tenth of a second's worth at a time (one statement per grant, not per send), and a
+ * 429 pauses every instance. The local bucket (the base class) still paces what was granted.
+ */
+export class SharedRateLimiter extends RateLimiter {
+  private granted = 0;
+  private ready: Promise<void> | undefined;
+  private grants: Promise<void> = Promise.resolve();
+  private readonly wait: (ms: number) => Promise<void>;
+  private readonly chunk: number;
+
+  constructor(private readonly shared: SharedLimiterOptions) {
+    super({ ratePerSecond: shared.ratePerSecond });
+    this.wait = shared.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.chunk = Math.max(1, Math.ceil(shared.ratePerSecond / 10));
+  }
+
+  override take(): Promise<void> {
+    const turn = this.grants.then(() => this.grant());
+    this.grants = turn.catch(() => {});
+    return turn.then(() => super.take());
+  }
+
+  override pause(seconds: number): void {
+    super.pause(seconds);
+    this.granted = 0;
+    this.shared.store.pauseBudget(this.shared.key, seconds * 1000).catch((err) => this.shared.onError?.(err));
+  }
+
+  private async grant(): Promise<void> {
+    const { store, key, ratePerSecond } = this.shared;
+    for (;;) {
+      if (this.granted > 0) {
+        this.granted--;
+        return;
+      }
+      try {
+        this.ready ??= store.ensureBudget(key, ratePerSecond, Math.max(1, Math.floor(ratePerSecond)));
+        await this.ready;
+        const g = await store.takeBudget(key, this.chunk);
+        this.granted = g.granted;
+        if (g.granted === 0) await this.wait(g.waitMs);
+      } catch (err) {
+        // The database is unreachable: the store's own failures stop the work meanwhile.
+        this.ready = undefined;
+        this.shared.onError?.(err);
+        await this.wait(1000);
+      }
+    }
+  }
+}

@@ -3,7 +3,14 @@
  * listing of the bot's rooms (no per-room lookups, D23), download the first file once (D24),
  * compose both kinds of copy, and store it all with one delivery row per destination.
  */
-import { type Person, type Room, WebexApiError, type WebexClient } from '@herald/webex';
+import {
+  ContentNotReadyError,
+  type Person,
+  type Room,
+  WebexApiError,
+  type WebexClient,
+  WebexNetworkError,
+} from '@herald/webex';
 import { cardFromJson, looksLikeJson } from '../card.js';
 import { parseCommand } from '../commands.js';
 import { composeCopy, messageBody } from '../compose.js';
@@ -133,28 +140,19 @@ export async function planBroadcast(
     const email = sender.emails?.[0] ?? req.personEmail;
     const who = { id: sender.id, displayName: sender.displayName ?? email, email };
 
-    // The sender's own 1-1 with the bot is excluded unless configured.
-    let senderDirect = req.roomType === 'direct' ? req.roomId : await store.directRoomOf(sender.id);
-    if (!senderDirect && !config.destination.include_sender_direct) {
-      const [last] = await client.messages.listDirect({ personId: sender.id }).toArray(1);
-      senderDirect = last?.roomId;
-      if (senderDirect) await store.rememberDirectRoom(sender.id, senderDirect);
-    }
-
-    const rooms: Room[] = [];
-    for await (const room of client.rooms.list({ max: 1000 })) {
-      const candidate = { id: room.id, type: room.type, ownerId: room.ownerId, title: room.title };
-      if (
-        isDestination(config, candidate, {
-          bot,
-          sender: senderIdentity,
-          sourceRoomId: req.roomId,
-          senderDirectRoomId: senderDirect,
-        })
-      ) {
-        rooms.push(room);
-      }
-    }
+    const listed: Room[] = [];
+    for await (const room of client.rooms.list({ max: 1000 })) listed.push(room);
+    // The sender's own 1-1 with the bot is excluded unless configured, with or without messages in it.
+    const senderDirect = config.destination.include_sender_direct
+      ? undefined
+      : await senderDirectRoom(deps, req, sender, listed);
+    const rooms = listed.filter((room) =>
+      isDestination(
+        config,
+        { id: room.id, type: room.type, ownerId: room.ownerId, title: room.title },
+        { bot, sender: senderIdentity, sourceRoomId: req.roomId, senderDirectRoomId: senderDirect },
+      ),
+    );
     const cannotPost =
       command.kind === 'preview' ? await notModerator(client, rooms, bot.id) : new Set<string>();
     const destinations: PlannedDelivery[] = rooms.map((room) => ({
@@ -169,12 +167,16 @@ export async function planBroadcast(
     else if (approval && destinations.length > 0) status = 'awaiting_approval';
 
     let file: StoredFile | undefined;
+    let fileLeftOut: string | undefined;
     let card = req.attachments[0];
     const firstFile = req.files[0];
     if (firstFile && destinations.length > 0) {
-      const got = await client.contents.download(firstFile);
-      file = { name: got.filename, contentType: got.contentType, bytes: Buffer.from(got.data) };
-      if (!card && looksLikeJson(file.name, file.contentType)) card = cardFromJson(file.bytes);
+      const got = await fetchFile(deps, row.id, firstFile);
+      if ('reason' in got) fileLeftOut = got.reason;
+      else {
+        file = got;
+        if (!card && looksLikeJson(file.name, file.contentType)) card = cardFromJson(file.bytes);
+      }
     }
 
     const content: BroadcastContent = {
@@ -182,6 +184,7 @@ export async function planBroadcast(
       direct: composeCopy(deps.templates, 'direct', who, body),
       card,
       file: file ? { name: file.name, contentType: file.contentType } : undefined,
+      fileLeftOut,
       sender: who,
       needsApproval: approval,
     };
@@ -202,5 +205,63 @@ export async function planBroadcast(
       deps.now(),
     );
     return 'retry';
+  }
+}
+
+/**
+ * The sender's 1-1 with the bot: the room the request came from when it is one, else the one the
+ * store remembers, else the listed 1-1 whose title is the sender's name (Webex titles a 1-1, for
+ * each member, with the other member's name: docs/protocol.md §7.3), confirmed by its
+ * membership list, and remembered. A 1-1 that holds no message yet is found that way too. Only
+ * when no title matches is the sender's latest direct message asked for.
+ */
+async function senderDirectRoom(
+  deps: PlannerDeps,
+  req: BroadcastRequest,
+  sender: Person,
+  listed: Room[],
+): Promise<string | undefined> {
+  if (req.roomType === 'direct') return req.roomId;
+  const { client, store } = deps;
+  const known = await store.directRoomOf(sender.id);
+  if (known) return known;
+  const named = listed.filter((r) => r.type === 'direct' && r.title === sender.displayName);
+  for (const room of named.slice(0, SENDER_DIRECT_CANDIDATES)) {
+    const [member] = await client.memberships.list({ roomId: room.id, personId: sender.id }).toArray(1);
+    if (member) {
+      await store.rememberDirectRoom(sender.id, room.id);
+      return room.id;
+    }
+  }
+  if (named.length > 0) return undefined;
+  const [last] = await client.messages.listDirect({ personId: sender.id }).toArray(1);
+  if (last?.roomId) await store.rememberDirectRoom(sender.id, last.roomId);
+  return last?.roomId;
+}
+
+/** 1-1s named like the sender whose membership is checked at most (namesakes are rare). */
+const SENDER_DIRECT_CANDIDATES = 3;
+
+/**
+ * The first file, downloaded once. One that cannot be had in time (still being scanned past the
+ * client's bound, or refused with a 4xx or 5xx that the client's own retries did not clear) does
+ * not hold the text back: the copies go without it and the report says why.
+ */
+async function fetchFile(
+  deps: PlannerDeps,
+  broadcastId: string,
+  url: string,
+): Promise<StoredFile | { reason: string }> {
+  try {
+    const wait = deps.config.delivery.file_wait_seconds;
+    const got = await deps.client.contents.download(url, {
+      ...(wait === undefined ? {} : { maxScanWaitMs: wait * 1000 }),
+    });
+    return { name: got.filename, contentType: got.contentType, bytes: Buffer.from(got.data) };
+  } catch (err) {
+    if (!(err instanceof WebexApiError) && !(err instanceof WebexNetworkError)) throw err;
+    const reason = err instanceof ContentNotReadyError ? 'still being scanned' : errorText(err);
+    deps.log('warn', { broadcast: broadcastId, error: errorText(err) }, 'file left out of the copies');
+    return { reason };
   }
 }

@@ -4,7 +4,7 @@
  * the preview card, and the approval card in the approvers' space.
  */
 import { WebexApiError, type WebexClient } from '@herald/webex';
-import type { ReportLine } from '../compose.js';
+import { REPORT_FAILED_LINES, type ReportLine } from '../compose.js';
 import type { BroadcastConfig } from '../config.js';
 import { fill, type Templates } from '../locales.js';
 import type { BroadcastRow, Store } from '../store/store.js';
@@ -25,12 +25,16 @@ export async function reportModel(
   row: BroadcastRow,
   inProgress: boolean,
 ): Promise<ReportModel> {
-  const deliveries = await store.deliveriesOf(row.id);
+  // Counted in SQL, and only the failed copies a report names are read: not every delivery row.
   const counts = await store.countDeliveries(row.id);
-  const failed: ReportLine[] = deliveries
-    .filter((d) => d.status === 'failed')
-    .map((d) => ({ title: d.room_title ?? d.room_id, reason: d.error ?? 'unknown' }));
-  const model: ReportModel = { broadcastId: row.id, inProgress, total: deliveries.length, counts, failed };
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const failed: ReportLine[] = (await store.failedDeliveries(row.id, REPORT_FAILED_LINES)).map((d) => ({
+    title: d.title ?? d.roomId,
+    reason: d.error ?? 'unknown',
+  }));
+  const content = row.content ? (JSON.parse(row.content) as BroadcastContent) : undefined;
+  const model: ReportModel = { broadcastId: row.id, inProgress, total, counts, failed };
+  if (content?.fileLeftOut) model.fileLeftOut = content.fileLeftOut;
   if (row.recall_state === 'done')
     model.recall = { ...(await store.tasks.recallProgress(row.id)), done: true };
   if (row.content_version > 1) model.edit = await store.tasks.editProgress(row.id, row.content_version);

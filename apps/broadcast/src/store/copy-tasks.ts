@@ -5,38 +5,27 @@
  * delete per copy, one edit per copy and content version), so several instances may sweep at once.
  */
 import { sql } from 'kysely';
+import { getBroadcast } from './broadcasts.js';
+import type { StoreContext } from './context.js';
+import {
+  type EditProgress,
+  editProgress,
+  MAX_EDITS,
+  type RecallProgress,
+  recallProgress,
+} from './copy-progress.js';
 import { claimQueued, releaseLease, requeue } from './lease.js';
 import type { CopyTaskKind, CopyTasksTable } from './schema.js';
-import type { Store } from './store.js';
+
+export type { EditProgress, RecallProgress } from './copy-progress.js';
 
 export type CopyTaskRow = Omit<CopyTasksTable, 'id'> & { id: number };
 
-/** Webex allows ten edits per message (docs/protocol.md §7.4). */
-export const MAX_EDITS = 10;
-
-export interface RecallProgress {
-  /** Copies to remove (sent before or during the recall). */
-  total: number;
-  /** Deleted by us, or found already gone. */
-  removed: number;
-  failed: Array<{ title: string; reason: string }>;
-  open: number;
-}
-
-export interface EditProgress {
-  version: number;
-  /** Copies showing the latest version. */
-  edited: number;
-  /** Copies sent. */
-  total: number;
-  notEdited: Array<{ title: string; reason: 'not_editable' | 'edit_limit' | 'error'; error?: string }>;
-}
-
 export class CopyTaskStore {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly ctx: StoreContext) {}
 
   private get db() {
-    return this.store.db;
+    return this.ctx.db;
   }
 
   /**
@@ -114,7 +103,7 @@ export class CopyTaskStore {
    * done (one caller wins) and a new report card is wanted. Returns true when it finished here.
    */
   async sweepEdit(broadcastId: string, now: number): Promise<boolean> {
-    const row = await this.store.getBroadcast(broadcastId);
+    const row = await getBroadcast(this.ctx, broadcastId);
     if (row?.edit_state !== 'propagating') return false;
     const version = row.content_version;
     await this.queueTasks(broadcastId, 'edit', version, now);
@@ -241,7 +230,7 @@ export class CopyTaskStore {
 
   /** Lease up to `limit` due tasks: pending ones, and working ones whose lease expired. */
   async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<CopyTaskRow[]> {
-    const rows = await claimQueued(this.store, 'copy_tasks', { owner, now, leaseMs, limit });
+    const rows = await claimQueued(this.ctx, 'copy_tasks', { owner, now, leaseMs, limit });
     return rows.map((r) => ({ ...r, delivery_id: Number(r.delivery_id) }));
   }
 
@@ -253,7 +242,7 @@ export class CopyTaskStore {
     now: number,
   ): Promise<boolean> {
     return releaseLease(
-      this.store,
+      this.ctx,
       'copy_tasks',
       { id, owner, now },
       {
@@ -277,7 +266,7 @@ export class CopyTaskStore {
     now: number,
     refundAttempt = false,
   ): Promise<void> {
-    await requeue(this.store, 'copy_tasks', { id, owner, now }, notBefore, error, refundAttempt);
+    await requeue(this.ctx, 'copy_tasks', { id, owner, now }, notBefore, error, refundAttempt);
   }
 
   /** A copy now shows `version` (one more edit used), or cannot be edited any more. */
@@ -307,61 +296,24 @@ export class CopyTaskStore {
   }
 
   async openCount(): Promise<number> {
-    const r = await this.db
-      .selectFrom('copy_tasks')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', 'in', ['pending', 'working'])
-      .executeTakeFirst();
-    return Number(r?.n ?? 0);
+    return openTaskCount(this.ctx);
   }
 
   async recallProgress(broadcastId: string): Promise<RecallProgress> {
-    const rows = await this.db
-      .selectFrom('copy_tasks as t')
-      .innerJoin('deliveries as d', 'd.id', 't.delivery_id')
-      .select(['t.status', 't.error', 'd.room_title', 'd.room_id'])
-      .where('t.broadcast_id', '=', broadcastId)
-      .where('t.kind', '=', 'delete')
-      .execute();
-    const progress: RecallProgress = { total: rows.length, removed: 0, failed: [], open: 0 };
-    for (const r of rows) {
-      if (r.status === 'done') progress.removed++;
-      else if (r.status === 'failed')
-        progress.failed.push({ title: r.room_title ?? r.room_id, reason: r.error ?? 'unknown' });
-      else progress.open++;
-    }
-    return progress;
+    return recallProgress(this.ctx, broadcastId);
   }
 
   async editProgress(broadcastId: string, version: number): Promise<EditProgress> {
-    const copies = await this.db
-      .selectFrom('deliveries')
-      .select(['id', 'room_title', 'room_id', 'content_version', 'editable', 'edit_count'])
-      .where('broadcast_id', '=', broadcastId)
-      .where('status', '=', 'sent')
-      .orderBy('id')
-      .execute();
-    const failedTasks = await this.db
-      .selectFrom('copy_tasks')
-      .select(['delivery_id', 'error'])
-      .where('broadcast_id', '=', broadcastId)
-      .where('kind', '=', 'edit')
-      .where('version', '=', version)
-      .where('status', '=', 'failed')
-      .execute();
-    const errors = new Map(failedTasks.map((t) => [Number(t.delivery_id), t.error ?? 'unknown']));
-    const progress: EditProgress = { version, edited: 0, total: copies.length, notEdited: [] };
-    for (const c of copies) {
-      if (c.content_version >= version) {
-        progress.edited++;
-        continue;
-      }
-      const title = c.room_title ?? c.room_id;
-      const error = errors.get(Number(c.id));
-      if (!c.editable) progress.notEdited.push({ title, reason: 'not_editable' });
-      else if (c.edit_count >= MAX_EDITS) progress.notEdited.push({ title, reason: 'edit_limit' });
-      else if (error !== undefined) progress.notEdited.push({ title, reason: 'error', error });
-    }
-    return progress;
+    return editProgress(this.ctx, broadcastId, version);
   }
+}
+
+/** Deletes and edits pending or in flight. */
+export async function openTaskCount(ctx: StoreContext): Promise<number> {
+  const r = await ctx.db
+    .selectFrom('copy_tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', ['pending', 'working'])
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
 }

@@ -7,7 +7,7 @@
  * overwrite the work of the claimer that took over.
  */
 import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool, UpdateObject } from 'kysely';
-import type { Dialect } from './migrations.js';
+import type { StoreContext } from './context.js';
 import type { Database } from './schema.js';
 
 /** The tables whose rows are leased. */
@@ -19,11 +19,8 @@ export type QueueTable = 'deliveries' | 'copy_tasks';
 /** The status of a queued row while its lease is held. */
 export const IN_FLIGHT = { deliveries: 'sending', copy_tasks: 'working' } as const;
 
-/** What a lease needs of the store (the `Store` itself). */
-export interface LeaseContext {
-  readonly db: Kysely<Database>;
-  readonly dialect: Dialect;
-}
+/** What a lease needs of the store. */
+export type LeaseContext = StoreContext;
 
 /** The rows a claim chooses from, named `c` so that a predicate never means the row being updated. */
 export type Candidates<T extends LeasedTable> = ExpressionBuilder<Database & { c: Database[T] }, 'c'>;
@@ -66,12 +63,8 @@ function view(ctx: LeaseContext): Kysely<LeaseView> {
   return ctx.db as unknown as Kysely<LeaseView>;
 }
 
-/** Lease up to `limit` due rows of `table`, in `orderBy` order, and return them as updated. */
-export async function claimLeases<T extends LeasedTable>(
-  ctx: LeaseContext,
-  table: T,
-  claim: LeaseClaim<T>,
-): Promise<Array<Selectable<Database[T]>>> {
+/** The statement that leases up to `limit` due rows of `table`, in `orderBy` order. */
+function claimStatement<T extends LeasedTable>(ctx: LeaseContext, table: T, claim: LeaseClaim<T>) {
   const { owner, now, leaseMs, limit, recheck } = claim;
   let update = view(ctx)
     .updateTable(table as LeasedTable)
@@ -92,33 +85,67 @@ export async function claimLeases<T extends LeasedTable>(
       return q;
     });
   if (recheck) update = update.where((row) => recheck(row as unknown as ExpressionBuilder<Database, T>));
-  const rows = await update.returningAll().execute();
+  return update.returningAll();
+}
+
+/** Lease up to `limit` due rows of `table`, in `orderBy` order, and return them as updated. */
+export async function claimLeases<T extends LeasedTable>(
+  ctx: LeaseContext,
+  table: T,
+  claim: LeaseClaim<T>,
+): Promise<Array<Selectable<Database[T]>>> {
+  const rows = await claimStatement(ctx, table, claim).execute();
   return rows as unknown as Array<Selectable<Database[T]>>;
 }
 
+type QueueLease = { owner: string; now: number; leaseMs: number; limit: number };
+
 /**
- * Lease up to `limit` queued rows that are due: pending ones past their `not_before`, and in-flight
- * ones whose lease expired (their holder is gone). Oldest first; each claim is an attempt.
+ * The two claims of a queue table, each a range of one index (migration 004) read in index order,
+ * so that no claim sorts the pending rows and its cost does not grow with them: in-flight rows
+ * whose lease expired (`status, lease_until`), then pending rows that are due
+ * (`status, not_before, id`). One `OR` of both would be planned as a multi-index scan plus a sort.
+ */
+export function queueClaims<T extends QueueTable>(ctx: LeaseContext, table: T, lease: QueueLease) {
+  const inFlight = IN_FLIGHT[table as QueueTable];
+  const common = { ...lease, status: inFlight as Database[T]['status'], countsAttempt: true };
+  const expired = (c: Candidates<QueueTable>) =>
+    c.and([c('c.status', '=', inFlight), c('c.lease_until', '<', lease.now)]);
+  const pending = (c: Candidates<QueueTable>) =>
+    c.and([c('c.status', '=', 'pending'), c('c.not_before', '<=', lease.now)]);
+  return {
+    expired: (limit: number) =>
+      claimStatement(ctx, table, {
+        ...common,
+        limit,
+        due: expired as unknown as LeaseClaim<T>['due'],
+        orderBy: 'c.lease_until' as LeaseClaim<T>['orderBy'],
+      }),
+    pending: (limit: number) =>
+      claimStatement(ctx, table, {
+        ...common,
+        limit,
+        due: pending as unknown as LeaseClaim<T>['due'],
+        orderBy: 'c.not_before' as LeaseClaim<T>['orderBy'],
+      }),
+  };
+}
+
+/**
+ * Lease up to `limit` queued rows that are due: in-flight ones whose lease expired (their holder
+ * is gone) and pending ones past their `not_before`. Oldest first; each claim is an attempt.
  */
 export async function claimQueued<T extends QueueTable>(
   ctx: LeaseContext,
   table: T,
-  lease: { owner: string; now: number; leaseMs: number; limit: number },
+  lease: QueueLease,
 ): Promise<Array<Selectable<Database[T]> & { id: number }>> {
-  const inFlight = IN_FLIGHT[table as QueueTable];
-  const due = (c: Candidates<QueueTable>) =>
-    c.or([
-      c.and([c('c.status', '=', 'pending'), c('c.not_before', '<=', lease.now)]),
-      c.and([c('c.status', '=', inFlight), c('c.lease_until', '<', lease.now)]),
-    ]);
-  const rows = await claimLeases(ctx, table, {
-    ...lease,
-    due: due as unknown as LeaseClaim<T>['due'],
-    orderBy: 'c.id',
-    status: inFlight as Database[T]['status'],
-    countsAttempt: true,
-  });
-  return rows.map((r) => ({ ...r, id: Number((r as { id: unknown }).id) })).sort((a, b) => a.id - b.id);
+  const claims = queueClaims(ctx, table, lease);
+  const rows: unknown[] = await claims.expired(lease.limit).execute();
+  if (rows.length < lease.limit) rows.push(...(await claims.pending(lease.limit - rows.length).execute()));
+  return rows
+    .map((r) => ({ ...(r as Selectable<Database[T]>), id: Number((r as { id: unknown }).id) }))
+    .sort((a, b) => a.id - b.id);
 }
 
 /** A row's key: text for broadcasts, a number for queued rows. */

@@ -151,6 +151,46 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Claims read one index range in order (store/lease.ts `queueClaims`): pending rows by when they
+    // are due, in-flight rows by when their lease runs out. Whether a broadcast is finished is one
+    // probe of `broadcast_id, status`, not a scan of its copies.
+    '004_claim_indexes': {
+      async up(db: Kysely<unknown>) {
+        for (const table of ['deliveries', 'copy_tasks']) {
+          await db.schema.dropIndex(`${table}_claim`).execute();
+          await db.schema
+            .createIndex(`${table}_due`)
+            .on(table)
+            .columns(['status', 'not_before', 'id'])
+            .execute();
+          await db.schema
+            .createIndex(`${table}_lease`)
+            .on(table)
+            .columns(['status', 'lease_until'])
+            .execute();
+        }
+        await db.schema.dropIndex('deliveries_broadcast').execute();
+        await db.schema
+          .createIndex('deliveries_broadcast_status')
+          .on('deliveries')
+          .columns(['broadcast_id', 'status'])
+          .execute();
+      },
+    },
+    // One send budget per bot shared by every instance on the database (store/rate-budget.ts).
+    '005_rate_budget': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('rate_budget')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('rate', 'double precision', (c) => c.notNull())
+          .addColumn('capacity', 'double precision', (c) => c.notNull())
+          .addColumn('tokens', 'double precision', (c) => c.notNull())
+          .addColumn('refilled_at', 'bigint', (c) => c.notNull())
+          .addColumn('paused_until', 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
+    },
   };
 }
 

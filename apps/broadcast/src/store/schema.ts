@@ -125,6 +125,16 @@ export interface DirectRoomsTable {
   room_id: string;
 }
 
+/** A token bucket shared by the instances of one bot (times in the database's clock, ms). */
+export interface RateBudgetTable {
+  key: string;
+  rate: number;
+  capacity: number;
+  tokens: number;
+  refilled_at: number;
+  paused_until: number;
+}
+
 export interface Database {
   seen_events: SeenEventsTable;
   broadcasts: BroadcastsTable;
@@ -133,4 +143,5 @@ export interface Database {
   copy_tasks: CopyTasksTable;
   notices: NoticesTable;
   direct_rooms: DirectRoomsTable;
+  rate_budget: RateBudgetTable;
 }

@@ -33,7 +33,10 @@ export interface ReportModel {
   inProgress: boolean;
   total: number;
   counts: DeliveryCounts;
+  /** The first few failed copies (the report lists so many at most). */
   failed: ReportLine[];
+  /** Why the request's file was not carried, when it was not. */
+  fileLeftOut?: string | undefined;
   recall?: (RecallProgress & { done: boolean }) | undefined;
   /** Present once the source was edited (version > 1). */
   edit?: EditProgress | undefined;
@@ -43,9 +46,10 @@ function text(s: string, extra: Record<string, unknown> = {}): Record<string, un
   return { type: 'TextBlock', text: s, wrap: true, ...extra };
 }
 
-function bullets(items: string[], limit: number, t: Templates): string[] {
+/** The first `limit` items, then how many more there are (of `total`, default all of `items`). */
+function bullets(items: string[], limit: number, t: Templates, total = items.length): string[] {
   const shown = items.slice(0, limit);
-  if (items.length > limit) shown.push(fill(t.preview_more, { count: items.length - limit }));
+  if (total > limit) shown.push(fill(t.preview_more, { count: total - limit }));
   return shown;
 }
 
@@ -68,7 +72,7 @@ export function renderReport(t: Templates, m: ReportModel): Rendered {
   if (m.total === 0) return { markdown: t.report_nothing };
   const { counts } = m;
   const pending = counts.pending + counts.sending + counts.held;
-  const lines = [composeReport(t, counts.sent, m.total, m.failed)];
+  const lines = [composeReport(t, counts.sent, m.total, m.failed, counts.failed)];
   const body: Array<Record<string, unknown>> = [
     text(t.report_title, { weight: 'Bolder', size: 'Medium' }),
     text(
@@ -85,6 +89,11 @@ export function renderReport(t: Templates, m: ReportModel): Rendered {
   if (m.inProgress) lines.push(`${t.label_pending}: ${pending}`);
   if (m.recall) facts.push({ title: t.label_removed, value: String(m.recall.removed) });
   body.push({ type: 'FactSet', facts });
+  if (m.fileLeftOut) {
+    const leftOut = fill(t.report_file_left_out, { reason: m.fileLeftOut });
+    lines.push('', leftOut);
+    body.push(text(leftOut, { color: 'Warning' }));
+  }
   if (m.failed.length > 0) {
     body.push(text(t.report_failed_heading, { weight: 'Bolder' }));
     body.push(
@@ -93,6 +102,7 @@ export function renderReport(t: Templates, m: ReportModel): Rendered {
           m.failed.map((f) => fill(t.report_failed_item, { title: f.title, reason: f.reason })),
           CARD_LINES,
           t,
+          counts.failed,
         ).join('\n'),
         { isSubtle: true },
       ),

@@ -167,6 +167,9 @@ const REVIVE_RETRY: RetryPolicy = {
   shouldRetry: (err) => isTransient(err) || err instanceof KmsError || err instanceof ProtocolError,
 };
 
+/** Rooms whose newest delivered activity is remembered for reconciling. */
+const ROOMS_SEEN_MAX = 20_000;
+
 export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements Receiver {
   private readonly opts: WebexMessageHandlerOptions;
   private readonly log: Logger;
@@ -193,6 +196,14 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
   private reviveTimer: unknown;
   /** When `connect()` started (ms): nothing older is reconciled. */
   private connectedAt = 0;
+  /**
+   * Per room uuid, the server time (ms) of the newest activity this socket delivered, ours
+   * included: a room whose REST `lastActivity` is no later had nothing new, so reconciling skips
+   * it (a bot that just wrote to many spaces does not ask each of them again). Bounded.
+   */
+  private readonly roomSeenAt = new Map<string, number>();
+  /** False after frames were lost mid-connection: a later frame of a room says nothing of earlier ones. */
+  private roomSeenTrusted = true;
   /** Activities waiting for a key, the KMS handshake or an earlier activity, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
   /** Activities in `queue`; while there are any, later ones queue behind them (order is kept). */
@@ -591,8 +602,16 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       });
   }
 
-  /** Our own message (3R 0.6.15 `ignoreSelfMessages`). */
+  /** Our own message (3R 0.6.15 `ignoreSelfMessages`); also advances `roomSeenAt`. */
   private isOwnEcho(activity: Activity): boolean {
+    const published = activity.published ? Date.parse(activity.published) : Number.NaN;
+    const room = activity.target?.id;
+    if (room && Number.isFinite(published) && published >= (this.roomSeenAt.get(room) ?? 0)) {
+      this.roomSeenAt.delete(room);
+      this.roomSeenAt.set(room, published);
+      if (this.roomSeenAt.size > ROOMS_SEEN_MAX)
+        this.roomSeenAt.delete(this.roomSeenAt.keys().next().value as string);
+    }
     const actor = activity.actor?.entryUUID ?? activity.actor?.id;
     const isMessage = ['post', 'share', 'delete', 'update'].includes(activity.verb ?? '');
     return (
@@ -674,6 +693,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
       { expected: gap.expected, received: gap.received },
       'mercury: sequenceNumber jumped; frames were lost, recovering messages through REST',
     );
+    this.roomSeenTrusted = false;
     // Before this frame is handled, the watermark is still at or before the last activity before the gap.
     if (this.opts.reconcile ?? true)
       this.scheduleReconcile(Math.max(this.watermark - 2000, this.connectedAt));
@@ -735,9 +755,16 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
   /** Emit, once, the messages created since `since` (ms) that were not emitted yet, through REST. */
   private async reconcile(since: number): Promise<void> {
     const missed: RestMessage[] = [];
+    const seen = this.roomSeenTrusted ? this.roomSeenAt : new Map<string, number>();
+    this.roomSeenTrusted = true;
+    // Only what was delivered before the gap vouches for a room (`since` is 2 s before its start):
+    // a frame of the new connection may already have been handled, and says nothing of the gap.
+    const trustUntil = since + 2000;
     for await (const room of this.rest.rooms.list({ sortBy: 'lastactivity', max: 100 })) {
       const last = room.lastActivity ? Date.parse(room.lastActivity) : Number.POSITIVE_INFINITY;
       if (last < since) break;
+      const seenAt = seen.get(idToUuid(room.id));
+      if (seenAt !== undefined && seenAt <= trustUntil && last <= seenAt) continue;
       const params =
         room.type === 'group'
           ? { roomId: room.id, mentionedPeople: 'me', max: 100 }

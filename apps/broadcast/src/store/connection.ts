@@ -1,0 +1,113 @@
+/**
+ * Opening the database and bringing its schema up to date: kysely over SQLite (better-sqlite3, a
+ * file; the default) or PostgreSQL (pg, when a connection string is given).
+ */
+import { createRequire } from 'node:module';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import type PG from 'pg';
+import type { StoreContext } from './context.js';
+import { StaticMigrations } from './migrations.js';
+import type { Database } from './schema.js';
+
+export interface StoreOptions {
+  /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
+  databaseUrl?: string | undefined;
+  /** SQLite file (or ':memory:'). */
+  sqlitePath?: string | undefined;
+  /** PostgreSQL schema to use (created if missing); default `public`. Tests use one each. */
+  schema?: string | undefined;
+}
+
+/** Migration tries when a concurrent DROP elsewhere in the database races kysely's catalog read. */
+const MIGRATE_ATTEMPTS = 5;
+
+export interface Connection extends StoreContext {
+  /** The PostgreSQL schema, when one was named. */
+  readonly schema: string | undefined;
+  /** The PostgreSQL connection string (the work signal listens on a connection of its own). */
+  readonly databaseUrl?: string | undefined;
+}
+
+export function connect(options: StoreOptions): Connection {
+  if (options.databaseUrl) {
+    const schema = options.schema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new Error('invalid schema name');
+    // Loaded only for PostgreSQL: a bot on SQLite does not carry pg in memory.
+    const pg = createRequire(import.meta.url)('pg') as typeof PG;
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 5,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      // bigint columns hold millisecond times: read them as numbers.
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as never,
+      },
+    });
+    return {
+      dialect: 'postgres',
+      schema,
+      databaseUrl: options.databaseUrl,
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    };
+  }
+  const file = new SQLite(options.sqlitePath ?? './herald.sqlite');
+  file.pragma('journal_mode = WAL');
+  // In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses
+  // nothing committed, only a power cut may lose the last commits (https://sqlite.org/pragma.html#pragma_synchronous).
+  file.pragma('synchronous = NORMAL');
+  file.pragma('busy_timeout = 5000');
+  file.defaultSafeIntegers(false);
+  return {
+    dialect: 'sqlite',
+    schema: undefined,
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(file) }) }),
+  };
+}
+
+/** Prepared statements kept per SQL text (least recently used dropped past this many). */
+const STATEMENT_CACHE = 200;
+
+/**
+ * The database as kysely's SQLite driver sees it, preparing each SQL text once: the driver
+ * prepares the statement again for every query, and preparing costs more than running a small one.
+ * Safe to share: the driver runs one query at a time and reads each result whole (`all`, `run`).
+ */
+function reusingStatements(file: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => file.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) cache.delete(text);
+      else statement = file.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
+}
+
+export async function migrate(conn: Connection): Promise<void> {
+  const { db, schema, dialect } = conn;
+  if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrations(dialect),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+  // kysely's Migrator first reads the catalog of every schema in the database; a schema or table
+  // that someone else drops meanwhile (tests drop theirs, other apps may share the database)
+  // fails that read (3F000, 42P01) though nothing of ours changed. Migrations run in a
+  // transaction on PostgreSQL, so trying again shortly after is safe.
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (!error) return;
+    const code = (error as { code?: unknown }).code;
+    const raced = dialect === 'postgres' && (code === '3F000' || code === '42P01');
+    if (!raced || attempt >= MIGRATE_ATTEMPTS) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  }
+}

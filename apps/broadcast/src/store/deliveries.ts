@@ -1,0 +1,110 @@
+/** Delivery rows: one per destination, claimed with a lease, sent, marked with the copy's id. */
+import type { StoreContext } from './context.js';
+import { claimQueued, releaseLease, requeue } from './lease.js';
+import type { DeliveryCounts, DeliveryRow } from './rows.js';
+
+/** Lease up to `limit` deliveries that are due: pending ones, and sending ones whose lease expired. */
+export async function claimDeliveries(
+  ctx: StoreContext,
+  owner: string,
+  now: number,
+  leaseMs: number,
+  limit: number,
+): Promise<DeliveryRow[]> {
+  return claimQueued(ctx, 'deliveries', { owner, now, leaseMs, limit });
+}
+
+/**
+ * Record the created message, the content version it shows and whether Webex can edit it; false
+ * when the lease was lost to another claimer meanwhile.
+ */
+export async function markSent(
+  ctx: StoreContext,
+  id: number,
+  owner: string,
+  messageId: string,
+  now: number,
+  copy: { version: number; editable: boolean } = { version: 1, editable: true },
+): Promise<boolean> {
+  return releaseLease(
+    ctx,
+    'deliveries',
+    { id, owner, now },
+    {
+      status: 'sent',
+      message_id: messageId,
+      content_version: copy.version,
+      editable: copy.editable ? 1 : 0,
+      error: null,
+    },
+    (row) => row('status', '=', 'sending'),
+  );
+}
+
+export async function markFailed(
+  ctx: StoreContext,
+  id: number,
+  owner: string,
+  error: string,
+  now: number,
+): Promise<void> {
+  await releaseLease(ctx, 'deliveries', { id, owner, now }, { status: 'failed', error });
+}
+
+/**
+ * Back in the queue, due at `notBefore`. A wait Webex asked for (429) is not the work's fault:
+ * with `refundAttempt` the claim does not count toward `max_attempts`.
+ */
+export async function retryLater(
+  ctx: StoreContext,
+  id: number,
+  owner: string,
+  notBefore: number,
+  error: string,
+  now: number,
+  refundAttempt = false,
+): Promise<void> {
+  await requeue(ctx, 'deliveries', { id, owner, now }, notBefore, error, refundAttempt);
+}
+
+export async function deliveriesOf(ctx: StoreContext, broadcastId: string): Promise<DeliveryRow[]> {
+  const rows = await ctx.db
+    .selectFrom('deliveries')
+    .selectAll()
+    .where('broadcast_id', '=', broadcastId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+export async function deliveriesOfIds(ctx: StoreContext, ids: number[]): Promise<DeliveryRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await ctx.db.selectFrom('deliveries').selectAll().where('id', 'in', ids).execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+export async function countDeliveries(ctx: StoreContext, broadcastId?: string): Promise<DeliveryCounts> {
+  let q = ctx.db.selectFrom('deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n')]);
+  if (broadcastId) q = q.where('broadcast_id', '=', broadcastId);
+  const rows = await q.groupBy('status').execute();
+  const counts: DeliveryCounts = { held: 0, pending: 0, sending: 0, sent: 0, failed: 0, cancelled: 0 };
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}
+
+/** The first `limit` failed copies of a broadcast, oldest first: the lines a report names. */
+export async function failedDeliveries(
+  ctx: StoreContext,
+  broadcastId: string,
+  limit: number,
+): Promise<Array<{ roomId: string; title: string | null; error: string | null }>> {
+  const rows = await ctx.db
+    .selectFrom('deliveries')
+    .select(['room_id', 'room_title', 'error'])
+    .where('broadcast_id', '=', broadcastId)
+    .where('status', '=', 'failed')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ roomId: r.room_id, title: r.room_title, error: r.error }));
+}

@@ -1,0 +1,144 @@
+/**
+ * Several instances of one bot on one PostgreSQL: one rate budget for them all (Webex limits the
+ * token, not the process), and `kill -9` of one mid-broadcast leaves nothing unsent.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { manySpacesSeed, startEmulator } from '@herald/emulator';
+import { startScenario } from './scenario.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const url = process.env.DATABASE_URL;
+const skip = url ? false : 'DATABASE_URL is not set: PostgreSQL tests skipped (CI sets it)';
+const SPACES = 120;
+/** The emulator's limit on POST /messages per token, and the bot's configured rate. */
+const R = 40;
+
+/** Broadcast to SPACES spaces with `instances` instances; the 429s Webex answered. */
+async function rateLimitedBy(instances: number): Promise<{ copies: number; rateLimited: number }> {
+  const s = await startScenario({
+    transport: 'mercury',
+    instances,
+    databaseUrl: url,
+    schema: `t_budget_${instances}_${process.pid}_${Date.now().toString(36)}`,
+    seed: manySpacesSeed({ spaces: SPACES, botToken: 'SCENARIO_BOT_TOKEN', personToken: 'ALICE' }),
+    config: { delivery: { rate_per_second: R, workers: 4, lease_seconds: 30, max_attempts: 5 } },
+  });
+  try {
+    s.emu.control.setRateLimits({ postPerToken: { capacity: R, perSecond: R } });
+    s.emu.control.clearRequests();
+    s.post('alice', { roomId: s.room('alice-bot').id, text: 'shared budget' });
+    await s.waitFor('every copy', () => s.world.messages.size >= SPACES + 1, 60_000);
+    await s.settled(60_000);
+    const bot = s.person('bot');
+    const posts = s.emu.control.requests({ method: 'POST', personId: bot.id });
+    const rooms = new Set(
+      [...s.world.messages.values()].filter((m) => m.personId === bot.id).map((m) => m.roomId),
+    );
+    return { copies: rooms.size, rateLimited: posts.filter((r) => r.status === 429).length };
+  } finally {
+    await s.stop();
+  }
+}
+
+describe('instances sharing PostgreSQL', { skip }, () => {
+  it(`three instances together keep to delivery.rate_per_second: no more 429s than one`, async () => {
+    const one = await rateLimitedBy(1);
+    const three = await rateLimitedBy(3);
+    // Every space and the sender's report.
+    assert.equal(one.copies, SPACES + 1);
+    assert.equal(three.copies, SPACES + 1);
+    assert.ok(
+      three.rateLimited <= one.rateLimited,
+      `three instances met ${three.rateLimited} 429s, one met ${one.rateLimited}`,
+    );
+  });
+
+  it('kill -9 of one of three instances mid-broadcast: the others send the rest, each space once or twice at most', async () => {
+    const emu = await startEmulator({
+      port: 0,
+      seed: manySpacesSeed({
+        spaces: SPACES,
+        botToken: 'KILL3_BOT',
+        personToken: 'KILL3_ALICE',
+        prefix: 'r',
+      }),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'herald-kill3-'));
+    const schema = `t_kill3_${process.pid}_${Date.now().toString(36)}`;
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ delivery: { rate_per_second: R, workers: 2, lease_seconds: 5, max_attempts: 5 } }),
+    );
+    const world = emu.world;
+    const bot = world.findPerson('bot')!;
+    const copies = () => {
+      const counts = new Map<string, number>();
+      for (const m of world.messages.values())
+        if (m.personId === bot.id) counts.set(m.roomId, (counts.get(m.roomId) ?? 0) + 1);
+      return counts;
+    };
+    const launch = (i: number): ChildProcess => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        WEBEX_TOKEN: 'KILL3_BOT',
+        WEBEX_API_URL: `${emu.url}/v1`,
+        WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
+        HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
+        DATABASE_URL: `${url}${url!.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`,
+        HERALD_INSTANCE: `kill3-${i}`,
+        CONFIG_FILE: config,
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+      };
+      delete env.PUBLIC_URL;
+      return spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    };
+    const waitUntil = async (what: string, ok: () => boolean, ms = 60_000) => {
+      const end = Date.now() + ms;
+      while (!ok()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const { Store } = await import('../src/store/store.js');
+    const admin = new Store({ databaseUrl: url, schema });
+    await admin.migrate();
+    const children = [0, 1, 2].map(launch);
+    try {
+      await waitUntil('three instances to connect', () => emu.control.mercury.socketCount(bot.id) >= 3);
+      emu.control.setRateLimits({ postPerToken: { capacity: R, perSecond: R } });
+      const alice = world.findPerson('alice')!;
+      world.postMessage(alice.id, { roomId: world.findRoom('alice-bot')!.id, text: 'survive a kill' });
+      await waitUntil('a third of the copies', () => copies().size >= SPACES / 3);
+      children[0]!.kill('SIGKILL');
+      await waitUntil('every space', () => copies().size >= SPACES + 1, 90_000);
+      await waitUntil('the report', () =>
+        [...world.messages.values()].some(
+          (m) => m.personId === bot.id && /Delivered to/.test(m.markdown ?? ''),
+        ),
+      );
+      const counts = copies();
+      assert.equal(counts.size, SPACES + 1, 'every space and the report');
+      const extra = [...counts.values()].reduce((a, n) => a + (n - 1), 0);
+      // The killed instance's sends in flight (two workers) may repeat; nothing else.
+      assert.ok(extra <= 2 + 1, `${extra} extra messages`);
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
+      await emu.stop();
+      const { sql } = await import('kysely');
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+      await admin.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
