@@ -126,6 +126,15 @@ class WorkLoop {
   }
 }
 
+/**
+ * Copies one worker claims at once: what it sends in about a quarter of a second at the configured
+ * rate, 1 to 16. A process that dies leaves at most this many rows leased per worker; they are not
+ * sent until the lease runs out, and only the one send in flight can repeat.
+ */
+export function claimBatch(delivery: { rate_per_second: number; workers: number }): number {
+  return Math.min(16, Math.max(1, Math.ceil(delivery.rate_per_second / delivery.workers / 4)));
+}
+
 export class BroadcastBot {
   readonly metrics: BotMetrics = {
     events: {},
@@ -402,14 +411,11 @@ export class BroadcastBot {
     return true;
   }
 
-  /**
-   * Send a batch of due copies, one after another: one claim per batch, not per copy. The batch is
-   * what this worker sends in about a quarter of a second at the configured rate (1 to 16).
-   */
+  /** Send a batch of due copies (`claimBatch`), one after another: one claim per batch, not per copy. */
   private async deliverStep(): Promise<boolean> {
     const { delivery } = this.options.config;
     const leaseMs = delivery.lease_seconds * 1000;
-    const batch = Math.min(16, Math.max(1, Math.ceil(delivery.rate_per_second / delivery.workers / 4)));
+    const batch = claimBatch(delivery);
     const claimed = await this.options.store.claimDeliveries(this.owner, this.now(), leaseMs, batch);
     if (claimed.length === 0) return false;
     const deps: DispatcherDeps = {
