@@ -92,7 +92,8 @@ export interface RoomData {
 
 export type Transport = 'mercury' | 'webhook';
 
-interface EventBase<T extends string, D> {
+/** What every event carries: its type, its data, and which receiver it came through. */
+export interface EventBase<T extends string, D> {
   type: T;
   data: D;
   /** Person who caused the event (the sender, the one who added a member, …), when known. */

@@ -5,7 +5,17 @@ export * from './cards.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './guard.js';
-export * from './ids.js';
+export type { FetchInit, FetchResponseLike, HeadersLike } from './http.js';
+export {
+  contentId,
+  type DecodedId,
+  decodeId,
+  encodeId,
+  idToUuid,
+  membershipId,
+  sameId,
+  type WebexIdType,
+} from './ids.js';
 export * from './logger.js';
 export {
   type Clock,
@@ -19,7 +29,8 @@ export {
   type WebSocketFactory,
   type WebSocketLike,
 } from './mercury/index.js';
-export type { HandlerLifecycleEvents } from './mercury/receiver.js';
+export type { HandlerEvents, HandlerLifecycleEvents } from './mercury/receiver.js';
+export type { WebSocketFactoryOptions } from './mercury/socket.js';
 export type { EventSink, Receiver, ReceiverStatus } from './receiver.js';
 export * from './rest/index.js';
 export {

@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  contentIdFromUrl,
   filenameFromContentDisposition,
   nextLinkUrl,
   parseLinkHeader,
   parseRetryAfter,
-} from '../src/rest/index.js';
+} from '../src/rest/headers.js';
+import { contentIdFromUrl } from '../src/rest/index.js';
 
 describe('Content-Disposition file names', () => {
   const cases: [string | null, string | undefined][] = [

@@ -137,7 +137,8 @@ export interface HandlerLifecycleEvents {
   error: [Error];
 }
 
-type HandlerEvents = { [K in keyof WebexEventMap]: [WebexEventMap[K]] } & HandlerLifecycleEvents;
+/** The events `WebexMessageHandler` emits: every Webex event type, plus its lifecycle. */
+export type HandlerEvents = { [K in keyof WebexEventMap]: [WebexEventMap[K]] } & HandlerLifecycleEvents;
 
 /** A bounded set: the oldest entries go first. */
 class BoundedSet {

@@ -1,12 +1,18 @@
 // The REST client: one pipeline, typed resources, wire types.
 export { WebexClient } from './client.js';
 export type { LinkValue } from './headers.js';
-export { filenameFromContentDisposition, nextLinkUrl, parseLinkHeader, parseRetryAfter } from './headers.js';
-export type { CallOptions, RestRetryPolicy, Sleep, WebexClientOptions, WriteCallOptions } from './options.js';
+export type {
+  CallOptions,
+  ResolvedOptions,
+  RestRetryPolicy,
+  Sleep,
+  WebexClientOptions,
+  WriteCallOptions,
+} from './options.js';
 export { DEFAULT_BASE_URL, DEFAULT_RETRY_POLICY, defaultSleep } from './options.js';
 export type { Page } from './paginate.js';
 export { Paginated } from './paginate.js';
-export type { HttpMethod, PipelineResponse, QueryValue, RequestSpec } from './pipeline.js';
+export type { HttpMethod, Pipeline, PipelineResponse, QueryValue, RequestSpec } from './pipeline.js';
 export type {
   AttachmentActionsResource,
   CreateAttachmentActionParams,
@@ -17,6 +23,7 @@ export {
   DEFAULT_MAX_CONTENT_BYTES,
   DEFAULT_MAX_SCAN_WAIT_MS,
 } from './resources/contents.js';
+export type { ResourceContext } from './resources/context.js';
 export type {
   CreateMembershipParams,
   ListMembershipsParams,

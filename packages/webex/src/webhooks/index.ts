@@ -1,4 +1,6 @@
 // Webhooks: signature check, receiver core, adapters, registration.
+
+export type { ReadableRequest, WritableResponse } from './adapters/body.js';
 export {
   createExpressMiddleware,
   type ExpressLikeNext,
@@ -17,15 +19,28 @@ export { createNodeHandler, type NodeWebhookHandler } from './adapters/node.js';
 export { type DedupeStore, deliveryKey, MemoryDedupeStore, type MemoryDedupeStoreOptions } from './dedupe.js';
 export type { WebhookEnvelope, WebhookHydrationClient } from './hydrate.js';
 export {
+  type ErrorHandler,
+  type EventHandler,
   type HeaderBag,
-  parseEnvelope,
   type WebhookErrorContext,
   WebhookReceiver,
   type WebhookReceiverOptions,
   type WebhookRequest,
   type WebhookResponse,
 } from './receiver.js';
-export * from './register.js';
+export {
+  type CreateWebhookBody,
+  DEFAULT_WEBHOOK_SUBSCRIPTIONS,
+  type SyncActionKind,
+  type SyncWebhookAction,
+  type SyncWebhooksOptions,
+  type SyncWebhooksResult,
+  syncWebhooks,
+  type UpdateWebhookBody,
+  type WebhookRegistrationClient,
+  type WebhookSubscription,
+  webhookName,
+} from './register.js';
 export {
   SIGNATURE_HEADER,
   signWebexBody,

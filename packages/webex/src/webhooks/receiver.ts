@@ -116,8 +116,10 @@ export interface WebhookReceiverOptions {
   now?: (() => Date) | undefined;
 }
 
-type EventHandler<E> = (event: E) => void | Promise<void>;
-type ErrorHandler = (error: unknown, context: WebhookErrorContext) => void;
+/** A listener of one event type. */
+export type EventHandler<E> = (event: E) => void | Promise<void>;
+/** A listener of the `error` channel, with where the failure happened. */
+export type ErrorHandler = (error: unknown, context: WebhookErrorContext) => void;
 
 /**
  * The answer itself when it is ready at once, else a promise of it: `handle` without its promise, for
