@@ -6,8 +6,9 @@
  * fallback, so a missed one only delays work.
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { sql } from 'kysely';
-import pg from 'pg';
+import type PG from 'pg';
 import type { StoreContext } from './context.js';
 
 /** How long the listener waits before connecting again after its connection dropped, ms. */
@@ -15,7 +16,7 @@ const RELISTEN_MS = 5000;
 
 export class WorkSignal {
   private readonly listeners = new Set<() => void>();
-  private client: pg.Client | undefined;
+  private client: PG.Client | undefined;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   readonly channel: string;
@@ -56,6 +57,8 @@ export class WorkSignal {
   }
 
   private async listen(): Promise<void> {
+    // Loaded only for PostgreSQL, as in connection.ts: a bot on SQLite does not carry pg in memory.
+    const pg = createRequire(import.meta.url)('pg') as typeof PG;
     const client = new pg.Client({ connectionString: this.databaseUrl });
     this.client = client;
     const again = () => {
