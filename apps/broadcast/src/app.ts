@@ -21,6 +21,7 @@ import {
   retryAfterMs,
   retryPolicy,
   WebexClient,
+  type WebexClientOptions,
   WebexMessageHandler,
   WebhookReceiver,
 } from '@herald/webex';
@@ -86,15 +87,12 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
   const proxy = options.proxy;
   const fetch = proxy?.fetch;
   if (proxy) log.info({ proxy: proxy.proxyFor(baseUrl ?? DEFAULT_BASE_URL) ?? 'direct' }, 'REST proxy');
-  const client = new WebexClient({ token: settings.token, baseUrl, logger: log, fetch });
+  // One client per retry need, all with the bot's token, base URL, logger and proxy.
+  const clientWith = (retry?: WebexClientOptions['retry']) =>
+    new WebexClient({ token: settings.token, baseUrl, logger: log, fetch, ...(retry ? { retry } : {}) });
+  const client = clientWith();
   // Sends hand every 429 back to the dispatcher: the shared limiter and the queue wait, not a socket.
-  const sendClient = new WebexClient({
-    token: settings.token,
-    baseUrl,
-    logger: log,
-    fetch,
-    retry: { maxWaitS: 0 },
-  });
+  const sendClient = clientWith({ maxWaitS: 0 });
   const store = new Store({
     databaseUrl: settings.databaseUrl,
     sqlitePath: settings.sqlitePath,
@@ -137,13 +135,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
     receiver = webhooks;
     webhook = createNodeHandler(webhooks);
     // Registration tries each call once: start-up's loop below is the only one.
-    const setupClient = new WebexClient({
-      token: settings.token,
-      baseUrl,
-      logger: log,
-      fetch,
-      retry: { attempts: 1 },
-    });
+    const setupClient = clientWith({ attempts: 1 });
     prepare = async () => {
       const result = await registerBotWebhooks(setupClient, publicUrl, webhookSecret);
       log.info({ actions: result.actions.map((a) => a.kind) }, 'webhooks synchronised');
