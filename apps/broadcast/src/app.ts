@@ -8,9 +8,7 @@
  */
 import { type AddressInfo, isIP } from 'node:net';
 import {
-  backoff,
   type Clock,
-  canRetry,
   createNodeHandler,
   DEFAULT_BASE_URL,
   HandlerError,
@@ -18,13 +16,13 @@ import {
   type NodeWebhookHandler,
   type Receiver,
   type RetryPolicy,
-  retryAfterMs,
   retryPolicy,
   WebexClient,
   type WebexClientOptions,
   WebexMessageHandler,
   WebhookReceiver,
 } from '@herald/webex';
+import { retrying } from '@herald/webex/internal';
 import type { EnvProxy } from '@herald/webex/proxy';
 import { BroadcastBot } from './bot.js';
 import type { Settings } from './config.js';
@@ -253,17 +251,12 @@ async function restartWatermark(store: Store): Promise<number | undefined> {
  * waiting `Retry-After` when Webex gave one (at most 60 s), else the policy's backoff.
  */
 async function startWithRetry(start: () => Promise<void>, log: Logger, policy: RetryPolicy): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (err) {
-      if (!canRetry(policy, err, attempt)) throw err;
-      const delay = retryAfterMs(err, 60_000) ?? backoff(policy, attempt);
+  await retrying(policy, start, {
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    onRetry: (err, attempt, delay) =>
       log.warn(
         { attempt, delay, error: err instanceof Error ? err.message : String(err) },
         'transport start failed; retrying',
-      );
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
+      ),
+  });
 }

@@ -3,3 +3,4 @@
 
 export * from './index.js';
 export * from './mercury/index.js';
+export { retrying } from './retry.js';
