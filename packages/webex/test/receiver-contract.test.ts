@@ -6,7 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type RunningEmulator, type Seed, startEmulator } from '@herald/emulator';
+import {
+  type RunningEmulator,
+  type Seed,
+  seedBot,
+  seedBotDirect,
+  seedOrg,
+  seedPerson,
+  startEmulator,
+} from '@herald/emulator';
 import {
   HandlerError,
   type Receiver,
@@ -18,12 +26,9 @@ import {
 } from '@herald/webex';
 
 const seed: Seed = {
-  orgs: [{ key: 'acme', displayName: 'Acme' }],
-  people: [
-    { key: 'bot', org: 'acme', email: 'c@webex.bot', displayName: 'Contract', type: 'bot', token: 'C_BOT' },
-    { key: 'ann', org: 'acme', email: 'ann@acme.example', displayName: 'Ann', token: 'C_ANN' },
-  ],
-  rooms: [{ key: 'dm', title: 'Ann', type: 'direct', creator: 'ann', members: ['bot'] }],
+  orgs: [seedOrg('acme', 'Acme')],
+  people: [seedBot('C_BOT'), seedPerson('ann', 'acme', 'Ann', 'C_ANN')],
+  rooms: [seedBotDirect('ann', 'Ann')],
 };
 
 const TEXTS = [
@@ -105,7 +110,7 @@ function mercuryHarness(): Harness {
     errors,
     ordered: true,
     deliver: async (text) => {
-      emu.control.post('ann', { room: 'dm', text });
+      emu.control.post('ann', { room: 'ann-bot', text });
     },
   };
 }
@@ -125,7 +130,7 @@ function webhookHarness(): Harness {
     // One signed delivery per message, as Webex sends it.
     deliver: (text) => {
       queue = queue.then(async () => {
-        const m = emu.control.post('ann', { room: 'dm', text }) as {
+        const m = emu.control.post('ann', { room: 'ann-bot', text }) as {
           id: string;
           roomId: string;
           personId: string;
@@ -204,7 +209,7 @@ describe('Receiver contract', () => {
       if (event.type === 'message.updated') seen.push('updated');
     });
     try {
-      const m = emu.control.post('ann', { room: 'dm', text: 'v1' }) as { id: string };
+      const m = emu.control.post('ann', { room: 'ann-bot', text: 'v1' }) as { id: string };
       await until('the message in the sink', () => h.receiver.status().inFlight > 0);
       emu.control.edit('ann', m.id, { text: 'v2' });
       await until('both events', () => seen.length === 2);
