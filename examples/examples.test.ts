@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Seed, seedBot, seedBotDirect, seedOrg, seedPerson, startEmulator } from '@herald/emulator';
 import { WebexClient } from '@herald/webex';
+import { until } from '../harness/wait.js';
 import { startExpressBot } from './express-webhook-bot.js';
 import { makeHandler } from './lambda-handler.js';
 import { startMercuryBot } from './mercury-bot.js';
@@ -27,16 +28,6 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     HERALD_ALLOWED_ORIGINS: `${emulator.url},${emulator.wsUrl}`,
     ...extra,
   };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false): Promise<T> {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const botTexts = () =>

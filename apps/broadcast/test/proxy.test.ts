@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type RunningEmulator, startEmulator } from '@herald/emulator';
 import { proxyFromEnv } from '@herald/webex/proxy';
+import { until } from '../../../harness/wait.js';
 import {
   type ForwardProxy,
   setProxyEnv,
@@ -27,13 +28,9 @@ import { BOT_TOKEN, freePort, runBotOnEmulator, twoOrgSeed, WEBHOOK_SECRET } fro
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const PASSWORD = 'pr0xy-s3cret';
 
-async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Through the proxy the bot is slower to start: wait up to 30 s. */
+const waitUntil = (what: string, ok: () => boolean | Promise<boolean>, ms = 30_000) =>
+  until(what, ok, ms, 20);
 
 describe('the bot through a forward proxy', () => {
   let emu: RunningEmulator;

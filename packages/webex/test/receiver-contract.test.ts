@@ -24,6 +24,7 @@ import {
   WebexMessageHandler,
   WebhookReceiver,
 } from '@herald/webex';
+import { until } from '../../../harness/wait.js';
 
 const seed: Seed = {
   orgs: [seedOrg('acme', 'Acme')],
@@ -50,14 +51,6 @@ function misbehave(where: 'listener' | 'sink', event: WebexEvent): unknown {
   if (text === `${where}-rejects`) return Promise.reject(new Error(`${where} rejected`));
   if (text === `${where}-hangs`) return new Promise(() => {});
   return undefined;
-}
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 let emu: RunningEmulator;
