@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import type { Seed } from '../../../packages/emulator/src/state/types.js';
+import { botEnv } from './helpers.js';
 import { startScenario } from './scenario.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -44,20 +45,12 @@ describe('durability', () => {
       config,
       JSON.stringify({ delivery: { rate_per_second: 150, workers: 1, lease_seconds: 30, max_attempts: 5 } }),
     );
-    const env = {
-      ...process.env,
-      WEBEX_TOKEN: 'KILL_BOT',
-      WEBEX_API_URL: `${emu.url}/v1`,
-      WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
-      HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
+    const env = botEnv(emu, 'KILL_BOT', {
       HERALD_SQLITE: join(dir, 'bot.sqlite'),
       HERALD_INSTANCE: 'kill-test',
       CONFIG_FILE: config,
-      PORT: '0',
       LOG_LEVEL: 'info',
-    };
-    delete (env as Record<string, unknown>).DATABASE_URL;
-    delete (env as Record<string, unknown>).PUBLIC_URL;
+    });
     const world = emu.world;
     const bot = world.findPerson('bot')!;
     const alice = world.findPerson('alice')!;

@@ -16,6 +16,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import SQLite from 'better-sqlite3';
+import { botEnv } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const SPACES = 3;
@@ -39,20 +40,12 @@ describe('at-least-once over Mercury', () => {
       JSON.stringify({ delivery: { rate_per_second: 50, workers: 1, lease_seconds: 30, max_attempts: 5 } }),
     );
     const sqlite = join(dir, 'bot.sqlite');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      WEBEX_TOKEN: 'HANDOFF_BOT',
-      WEBEX_API_URL: `${emu.url}/v1`,
-      WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
-      HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
+    const env = botEnv(emu, 'HANDOFF_BOT', {
       HERALD_SQLITE: sqlite,
       HERALD_INSTANCE: 'handoff-test',
       CONFIG_FILE: config,
-      PORT: '0',
       LOG_LEVEL: 'info',
-    };
-    delete env.DATABASE_URL;
-    delete env.PUBLIC_URL;
+    });
     const world = emu.world;
     const bot = world.findPerson('bot')!;
     const alice = world.findPerson('alice')!;
