@@ -49,16 +49,16 @@ async function run(
 }
 
 export default async function (): Promise<BenchTable[]> {
-  const { floor, runs, targets } = await limiterRuns(SPACES, run);
-  const rows: BenchTable['rows'] = [];
-  for (const { label, result: r } of runs) {
+  const { rows, targets } = await limiterRuns(SPACES, run, (label, r, floor) => {
     const budget = SPACES + r.pages + 5;
-    rows.push([label, r.seconds, floor, r.seconds / floor, r.calls, budget, r.rateLimited]);
-    targets.push({
-      what: `${label}: REST calls ≤ ${budget} (${r.calls}, incl. ${r.rateLimited} answered 429)`,
-      met: r.calls - r.rateLimited <= budget,
-    });
-  }
+    return {
+      row: [label, r.seconds, floor, r.seconds / floor, r.calls, budget, r.rateLimited],
+      target: {
+        what: `${label}: REST calls ≤ ${budget} (${r.calls}, incl. ${r.rateLimited} answered 429)`,
+        met: r.calls - r.rateLimited <= budget,
+      },
+    };
+  });
   return [
     {
       title: `Broadcast to ${SPACES} spaces, emulator limit R = ${R} POST /messages per second`,

@@ -70,15 +70,10 @@ async function run(botRate: number): Promise<RecallRun> {
 }
 
 export default async function (): Promise<BenchTable[]> {
-  const { floor, runs, targets } = await limiterRuns(SPACES, run);
-  const rows: BenchTable['rows'] = [];
-  for (const { label, result: r } of runs) {
-    rows.push([label, r.seconds, floor, r.seconds / floor, r.removed, r.deletes, r.rateLimited]);
-    targets.push({
-      what: `${label}: every copy removed (${r.removed} of ${SPACES})`,
-      met: r.removed === SPACES,
-    });
-  }
+  const { rows, targets } = await limiterRuns(SPACES, run, (label, r, floor) => ({
+    row: [label, r.seconds, floor, r.seconds / floor, r.removed, r.deletes, r.rateLimited],
+    target: { what: `${label}: every copy removed (${r.removed} of ${SPACES})`, met: r.removed === SPACES },
+  }));
   return [
     {
       title: `Recall of a ${SPACES}-space broadcast, emulator limit R = ${R} DELETE /messages per second`,
