@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PlannedDelivery, PlanStatus } from '../src/store/rows.js';
 import { Store } from '../src/store/store.js';
 
 export interface StoreFactory {
@@ -83,4 +84,28 @@ export function botEnv(
   delete env.DATABASE_URL;
   delete env.PUBLIC_URL;
   return { ...env, ...extra };
+}
+
+/** `n` group spaces as plan rows, `R0` to `R<n-1>`. */
+export function groupRooms(n: number): PlannedDelivery[] {
+  return Array.from({ length: n }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
+}
+
+/**
+ * What a planner leaves, for the tests of what comes after: broadcast `id` (default `b`, from `P`
+ * in `R`) received and claimed by `me` at 0, then planned into `rooms` at `at` (default 0). Answers
+ * `savePlan`'s answer.
+ */
+export async function plannedBroadcast(
+  store: Store,
+  rooms: PlannedDelivery[],
+  o: { id?: string; content?: unknown; at?: number; status?: PlanStatus } = {},
+): Promise<boolean> {
+  const id = o.id ?? 'b';
+  await store.createBroadcast(
+    { id, sourceMessageId: `M-${id}`, sourceRoomId: 'R', senderId: 'P', request: {} },
+    0,
+  );
+  await store.claimBroadcasts('received', 'me', 0, 1000, 1);
+  return store.savePlan(id, 'me', o.content ?? {}, undefined, rooms, o.at ?? 0, o.status);
 }
