@@ -52,6 +52,21 @@ async function until<T>(f: () => T | undefined, ms = 5000): Promise<T> {
   }
 }
 
+/** `body` with a handler connected to `emu`, disconnected after it whatever happens. */
+async function connected(
+  emu: RunningEmulator,
+  extra: Partial<WebexMessageHandlerOptions>,
+  body: (h: ReturnType<typeof handlerFor>) => Promise<void>,
+): Promise<void> {
+  const h = handlerFor(emu, extra);
+  await h.handler.connect();
+  try {
+    await body(h);
+  } finally {
+    await h.handler.disconnect();
+  }
+}
+
 const ofType = (events: WebexEvent[], type: WebexEventType) => events.filter((e) => e.type === type);
 
 describe('Mercury end to end', () => {
@@ -59,9 +74,7 @@ describe('Mercury end to end', () => {
   const { id } = suite;
 
   it('delivers decrypted messages: 1-1, group mention; not a group message without mention', async () => {
-    const { handler, events, errors } = handlerFor(suite.emu);
-    await handler.connect();
-    try {
+    await connected(suite.emu, {}, async ({ handler, events, errors }) => {
       const alice = id('alice');
       const bot = id('bot');
       // Alice's own REST calls, with her token, through the real /v1.
@@ -95,15 +108,11 @@ describe('Mercury end to end', () => {
       assert.deepEqual(group?.mentionedPeople, [encodeId('PEOPLE', bot)]);
       assert.equal(group?.roomType, 'group');
       assert.deepEqual(errors, []);
-    } finally {
-      await handler.disconnect();
-    }
+    });
   });
 
   it('delivers edits, deletes, card submissions and file shares; filters the bot’s own messages', async () => {
-    const { handler, events, errors } = handlerFor(suite.emu);
-    await handler.connect();
-    try {
+    await connected(suite.emu, {}, async ({ handler, events, errors }) => {
       const alice = id('alice');
       const dm = id('dm');
       const m = suite.emu.world.postMessage(alice, { roomId: dm, text: 'first' });
@@ -162,15 +171,11 @@ describe('Mercury end to end', () => {
       assert.equal(got.filename, 'a.txt');
       assert.equal(got.contentType, 'text/plain');
       assert.deepEqual(errors, []);
-    } finally {
-      await handler.disconnect();
-    }
+    });
   });
 
   it('reconnects after a dropped socket and loses or doubles nothing sent during the gap', async () => {
-    const { handler, events } = handlerFor(suite.emu, { reconnectBackoffMax: 200 });
-    await handler.connect();
-    try {
+    await connected(suite.emu, { reconnectBackoffMax: 200 }, async ({ handler, events }) => {
       const alice = id('alice');
       const dm = id('dm');
       const sent: string[] = [];
@@ -192,9 +197,7 @@ describe('Mercury end to end', () => {
       await new Promise((r) => setTimeout(r, 200));
       const ids = ofType(events, 'message.created').map((e) => e.data.id);
       assert.deepEqual([...ids].sort(), [...sent].sort(), 'each message exactly once');
-    } finally {
-      await handler.disconnect();
-    }
+    });
   });
 
   it('KMS refusal: an error event and no ciphertext passed on as text', async () => {
@@ -311,9 +314,7 @@ describe('Mercury end to end', () => {
       },
       error() {},
     };
-    const { handler, events, errors } = handlerFor(suite.emu, { logger });
-    await handler.connect();
-    try {
+    await connected(suite.emu, { logger }, async ({ handler, events, errors }) => {
       const alice = id('alice');
       const dm = id('dm');
       const texts = () =>
@@ -337,8 +338,6 @@ describe('Mercury end to end', () => {
         'each message once, the lost one recovered',
       );
       assert.deepEqual(errors, []);
-    } finally {
-      await handler.disconnect();
-    }
+    });
   });
 });
