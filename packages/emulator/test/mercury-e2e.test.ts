@@ -74,7 +74,7 @@ describe('Mercury end to end', () => {
   const { id } = suite;
 
   it('delivers decrypted messages: 1-1, group mention; not a group message without mention', async () => {
-    await connected(suite.emu, {}, async ({ handler, events, errors }) => {
+    await connected(suite.emu, {}, async ({ events, errors }) => {
       const alice = id('alice');
       const bot = id('bot');
       // Alice's own REST calls, with her token, through the real /v1.
@@ -112,7 +112,7 @@ describe('Mercury end to end', () => {
   });
 
   it('delivers edits, deletes, card submissions and file shares; filters the bot’s own messages', async () => {
-    await connected(suite.emu, {}, async ({ handler, events, errors }) => {
+    await connected(suite.emu, {}, async ({ events, errors }) => {
       const alice = id('alice');
       const dm = id('dm');
       const m = suite.emu.world.postMessage(alice, { roomId: dm, text: 'first' });
@@ -314,7 +314,7 @@ describe('Mercury end to end', () => {
       },
       error() {},
     };
-    await connected(suite.emu, { logger }, async ({ handler, events, errors }) => {
+    await connected(suite.emu, { logger }, async ({ events, errors }) => {
       const alice = id('alice');
       const dm = id('dm');
       const texts = () =>
