@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import type { Seed } from '../../../packages/emulator/src/state/types.js';
-import { botEnv } from './helpers.js';
+import { killableBotEnv } from './helpers.js';
 import { startScenario } from './scenario.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -39,18 +39,7 @@ describe('durability', () => {
     const random = rng(seed);
     const emu = await startEmulator({ port: 0, seed: bigSeed() });
     const dir = mkdtempSync(join(tmpdir(), 'herald-kill-'));
-    const config = join(dir, 'config.json');
-    // One worker: the one send in flight is the only one a kill can repeat.
-    writeFileSync(
-      config,
-      JSON.stringify({ delivery: { rate_per_second: 150, workers: 1, lease_seconds: 30, max_attempts: 5 } }),
-    );
-    const env = botEnv(emu, 'KILL_BOT', {
-      HERALD_SQLITE: join(dir, 'bot.sqlite'),
-      HERALD_INSTANCE: 'kill-test',
-      CONFIG_FILE: config,
-      LOG_LEVEL: 'info',
-    });
+    const env = killableBotEnv(emu, 'KILL_BOT', dir, 'kill-test', 150);
     const world = emu.world;
     const bot = world.findPerson('bot')!;
     const alice = world.findPerson('alice')!;

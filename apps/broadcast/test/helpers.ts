@@ -1,5 +1,5 @@
 /** Test helpers: stores on SQLite (a temp file) and, when DATABASE_URL is set, on PostgreSQL. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlannedDelivery, PlanStatus } from '../src/store/rows.js';
@@ -108,4 +108,30 @@ export async function plannedBroadcast(
   );
   await store.claimBroadcasts('received', 'me', 0, 1000, 1);
   return store.savePlan(id, 'me', o.content ?? {}, undefined, rooms, o.at ?? 0, o.status);
+}
+
+/**
+ * The environment of a `herald` child on SQLite (`<dir>/bot.sqlite`) that a test will kill: one
+ * worker at `ratePerSecond`, so the one send in flight is the only one a kill can repeat.
+ */
+export function killableBotEnv(
+  emu: { url: string; wsUrl: string },
+  token: string,
+  dir: string,
+  instance: string,
+  ratePerSecond: number,
+): NodeJS.ProcessEnv {
+  const config = join(dir, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      delivery: { rate_per_second: ratePerSecond, workers: 1, lease_seconds: 30, max_attempts: 5 },
+    }),
+  );
+  return botEnv(emu, token, {
+    HERALD_SQLITE: join(dir, 'bot.sqlite'),
+    HERALD_INSTANCE: instance,
+    CONFIG_FILE: config,
+    LOG_LEVEL: 'info',
+  });
 }

@@ -9,14 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import SQLite from 'better-sqlite3';
-import { botEnv } from './helpers.js';
+import { killableBotEnv } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const SPACES = 3;
@@ -34,18 +34,8 @@ describe('at-least-once over Mercury', () => {
         prefix: 'h',
       }),
     });
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({ delivery: { rate_per_second: 50, workers: 1, lease_seconds: 30, max_attempts: 5 } }),
-    );
-    const sqlite = join(dir, 'bot.sqlite');
-    const env = botEnv(emu, 'HANDOFF_BOT', {
-      HERALD_SQLITE: sqlite,
-      HERALD_INSTANCE: 'handoff-test',
-      CONFIG_FILE: config,
-      LOG_LEVEL: 'info',
-    });
+    const env = killableBotEnv(emu, 'HANDOFF_BOT', dir, 'handoff-test', 50);
+    const sqlite = env.HERALD_SQLITE!;
     const world = emu.world;
     const bot = world.findPerson('bot')!;
     const alice = world.findPerson('alice')!;
