@@ -14,6 +14,7 @@ import {
   WebexMessageHandler,
   type WebexMessageHandlerOptions,
 } from '@herald/webex';
+import { until } from '../../../harness/wait.js';
 import { mercurySuite } from './helpers.js';
 
 function handlerFor(emu: RunningEmulator, extra: Partial<WebexMessageHandlerOptions> = {}) {
@@ -40,16 +41,6 @@ function handlerFor(emu: RunningEmulator, extra: Partial<WebexMessageHandlerOpti
   }
   handler.on('error', (e) => errors.push(e));
   return { handler, events, errors };
-}
-
-async function until<T>(f: () => T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** `body` with a handler connected to `emu`, disconnected after it whatever happens. */
@@ -89,7 +80,7 @@ describe('Mercury end to end', () => {
         roomId: encodeId('ROOM', id('team')),
         markdown: `hi <@personId:${encodeId('PEOPLE', bot)}|Herald>, report`,
       });
-      await until(() => ofType(events, 'message.created').length >= 2 || undefined);
+      await until('two messages', () => ofType(events, 'message.created').length >= 2 || undefined);
       await new Promise((r) => setTimeout(r, 100));
       const created = ofType(events, 'message.created').map((e) =>
         e.type === 'message.created' ? e.data : undefined,
@@ -135,6 +126,7 @@ describe('Mercury end to end', () => {
         files: [{ name: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('file bytes') }],
       });
       await until(
+        'the edits, deletes and actions',
         () =>
           (ofType(events, 'message.created').length >= 2 &&
             ofType(events, 'attachmentAction.created').length >= 1) ||
@@ -183,7 +175,7 @@ describe('Mercury end to end', () => {
         sent.push(encodeId('MESSAGE', suite.emu.world.postMessage(alice, { roomId: dm, text: t }).id));
       post('before-1');
       post('before-2');
-      await until(() => ofType(events, 'message.created').length >= 2 || undefined);
+      await until('two messages', () => ofType(events, 'message.created').length >= 2 || undefined);
       let reconnected = false;
       handler.on('connected', ({ reconnect }) => {
         reconnected ||= reconnect;
@@ -191,9 +183,9 @@ describe('Mercury end to end', () => {
       assert.equal(suite.emu.control.mercury.dropSockets('bot'), 1);
       post('gap-1');
       post('gap-2');
-      await until(() => reconnected || undefined);
+      await until('the reconnect', () => reconnected || undefined);
       post('after-1');
-      await until(() => ofType(events, 'message.created').length >= 5 || undefined);
+      await until('five messages', () => ofType(events, 'message.created').length >= 5 || undefined);
       await new Promise((r) => setTimeout(r, 200));
       const ids = ofType(events, 'message.created').map((e) => e.data.id);
       assert.deepEqual([...ids].sort(), [...sent].sort(), 'each message exactly once');
@@ -212,7 +204,7 @@ describe('Mercury end to end', () => {
         roomId: room.id,
         markdown: `<@personId:${id('bot')}> secret`,
       });
-      await until(() => errors.find((e) => e instanceof KmsError));
+      await until('the KMS error', () => errors.find((e) => e instanceof KmsError));
       assert.ok(
         !ofType(events, 'message.created').some(
           (e) => e.type === 'message.created' && e.data.roomId === encodeId('ROOM', room.id),
@@ -250,7 +242,7 @@ describe('Mercury end to end', () => {
     });
     await handler.connect();
     suite.emu.control.mercury.revokeToken('bot-token');
-    await until(() => reason);
+    await until('the disconnect reason', () => reason);
     assert.equal(reason, 'auth-failed');
     assert.ok(errors.some((e) => e instanceof AuthError));
     await new Promise((r) => setTimeout(r, 300));
@@ -283,6 +275,7 @@ describe('Mercury end to end', () => {
       // A marker after connect: Mercury keeps order, so once it is here, any duplicate would be too.
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'marker' });
       await until(
+        'the message sent while connecting',
         () =>
           ofType(events, 'message.created').some(
             (e) => e.type === 'message.created' && e.data.text === 'marker',
@@ -320,13 +313,13 @@ describe('Mercury end to end', () => {
       const texts = () =>
         ofType(events, 'message.created').map((e) => (e.type === 'message.created' ? e.data.text : ''));
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-1' });
-      await until(() => texts().includes('seq-1') || undefined);
+      await until('seq-1', () => texts().includes('seq-1') || undefined);
       suite.emu.control.mercury.loseActivities('bot', 1);
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-lost' });
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-3' });
-      await until(() => texts().includes('seq-lost') || undefined);
+      await until('seq-lost, recovered through REST', () => texts().includes('seq-lost') || undefined);
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-4' });
-      await until(() => texts().includes('seq-4') || undefined);
+      await until('seq-4', () => texts().includes('seq-4') || undefined);
       const gap = warnings.find((w) => /sequenceNumber jumped/.test(w.msg));
       assert.ok(gap, 'a warning names the jump');
       assert.equal((gap.fields.received as number) - (gap.fields.expected as number), 1);
