@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import type { Seed } from '../../../packages/emulator/src/state/types.js';
 import { killableBotEnv } from './helpers.js';
-import { startScenario } from './scenario.js';
+import { withScenario } from './scenario.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const ROOMS = 300;
@@ -108,22 +108,22 @@ describe('durability', () => {
   it('two instances on one PostgreSQL, both on Mercury: one copy per space', {
     skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set: PostgreSQL test skipped (CI sets it)',
   }, async () => {
-    const s = await startScenario({
-      transport: 'mercury',
-      instances: 2,
-      databaseUrl: process.env.DATABASE_URL,
-      schema: `t_two_${process.pid}_${Date.now().toString(36)}`,
-    });
-    try {
-      s.post('alice', { roomId: s.room('alice-bot').id, text: 'once, please' });
-      await s.settled();
-      await new Promise((r) => setTimeout(r, 200));
-      for (const key of ['acme-1', 'acme-2', 'bob-bot']) assert.equal(s.copiesIn(key).length, 1, key);
-      assert.equal(s.copiesIn('alice-bot').length, 1, 'one report');
-      const events = s.bots.map((b) => b.bot.metrics.events['message.created'] ?? 0);
-      assert.deepEqual(events, [1, 1], 'both instances saw the event');
-    } finally {
-      await s.stop();
-    }
+    await withScenario(
+      {
+        transport: 'mercury',
+        instances: 2,
+        databaseUrl: process.env.DATABASE_URL,
+        schema: `t_two_${process.pid}_${Date.now().toString(36)}`,
+      },
+      async (s) => {
+        s.post('alice', { roomId: s.room('alice-bot').id, text: 'once, please' });
+        await s.settled();
+        await new Promise((r) => setTimeout(r, 200));
+        for (const key of ['acme-1', 'acme-2', 'bob-bot']) assert.equal(s.copiesIn(key).length, 1, key);
+        assert.equal(s.copiesIn('alice-bot').length, 1, 'one report');
+        const events = s.bots.map((b) => b.bot.metrics.events['message.created'] ?? 0);
+        assert.deepEqual(events, [1, 1], 'both instances saw the event');
+      },
+    );
   });
 });
