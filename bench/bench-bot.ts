@@ -9,6 +9,7 @@ import { type RunningBot, runBot } from '@herald/broadcast';
 import { manySpacesSeed, type RunningEmulator, startEmulator } from '@herald/emulator';
 import { silentLogger } from '@herald/webex';
 import { parseConfig } from '../apps/broadcast/src/config.js';
+import type { BenchTable } from '../harness/table.js';
 
 export interface BenchBot {
   emu: RunningEmulator;
@@ -51,4 +52,42 @@ export async function startBenchBot(spaces: number, botRate: number): Promise<Be
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The emulator's limit on the measured call, per second; the floor is `spaces / LIMIT_R` seconds. */
+export const LIMIT_R = 100;
+
+/**
+ * Runs `run` with the bot's limiter at R (configured to the emulator's limit) and at 2R (it learns
+ * from the 429s): a row each, the wall-time target of each (within 10 % of the floor), and the
+ * bench's own target of each run from `measure`.
+ */
+export async function limiterRuns<T extends { seconds: number }>(
+  spaces: number,
+  run: (botRate: number) => Promise<T>,
+  measure: (
+    label: string,
+    result: T,
+    floor: number,
+  ) => { row: BenchTable['rows'][number]; target: NonNullable<BenchTable['targets']>[number] },
+): Promise<{ rows: BenchTable['rows']; targets: NonNullable<BenchTable['targets']> }> {
+  const floor = spaces / LIMIT_R;
+  const rows: BenchTable['rows'] = [];
+  const targets: NonNullable<BenchTable['targets']> = [];
+  for (const [label, rate] of [
+    ['bot limiter = R (configured to the limit)', LIMIT_R],
+    ['bot limiter = 2R (learns from 429)', 2 * LIMIT_R],
+  ] as const) {
+    const result = await run(rate);
+    const { row, target } = measure(label, result, floor);
+    rows.push(row);
+    targets.push(
+      {
+        what: `${label}: wall time ≤ 1.10 × floor (${(result.seconds / floor).toFixed(2)}×)`,
+        met: result.seconds / floor <= 1.1,
+      },
+      target,
+    );
+  }
+  return { rows, targets };
 }

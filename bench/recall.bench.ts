@@ -6,10 +6,9 @@
  */
 
 import type { BenchTable } from '../harness/table.js';
-import { startBenchBot } from './bench-bot.js';
+import { limiterRuns, LIMIT_R as R, startBenchBot } from './bench-bot.js';
 
 const SPACES = 1000;
-const R = 100;
 
 interface RecallRun {
   seconds: number;
@@ -71,24 +70,10 @@ async function run(botRate: number): Promise<RecallRun> {
 }
 
 export default async function (): Promise<BenchTable[]> {
-  const floor = SPACES / R;
-  const rows: BenchTable['rows'] = [];
-  const targets: NonNullable<BenchTable['targets']> = [];
-  for (const [label, rate] of [
-    ['bot limiter = R (configured to the limit)', R],
-    ['bot limiter = 2R (learns from 429)', 2 * R],
-  ] as const) {
-    const r = await run(rate);
-    rows.push([label, r.seconds, floor, r.seconds / floor, r.removed, r.deletes, r.rateLimited]);
-    targets.push({
-      what: `${label}: wall time ≤ 1.10 × floor (${(r.seconds / floor).toFixed(2)}×)`,
-      met: r.seconds / floor <= 1.1,
-    });
-    targets.push({
-      what: `${label}: every copy removed (${r.removed} of ${SPACES})`,
-      met: r.removed === SPACES,
-    });
-  }
+  const { rows, targets } = await limiterRuns(SPACES, run, (label, r, floor) => ({
+    row: [label, r.seconds, floor, r.seconds / floor, r.removed, r.deletes, r.rateLimited],
+    target: { what: `${label}: every copy removed (${r.removed} of ${SPACES})`, met: r.removed === SPACES },
+  }));
   return [
     {
       title: `Recall of a ${SPACES}-space broadcast, emulator limit R = ${R} DELETE /messages per second`,

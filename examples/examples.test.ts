@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startEmulator } from '@herald/emulator';
+import { type Seed, seedBot, seedBotDirect, seedOrg, seedPerson, startEmulator } from '@herald/emulator';
 import { WebexClient } from '@herald/webex';
+import { until } from '../harness/wait.js';
 import { startExpressBot } from './express-webhook-bot.js';
 import { makeHandler } from './lambda-handler.js';
 import { startMercuryBot } from './mercury-bot.js';
@@ -12,20 +13,11 @@ import { startMercuryBot } from './mercury-bot.js';
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 let emulator: Emulator;
 
-const seed = {
-  orgs: [{ key: 'acme', displayName: 'Acme' }],
-  people: [
-    {
-      key: 'bot',
-      org: 'acme',
-      email: 'example@webex.bot',
-      displayName: 'Example',
-      type: 'bot' as const,
-      token: 'EX_BOT',
-    },
-    { key: 'ann', org: 'acme', email: 'ann@acme.example', displayName: 'Ann', token: 'EX_ANN' },
-  ],
-  rooms: [{ key: 'ann-bot', title: 'Ann', type: 'direct' as const, creator: 'ann', members: ['bot'] }],
+const BOT = seedBot('EX_BOT');
+const seed: Seed = {
+  orgs: [seedOrg('acme', 'Acme')],
+  people: [BOT, seedPerson('ann', 'acme', 'Ann', 'EX_ANN')],
+  rooms: [seedBotDirect('ann', 'Ann')],
 };
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -38,20 +30,10 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false): Promise<T> {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const botTexts = () =>
   emulator.control
     .messages('ann-bot')
-    .filter((m) => m.personEmail === 'example@webex.bot')
+    .filter((m) => m.personEmail === BOT.email)
     .map((m) => String(m.text ?? m.markdown ?? ''));
 
 describe('examples', () => {

@@ -8,9 +8,7 @@
  */
 import { type AddressInfo, isIP } from 'node:net';
 import {
-  backoff,
   type Clock,
-  canRetry,
   createNodeHandler,
   DEFAULT_BASE_URL,
   HandlerError,
@@ -18,9 +16,10 @@ import {
   type NodeWebhookHandler,
   type Receiver,
   type RetryPolicy,
-  retryAfterMs,
+  retrying,
   retryPolicy,
   WebexClient,
+  type WebexClientOptions,
   WebexMessageHandler,
   WebhookReceiver,
 } from '@herald/webex';
@@ -86,15 +85,12 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
   const proxy = options.proxy;
   const fetch = proxy?.fetch;
   if (proxy) log.info({ proxy: proxy.proxyFor(baseUrl ?? DEFAULT_BASE_URL) ?? 'direct' }, 'REST proxy');
-  const client = new WebexClient({ token: settings.token, baseUrl, logger: log, fetch });
+  // One client per retry need, all with the bot's token, base URL, logger and proxy.
+  const clientWith = (retry?: WebexClientOptions['retry']) =>
+    new WebexClient({ token: settings.token, baseUrl, logger: log, fetch, ...(retry ? { retry } : {}) });
+  const client = clientWith();
   // Sends hand every 429 back to the dispatcher: the shared limiter and the queue wait, not a socket.
-  const sendClient = new WebexClient({
-    token: settings.token,
-    baseUrl,
-    logger: log,
-    fetch,
-    retry: { maxWaitS: 0 },
-  });
+  const sendClient = clientWith({ maxWaitS: 0 });
   const store = new Store({
     databaseUrl: settings.databaseUrl,
     sqlitePath: settings.sqlitePath,
@@ -137,13 +133,7 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
     receiver = webhooks;
     webhook = createNodeHandler(webhooks);
     // Registration tries each call once: start-up's loop below is the only one.
-    const setupClient = new WebexClient({
-      token: settings.token,
-      baseUrl,
-      logger: log,
-      fetch,
-      retry: { attempts: 1 },
-    });
+    const setupClient = clientWith({ attempts: 1 });
     prepare = async () => {
       const result = await registerBotWebhooks(setupClient, publicUrl, webhookSecret);
       log.info({ actions: result.actions.map((a) => a.kind) }, 'webhooks synchronised');
@@ -261,17 +251,12 @@ async function restartWatermark(store: Store): Promise<number | undefined> {
  * waiting `Retry-After` when Webex gave one (at most 60 s), else the policy's backoff.
  */
 async function startWithRetry(start: () => Promise<void>, log: Logger, policy: RetryPolicy): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (err) {
-      if (!canRetry(policy, err, attempt)) throw err;
-      const delay = retryAfterMs(err, 60_000) ?? backoff(policy, attempt);
+  await retrying(policy, start, {
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    onRetry: (err, attempt, delay) =>
       log.warn(
         { attempt, delay, error: err instanceof Error ? err.message : String(err) },
         'transport start failed; retrying',
-      );
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
+      ),
+  });
 }

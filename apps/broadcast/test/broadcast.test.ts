@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeId } from '@herald/webex';
-import { type Scenario, startScenario, TRANSPORTS } from './scenario.js';
+import { type Scenario, startScenario, TRANSPORTS, withScenario } from './scenario.js';
 
 const CARD = {
   type: 'AdaptiveCard',
@@ -127,80 +127,79 @@ for (const transport of TRANSPORTS) {
 
     describe('other policies', () => {
       it('sender list: only listed senders, compared case-insensitively', async () => {
-        const s = await startScenario({
-          transport,
-          config: {
-            source: { bots_own_org: true, from_sender_list: true, sender_list: ['BOB@acme.example'] },
+        await withScenario(
+          {
+            transport,
+            config: {
+              source: { bots_own_org: true, from_sender_list: true, sender_list: ['BOB@acme.example'] },
+            },
           },
-        });
-        try {
-          s.post('alice', { roomId: s.room('alice-bot').id, text: 'from alice' });
-          s.post('bob', { roomId: s.room('bob-bot').id, text: 'from bob' });
-          await s.waitFor('a copy', () => s.copiesIn('acme-1').length >= 1);
-          await s.settled();
-          assert.deepEqual(
-            s.copiesIn('acme-1').map((m) => m.markdown?.split('\n').at(-1)),
-            ['from bob'],
-          );
-          assert.match(s.copiesIn('alice-bot')[0]?.markdown ?? '', /not allowed/);
-        } finally {
-          await s.stop();
-        }
+          async (s) => {
+            s.post('alice', { roomId: s.room('alice-bot').id, text: 'from alice' });
+            s.post('bob', { roomId: s.room('bob-bot').id, text: 'from bob' });
+            await s.waitFor('a copy', () => s.copiesIn('acme-1').length >= 1);
+            await s.settled();
+            assert.deepEqual(
+              s.copiesIn('acme-1').map((m) => m.markdown?.split('\n').at(-1)),
+              ['from bob'],
+            );
+            assert.match(s.copiesIn('alice-bot')[0]?.markdown ?? '', /not allowed/);
+          },
+        );
       });
 
       it("anyone may send; destinations in the bot's org only", async () => {
-        const s = await startScenario({
-          transport,
-          config: {
-            source: { bots_own_org: false },
-            destination: { bots_own_org: true, senders_own_org: false },
+        await withScenario(
+          {
+            transport,
+            config: {
+              source: { bots_own_org: false },
+              destination: { bots_own_org: true, senders_own_org: false },
+            },
+            locale: 'cs_CZ',
           },
-          locale: 'cs_CZ',
-        });
-        try {
-          s.post('gina', { roomId: s.room('gina-bot').id, text: 'ahoj' });
-          await s.waitFor('copies', () => s.copiesIn('acme-2').length === 1);
-          await s.settled();
-          for (const key of ['acme-1', 'acme-2', 'alice-bot', 'bob-bot'])
-            assert.equal(s.copiesIn(key).length, 1, key);
-          assert.equal(s.copiesIn('globex-1').length, 0);
-          assert.match(s.copiesIn('acme-1')[0]?.markdown ?? '', /^Zpráva od <@personId:/);
-          assert.match(
-            s.copiesIn('alice-bot')[0]?.markdown ?? '',
-            /^Zpráva od Gina Gold \(gina@globex\.example\):/,
-          );
-          assert.match(s.copiesIn('gina-bot')[0]?.markdown ?? '', /Doručeno do 4 z 5 prostorů/);
-        } finally {
-          await s.stop();
-        }
+          async (s) => {
+            s.post('gina', { roomId: s.room('gina-bot').id, text: 'ahoj' });
+            await s.waitFor('copies', () => s.copiesIn('acme-2').length === 1);
+            await s.settled();
+            for (const key of ['acme-1', 'acme-2', 'alice-bot', 'bob-bot'])
+              assert.equal(s.copiesIn(key).length, 1, key);
+            assert.equal(s.copiesIn('globex-1').length, 0);
+            assert.match(s.copiesIn('acme-1')[0]?.markdown ?? '', /^Zpráva od <@personId:/);
+            assert.match(
+              s.copiesIn('alice-bot')[0]?.markdown ?? '',
+              /^Zpráva od Gina Gold \(gina@globex\.example\):/,
+            );
+            assert.match(s.copiesIn('gina-bot')[0]?.markdown ?? '', /Doručeno do 4 z 5 prostorů/);
+          },
+        );
       });
 
       it('everywhere (no org checks), the sender 1-1 when configured', async () => {
-        const s = await startScenario({
-          transport,
-          config: {
-            source: { bots_own_org: false },
-            destination: { senders_own_org: false, include_sender_direct: true },
+        await withScenario(
+          {
+            transport,
+            config: {
+              source: { bots_own_org: false },
+              destination: { senders_own_org: false, include_sender_direct: true },
+            },
           },
-        });
-        try {
-          s.post('alice', { roomId: s.room('acme-1').id, markdown: `${s.mentionBot} all hands` });
-          await s.waitFor('copies', () => s.copiesIn('globex-1').length === 1);
-          await s.settled();
-          for (const key of ['acme-2', 'globex-1', 'alice-bot', 'bob-bot', 'gina-bot']) {
-            assert.ok(s.copiesIn(key).length >= 1, key);
-          }
-          assert.equal(s.copiesIn('acme-1').length, 0, 'never the source space');
-        } finally {
-          await s.stop();
-        }
+          async (s) => {
+            s.post('alice', { roomId: s.room('acme-1').id, markdown: `${s.mentionBot} all hands` });
+            await s.waitFor('copies', () => s.copiesIn('globex-1').length === 1);
+            await s.settled();
+            for (const key of ['acme-2', 'globex-1', 'alice-bot', 'bob-bot', 'gina-bot']) {
+              assert.ok(s.copiesIn(key).length >= 1, key);
+            }
+            assert.equal(s.copiesIn('acme-1').length, 0, 'never the source space');
+          },
+        );
       });
     });
 
     describe('membership', () => {
       it('added to an announcement-only space as a non-moderator: asks the adder once, in a 1-1', async () => {
-        const s = await startScenario({ transport });
-        try {
+        await withScenario({ transport }, async (s) => {
           const alice = s.person('alice');
           const space = s.world.createRoom(alice.id, {
             title: 'Town hall',
@@ -219,14 +218,11 @@ for (const transport of TRANSPORTS) {
           const asks = s.copiesIn('alice-bot').filter((m) => /Announcement only/.test(m.markdown ?? ''));
           assert.equal(asks.length, 1, 'asked once');
           assert.match(asks[0]!.markdown ?? '', /\[Town hall\]\(webexteams:\/\/im\?space=[0-9a-f-]{36}\)/);
-        } finally {
-          await s.stop();
-        }
+        });
       });
 
       it('added to a space of another org: says why and leaves, even when the notice is refused', async () => {
-        const s = await startScenario({ transport, config: { membership: { bots_own_org: true } } });
-        try {
+        await withScenario({ transport, config: { membership: { bots_own_org: true } } }, async (s) => {
           const gina = s.person('gina');
           const open = s.world.createRoom(gina.id, { title: 'Globex open' });
           const locked = s.world.createRoom(gina.id, {
@@ -245,14 +241,11 @@ for (const transport of TRANSPORTS) {
             (m) => m.roomId === open.id && m.personId === s.botPerson.id,
           );
           assert.equal(notice?.markdown, 'I am allowed to communicate only in Spaces owned by **Acme**');
-        } finally {
-          await s.stop();
-        }
+        });
       });
 
       it('a third person joining a space of another org does not make the bot act', async () => {
-        const s = await startScenario({ transport, config: { membership: { bots_own_org: true } } });
-        try {
+        await withScenario({ transport, config: { membership: { bots_own_org: true } } }, async (s) => {
           const gina = s.person('gina');
           const globex = s.room('globex-1');
           s.world.addMember(gina.id, globex.id, s.person('alice').id, false);
@@ -260,9 +253,7 @@ for (const transport of TRANSPORTS) {
           assert.ok(s.world.membership(s.botPerson.id, globex.id), 'the bot stays');
           assert.ok(s.world.membership(s.person('alice').id, globex.id), 'and so does the new member');
           assert.equal(s.copiesIn('globex-1').length, 0);
-        } finally {
-          await s.stop();
-        }
+        });
       });
     });
   });

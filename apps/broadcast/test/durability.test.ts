@@ -4,14 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import type { Seed } from '../../../packages/emulator/src/state/types.js';
-import { startScenario } from './scenario.js';
+import { killableBotEnv } from './helpers.js';
+import { withScenario } from './scenario.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const ROOMS = 300;
@@ -38,26 +39,7 @@ describe('durability', () => {
     const random = rng(seed);
     const emu = await startEmulator({ port: 0, seed: bigSeed() });
     const dir = mkdtempSync(join(tmpdir(), 'herald-kill-'));
-    const config = join(dir, 'config.json');
-    // One worker: the one send in flight is the only one a kill can repeat.
-    writeFileSync(
-      config,
-      JSON.stringify({ delivery: { rate_per_second: 150, workers: 1, lease_seconds: 30, max_attempts: 5 } }),
-    );
-    const env = {
-      ...process.env,
-      WEBEX_TOKEN: 'KILL_BOT',
-      WEBEX_API_URL: `${emu.url}/v1`,
-      WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
-      HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
-      HERALD_SQLITE: join(dir, 'bot.sqlite'),
-      HERALD_INSTANCE: 'kill-test',
-      CONFIG_FILE: config,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-    };
-    delete (env as Record<string, unknown>).DATABASE_URL;
-    delete (env as Record<string, unknown>).PUBLIC_URL;
+    const env = killableBotEnv(emu, 'KILL_BOT', dir, 'kill-test', 150);
     const world = emu.world;
     const bot = world.findPerson('bot')!;
     const alice = world.findPerson('alice')!;
@@ -126,22 +108,22 @@ describe('durability', () => {
   it('two instances on one PostgreSQL, both on Mercury: one copy per space', {
     skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set: PostgreSQL test skipped (CI sets it)',
   }, async () => {
-    const s = await startScenario({
-      transport: 'mercury',
-      instances: 2,
-      databaseUrl: process.env.DATABASE_URL,
-      schema: `t_two_${process.pid}_${Date.now().toString(36)}`,
-    });
-    try {
-      s.post('alice', { roomId: s.room('alice-bot').id, text: 'once, please' });
-      await s.settled();
-      await new Promise((r) => setTimeout(r, 200));
-      for (const key of ['acme-1', 'acme-2', 'bob-bot']) assert.equal(s.copiesIn(key).length, 1, key);
-      assert.equal(s.copiesIn('alice-bot').length, 1, 'one report');
-      const events = s.bots.map((b) => b.bot.metrics.events['message.created'] ?? 0);
-      assert.deepEqual(events, [1, 1], 'both instances saw the event');
-    } finally {
-      await s.stop();
-    }
+    await withScenario(
+      {
+        transport: 'mercury',
+        instances: 2,
+        databaseUrl: process.env.DATABASE_URL,
+        schema: `t_two_${process.pid}_${Date.now().toString(36)}`,
+      },
+      async (s) => {
+        s.post('alice', { roomId: s.room('alice-bot').id, text: 'once, please' });
+        await s.settled();
+        await new Promise((r) => setTimeout(r, 200));
+        for (const key of ['acme-1', 'acme-2', 'bob-bot']) assert.equal(s.copiesIn(key).length, 1, key);
+        assert.equal(s.copiesIn('alice-bot').length, 1, 'one report');
+        const events = s.bots.map((b) => b.bot.metrics.events['message.created'] ?? 0);
+        assert.deepEqual(events, [1, 1], 'both instances saw the event');
+      },
+    );
   });
 });

@@ -1,7 +1,8 @@
 /** Test helpers: stores on SQLite (a temp file) and, when DATABASE_URL is set, on PostgreSQL. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PlannedDelivery, PlanStatus } from '../src/store/rows.js';
 import { Store } from '../src/store/store.js';
 
 export interface StoreFactory {
@@ -60,4 +61,77 @@ export function postgresFactory(): StoreFactory {
 
 export function storeFactories(): StoreFactory[] {
   return [sqliteFactory(), postgresFactory()];
+}
+
+/**
+ * The environment of a `herald` child process against `emu`: the parent's without its
+ * `DATABASE_URL` and `PUBLIC_URL` (the child receives over Mercury, on the store `extra` names),
+ * the emulator's URLs, port 0, then `extra`.
+ */
+export function botEnv(
+  emu: { url: string; wsUrl: string },
+  token: string,
+  extra: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    WEBEX_TOKEN: token,
+    WEBEX_API_URL: `${emu.url}/v1`,
+    WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
+    HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
+    PORT: '0',
+  };
+  delete env.DATABASE_URL;
+  delete env.PUBLIC_URL;
+  return { ...env, ...extra };
+}
+
+/** `n` group spaces as plan rows, `R0` to `R<n-1>`. */
+export function groupRooms(n: number): PlannedDelivery[] {
+  return Array.from({ length: n }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
+}
+
+/**
+ * What a planner leaves, for the tests of what comes after: broadcast `id` (default `b`, from `P`
+ * in `R`) received and claimed by `me` at 0, then planned into `rooms` at `at` (default 0). Answers
+ * `savePlan`'s answer.
+ */
+export async function plannedBroadcast(
+  store: Store,
+  rooms: PlannedDelivery[],
+  o: { id?: string; content?: unknown; at?: number; status?: PlanStatus } = {},
+): Promise<boolean> {
+  const id = o.id ?? 'b';
+  await store.createBroadcast(
+    { id, sourceMessageId: `M-${id}`, sourceRoomId: 'R', senderId: 'P', request: {} },
+    0,
+  );
+  await store.claimBroadcasts('received', 'me', 0, 1000, 1);
+  return store.savePlan(id, 'me', o.content ?? {}, undefined, rooms, o.at ?? 0, o.status);
+}
+
+/**
+ * The environment of a `herald` child on SQLite (`<dir>/bot.sqlite`) that a test will kill: one
+ * worker at `ratePerSecond`, so the one send in flight is the only one a kill can repeat.
+ */
+export function killableBotEnv(
+  emu: { url: string; wsUrl: string },
+  token: string,
+  dir: string,
+  instance: string,
+  ratePerSecond: number,
+): NodeJS.ProcessEnv {
+  const config = join(dir, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      delivery: { rate_per_second: ratePerSecond, workers: 1, lease_seconds: 30, max_attempts: 5 },
+    }),
+  );
+  return botEnv(emu, token, {
+    HERALD_SQLITE: join(dir, 'bot.sqlite'),
+    HERALD_INSTANCE: instance,
+    CONFIG_FILE: config,
+    LOG_LEVEL: 'info',
+  });
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
+import { botEnv } from './helpers.js';
 import { startScenario } from './scenario.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -85,19 +86,12 @@ describe('instances sharing PostgreSQL', { skip }, () => {
       return counts;
     };
     const launch = (i: number): ChildProcess => {
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        WEBEX_TOKEN: 'KILL3_BOT',
-        WEBEX_API_URL: `${emu.url}/v1`,
-        WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
-        HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
+      const env = botEnv(emu, 'KILL3_BOT', {
         DATABASE_URL: `${url}${url!.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`,
         HERALD_INSTANCE: `kill3-${i}`,
         CONFIG_FILE: config,
-        PORT: '0',
         LOG_LEVEL: 'warn',
-      };
-      delete env.PUBLIC_URL;
+      });
       return spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
         env,
         stdio: ['ignore', 'ignore', 'inherit'],

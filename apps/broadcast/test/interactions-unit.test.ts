@@ -100,12 +100,11 @@ describe('cards', () => {
   });
 
   const counts = { held: 0, pending: 0, sending: 0, sent: 3, failed: 1, cancelled: 0 };
+  /** A finished broadcast to four spaces, three sent and one failed. */
+  const finished = { broadcastId: ID, inProgress: false, total: 4, counts };
   it('report: the text keeps "Delivered to N of M spaces."; the card has facts and a Recall button', () => {
     const r = renderReport(en, {
-      broadcastId: ID,
-      inProgress: false,
-      total: 4,
-      counts,
+      ...finished,
       failed: [{ title: 'Town hall', reason: '403 moderators only' }],
     });
     assert.match(r.markdown, /Delivered to 3 of 4 spaces\./);
@@ -117,20 +116,14 @@ describe('cards', () => {
   });
   it('report after a recall and after an edit', () => {
     const recalled = renderReport(en, {
-      broadcastId: ID,
-      inProgress: false,
-      total: 4,
-      counts,
+      ...finished,
       failed: [],
       recall: { total: 3, removed: 2, failed: [{ title: 'A', reason: '403' }], open: 0, done: true },
     });
     assert.match(recalled.markdown, /Recalled: 2 of 3 copies removed\.\s+Not removed:\s+- A: 403/);
     assert.equal(validateCard(recalled.card?.content).actions, undefined);
     const edited = renderReport(en, {
-      broadcastId: ID,
-      inProgress: false,
-      total: 4,
-      counts,
+      ...finished,
       failed: [],
       edit: { version: 2, edited: 2, total: 3, notEdited: [{ title: 'B', reason: 'not_editable' }] },
     });

@@ -9,13 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import SQLite from 'better-sqlite3';
+import { killableBotEnv } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const SPACES = 3;
@@ -33,26 +34,8 @@ describe('at-least-once over Mercury', () => {
         prefix: 'h',
       }),
     });
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({ delivery: { rate_per_second: 50, workers: 1, lease_seconds: 30, max_attempts: 5 } }),
-    );
-    const sqlite = join(dir, 'bot.sqlite');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      WEBEX_TOKEN: 'HANDOFF_BOT',
-      WEBEX_API_URL: `${emu.url}/v1`,
-      WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
-      HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
-      HERALD_SQLITE: sqlite,
-      HERALD_INSTANCE: 'handoff-test',
-      CONFIG_FILE: config,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-    };
-    delete env.DATABASE_URL;
-    delete env.PUBLIC_URL;
+    const env = killableBotEnv(emu, 'HANDOFF_BOT', dir, 'handoff-test', 50);
+    const sqlite = env.HERALD_SQLITE!;
     const world = emu.world;
     const bot = world.findPerson('bot')!;
     const alice = world.findPerson('alice')!;

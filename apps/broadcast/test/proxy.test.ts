@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type RunningEmulator, startEmulator } from '@herald/emulator';
 import { proxyFromEnv } from '@herald/webex/proxy';
+import { until } from '../../../harness/wait.js';
 import {
   type ForwardProxy,
   setProxyEnv,
@@ -22,18 +23,15 @@ import {
 } from '../../../packages/webex/test/forward-proxy.js';
 import { ConfigError, loadSettings, parseConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
+import { botEnv } from './helpers.js';
 import { BOT_TOKEN, freePort, runBotOnEmulator, twoOrgSeed, WEBHOOK_SECRET } from './scenario.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const PASSWORD = 'pr0xy-s3cret';
 
-async function waitUntil(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Through the proxy the bot is slower to start: wait up to 30 s. */
+const waitUntil = (what: string, ok: () => boolean | Promise<boolean>, ms = 30_000) =>
+  until(what, ok, ms, 20);
 
 describe('the bot through a forward proxy', () => {
   let emu: RunningEmulator;
@@ -64,17 +62,8 @@ describe('the bot through a forward proxy', () => {
     });
 
   function cliEnv(sqlite: string, proxy: Record<string, string>): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      WEBEX_TOKEN: BOT_TOKEN,
-      WEBEX_API_URL: `${emu.url}/v1`,
-      WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
-      HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
-      HERALD_SQLITE: join(dir, sqlite),
-      PORT: '0',
-      LOG_LEVEL: 'info',
-    };
-    for (const k of ['DATABASE_URL', 'PUBLIC_URL', 'WEBEX_TEAMS_ACCESS_TOKEN', 'CONFIG_FILE']) delete env[k];
+    const env = botEnv(emu, BOT_TOKEN, { HERALD_SQLITE: join(dir, sqlite), LOG_LEVEL: 'info' });
+    for (const k of ['WEBEX_TEAMS_ACCESS_TOKEN', 'CONFIG_FILE']) delete env[k];
     for (const k of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'])
       delete env[k];
     return { ...env, ...proxy };

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { manySpacesSeed } from '@herald/emulator';
 import { decodeId } from '@herald/webex';
 import type { Seed } from '../../../packages/emulator/src/state/types.js';
-import { type Scenario, startScenario, TRANSPORTS } from './scenario.js';
+import { type Scenario, startScenario, TRANSPORTS, withScenario } from './scenario.js';
 
 const COPIES = ['acme-1', 'acme-2', 'bob-bot'];
 
@@ -100,46 +100,46 @@ function seed(): Seed {
 for (const transport of TRANSPORTS) {
   describe(`recall across a restart over ${transport}`, () => {
     it(`a recall of ${ROOMS} copies stopped half way resumes: every copy deleted exactly once, reported`, async () => {
-      const s = await startScenario({
-        transport,
-        seed: seed(),
-        config: { delivery: { rate_per_second: 40, workers: 2, lease_seconds: 30, max_attempts: 5 } },
-      });
-      try {
-        const rooms = Array.from({ length: ROOMS }, (_, i) => `r${i}`);
-        s.post('alice', { roomId: s.room('alice-bot').id, text: 'all hands at 3' });
-        await s.waitFor('copies', () => rooms.every((k) => s.copiesIn(k).length === 1), 30_000);
-        await s.settled(30_000);
-        const copyIds = new Set(rooms.map((k) => s.copiesIn(k)[0]!.id));
-        // The emulator lets the bot delete 10 a second: the recall takes a few seconds.
-        s.emu.control.setRateLimits({ deletePerToken: { capacity: 10, perSecond: 10 } });
-        s.emu.control.clearRequests();
-        s.post('alice', { roomId: s.room('alice-bot').id, text: 'recall' });
-        const deleted = () => [...copyIds].filter((id) => s.world.messages.get(id)?.deleted).length;
-        await s.waitFor('some copies deleted', () => deleted() >= 8, 30_000);
-        await s.bot.stop();
-        const atStop = deleted();
-        assert.ok(atStop < ROOMS, `stopped mid-recall (${atStop} of ${ROOMS} deleted)`);
-        await s.restart();
-        await s.waitFor('every copy deleted', () => deleted() === ROOMS, 60_000);
-        await s.settled(30_000);
-        const okDeletes = s.emu.control
-          .requests({ method: 'DELETE', path: '/v1/messages/' })
-          .filter((r) => r.personId === s.botPerson.id && r.status === 204)
-          .map((r) => decodeId(r.path.split('/').pop()!.split('?')[0]!)?.uuid);
-        const copyDeletes = okDeletes.filter((id) => id !== undefined && copyIds.has(id));
-        assert.equal(copyDeletes.length, ROOMS, 'one successful DELETE per copy');
-        assert.equal(new Set(copyDeletes).size, ROOMS, 'no copy deleted twice');
-        const report = s.cardsIn('alice-bot');
-        assert.equal(report.length, 1);
-        assert.match(report[0]!.markdown ?? '', new RegExp(`Delivered to ${ROOMS} of ${ROOMS} spaces\\.`));
-        assert.match(
-          report[0]!.markdown ?? '',
-          new RegExp(`Recalled: ${ROOMS} of ${ROOMS} copies removed\\.`),
-        );
-      } finally {
-        await s.stop();
-      }
+      await withScenario(
+        {
+          transport,
+          seed: seed(),
+          config: { delivery: { rate_per_second: 40, workers: 2, lease_seconds: 30, max_attempts: 5 } },
+        },
+        async (s) => {
+          const rooms = Array.from({ length: ROOMS }, (_, i) => `r${i}`);
+          s.post('alice', { roomId: s.room('alice-bot').id, text: 'all hands at 3' });
+          await s.waitFor('copies', () => rooms.every((k) => s.copiesIn(k).length === 1), 30_000);
+          await s.settled(30_000);
+          const copyIds = new Set(rooms.map((k) => s.copiesIn(k)[0]!.id));
+          // The emulator lets the bot delete 10 a second: the recall takes a few seconds.
+          s.emu.control.setRateLimits({ deletePerToken: { capacity: 10, perSecond: 10 } });
+          s.emu.control.clearRequests();
+          s.post('alice', { roomId: s.room('alice-bot').id, text: 'recall' });
+          const deleted = () => [...copyIds].filter((id) => s.world.messages.get(id)?.deleted).length;
+          await s.waitFor('some copies deleted', () => deleted() >= 8, 30_000);
+          await s.bot.stop();
+          const atStop = deleted();
+          assert.ok(atStop < ROOMS, `stopped mid-recall (${atStop} of ${ROOMS} deleted)`);
+          await s.restart();
+          await s.waitFor('every copy deleted', () => deleted() === ROOMS, 60_000);
+          await s.settled(30_000);
+          const okDeletes = s.emu.control
+            .requests({ method: 'DELETE', path: '/v1/messages/' })
+            .filter((r) => r.personId === s.botPerson.id && r.status === 204)
+            .map((r) => decodeId(r.path.split('/').pop()!.split('?')[0]!)?.uuid);
+          const copyDeletes = okDeletes.filter((id) => id !== undefined && copyIds.has(id));
+          assert.equal(copyDeletes.length, ROOMS, 'one successful DELETE per copy');
+          assert.equal(new Set(copyDeletes).size, ROOMS, 'no copy deleted twice');
+          const report = s.cardsIn('alice-bot');
+          assert.equal(report.length, 1);
+          assert.match(report[0]!.markdown ?? '', new RegExp(`Delivered to ${ROOMS} of ${ROOMS} spaces\\.`));
+          assert.match(
+            report[0]!.markdown ?? '',
+            new RegExp(`Recalled: ${ROOMS} of ${ROOMS} copies removed\\.`),
+          );
+        },
+      );
     });
   });
 }

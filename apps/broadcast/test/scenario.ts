@@ -287,3 +287,16 @@ export async function startScenario(options: ScenarioOptions) {
   };
   return s;
 }
+
+/** `body` with a scenario started from `options`, stopped after it whatever happens. */
+export async function withScenario(
+  options: ScenarioOptions,
+  body: (s: Scenario) => Promise<void>,
+): Promise<void> {
+  const s = await startScenario(options);
+  try {
+    await body(s);
+  } finally {
+    await s.stop();
+  }
+}

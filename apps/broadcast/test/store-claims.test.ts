@@ -9,18 +9,12 @@ import { after, describe, it } from 'node:test';
 import { CompiledQuery } from 'kysely';
 import { queueClaims } from '../src/store/lease.js';
 import type { Store } from '../src/store/store.js';
-import { storeFactories } from './helpers.js';
+import { groupRooms, plannedBroadcast, storeFactories } from './helpers.js';
 
 const PENDING = 5000;
 
 async function planMany(store: Store, n: number): Promise<void> {
-  await store.createBroadcast(
-    { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
-    0,
-  );
-  await store.claimBroadcasts('received', 'me', 0, 1000, 1);
-  const rooms = Array.from({ length: n }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
-  assert.equal(await store.savePlan('b', 'me', {}, undefined, rooms, 0), true);
+  assert.equal(await plannedBroadcast(store, groupRooms(n)), true);
 }
 
 /** The plan of a statement as text lines: SQLite's detail column, or PostgreSQL's node lines. */

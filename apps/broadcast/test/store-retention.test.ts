@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { SEEN_RETENTION_MS, type Store } from '../src/store/store.js';
 import { storeFactories } from './helpers.js';
-import { startScenario } from './scenario.js';
+import { withScenario } from './scenario.js';
 
 /** Record `count` event keys `${prefix}0…`, the i-th at time `at(i)`. */
 async function seed(store: Store, prefix: string, count: number, at: (i: number) => number): Promise<void> {
@@ -150,8 +150,7 @@ for (const factory of storeFactories()) {
 describe('the running bot forgets event keys past the retention', () => {
   it('its sweeper prunes seen_events once the bot clock has moved on', async () => {
     let offset = 0;
-    const s = await startScenario({ transport: 'mercury', now: () => Date.now() + offset });
-    try {
+    await withScenario({ transport: 'mercury', now: () => Date.now() + offset }, async (s) => {
       // An edit of the source is an event the bot records as seen (a new message is kept unique by
       // its broadcast instead).
       const source = await s.postAndSettle('alice', {
@@ -174,8 +173,6 @@ describe('the running bot forgets event keys past the retention', () => {
       }
       const broadcasts = await store.recentBroadcasts(10);
       assert.equal(broadcasts.length, 1, 'pruning forgets event keys only, not broadcasts');
-    } finally {
-      await s.stop();
-    }
+    });
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { storeFactories } from './helpers.js';
+import { groupRooms, plannedBroadcast, storeFactories } from './helpers.js';
 
 for (const factory of storeFactories()) {
   describe(`store on ${factory.name}`, { skip: factory.skip }, () => {
@@ -76,12 +76,7 @@ for (const factory of storeFactories()) {
 
     it('honours not_before when a delivery is retried later', async () => {
       const store = await factory.open();
-      await store.createBroadcast(
-        { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
-        0,
-      );
-      await store.claimBroadcasts('received', 'me', 0, 1000, 1);
-      await store.savePlan('b', 'me', {}, undefined, [{ roomId: 'X', roomType: 'direct' }], 0);
+      await plannedBroadcast(store, [{ roomId: 'X', roomType: 'direct' }]);
       const [d] = await store.claimDeliveries('w', 0, 1000, 1);
       await store.retryLater(d!.id, 'w', 5000, '503', 1);
       assert.deepEqual(await store.claimDeliveries('w', 4999, 1000, 1), []);
@@ -125,13 +120,8 @@ for (const factory of storeFactories()) {
     it('a held plan goes out once on a decision; a rejected one never', async () => {
       const store = await factory.open();
       for (const id of ['p', 'q']) {
-        await store.createBroadcast(
-          { id, sourceMessageId: `M${id}`, sourceRoomId: 'R', senderId: 'P', request: {} },
-          0,
-        );
-        await store.claimBroadcasts('received', 'me', 0, 1000, 1);
         const rooms = [{ roomId: `${id}1`, roomType: 'group' as const }];
-        assert.equal(await store.savePlan(id, 'me', {}, undefined, rooms, 0, 'previewed'), true);
+        assert.equal(await plannedBroadcast(store, rooms, { id, status: 'previewed' }), true);
       }
       assert.deepEqual(await store.claimDeliveries('w', 1, 1000, 10), [], 'held deliveries are not claimed');
       assert.equal(await store.decide('p', 'previewed', 'sending', null, 2), true);
@@ -148,13 +138,7 @@ for (const factory of storeFactories()) {
 
     it('a recall cancels what is not sent, deletes each sent copy once, and finishes once', async () => {
       const store = await factory.open();
-      await store.createBroadcast(
-        { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
-        0,
-      );
-      await store.claimBroadcasts('received', 'me', 0, 1000, 1);
-      const rooms = Array.from({ length: 4 }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
-      await store.savePlan('b', 'me', {}, undefined, rooms, 0);
+      await plannedBroadcast(store, groupRooms(4));
       const [d0, d1, d2] = await store.claimDeliveries('w', 1, 1000, 3);
       await store.markSent(d0!.id, 'w', 'C0', 2);
       await store.markSent(d1!.id, 'w', 'C1', 2);
@@ -185,13 +169,7 @@ for (const factory of storeFactories()) {
 
     it('an edit queues one task per editable copy behind the new version', async () => {
       const store = await factory.open();
-      await store.createBroadcast(
-        { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
-        0,
-      );
-      await store.claimBroadcasts('received', 'me', 0, 1000, 1);
-      const rooms = Array.from({ length: 3 }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
-      await store.savePlan('b', 'me', { v: 1 }, undefined, rooms, 0);
+      await plannedBroadcast(store, groupRooms(3), { content: { v: 1 } });
       const ds = await store.claimDeliveries('w', 1, 1000, 3);
       await store.markSent(ds[0]!.id, 'w', 'C0', 2, { version: 1, editable: true });
       await store.markSent(ds[1]!.id, 'w', 'C1', 2, { version: 1, editable: false });
@@ -223,12 +201,7 @@ for (const factory of storeFactories()) {
 
     it('leases a card update without counting an attempt, and again once the lease expired', async () => {
       const store = await factory.open();
-      await store.createBroadcast(
-        { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
-        0,
-      );
-      await store.claimBroadcasts('received', 'me', 0, 1000, 1);
-      await store.savePlan('b', 'me', {}, undefined, [{ roomId: 'X', roomType: 'group' }], 5, 'previewed');
+      await plannedBroadcast(store, [{ roomId: 'X', roomType: 'group' }], { at: 5, status: 'previewed' });
       const card = await store.claimCardUpdate('c', 10, 1000);
       assert.deepEqual(
         [card?.id, card?.lease_owner, card?.lease_until, card?.attempts, card?.updated_at],
@@ -248,12 +221,7 @@ for (const factory of storeFactories()) {
 
     it('a task whose holder is gone is claimed again, and the late finish is refused', async () => {
       const store = await factory.open();
-      await store.createBroadcast(
-        { id: 'b', sourceMessageId: 'M', sourceRoomId: 'R', senderId: 'P', request: {} },
-        0,
-      );
-      await store.claimBroadcasts('received', 'me', 0, 1000, 1);
-      await store.savePlan('b', 'me', {}, undefined, [{ roomId: 'X', roomType: 'group' }], 0);
+      await plannedBroadcast(store, [{ roomId: 'X', roomType: 'group' }]);
       const [d] = await store.claimDeliveries('w', 1, 1000, 1);
       await store.markSent(d!.id, 'w', 'C', 2);
       await store.tasks.requestRecall('b', 'P', 3);

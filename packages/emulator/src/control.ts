@@ -231,8 +231,9 @@ export function createControl(ctx: EmulatorContext, rest: RestControl): Emulator
         world,
         world.updateMember(personOf(actor).id, roomOf(room).id, personOf(person).id, isModerator),
       ),
-    submitCard: (person, message, inputs) =>
-      attachmentActionView(world.submitCard(personOf(person).id, messageUuid(message), inputs)),
+    submitCard: (person, message, inputs) => ({
+      ...attachmentActionView(world.submitCard(personOf(person).id, messageUuid(message), inputs)),
+    }),
     messages(room) {
       const id = roomOf(room).id;
       return [...world.messages.values()].filter((m) => m.roomId === id && !m.deleted).map((m) => view(m.id));

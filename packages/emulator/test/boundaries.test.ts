@@ -9,21 +9,10 @@ import { test } from 'node:test';
 import WebSocket from 'ws';
 import { MAX_CLIENT_FRAME } from '../src/mercury/hub.js';
 import { startEmulator } from '../src/server.js';
+import { seedBot, seedOrg } from '../src/state/seeds.js';
+import type { Seed } from '../src/state/types.js';
 
-const seed = {
-  orgs: [{ key: 'acme', displayName: 'Acme' }],
-  people: [
-    {
-      key: 'bot',
-      org: 'acme',
-      email: 'b@webex.bot',
-      displayName: 'B',
-      type: 'bot' as const,
-      token: 'BOUNDARY_BOT',
-    },
-  ],
-  rooms: [],
-};
+const seed: Seed = { orgs: [seedOrg('acme', 'Acme')], people: [seedBot('BOUNDARY_BOT')], rooms: [] };
 
 test('binds to 127.0.0.1 by default', async () => {
   const emu = await startEmulator({ port: 0 });

@@ -14,6 +14,7 @@ import {
   WebexMessageHandler,
   type WebexMessageHandlerOptions,
 } from '@herald/webex';
+import { until } from '../../../harness/wait.js';
 import { mercurySuite } from './helpers.js';
 
 function handlerFor(emu: RunningEmulator, extra: Partial<WebexMessageHandlerOptions> = {}) {
@@ -42,13 +43,18 @@ function handlerFor(emu: RunningEmulator, extra: Partial<WebexMessageHandlerOpti
   return { handler, events, errors };
 }
 
-async function until<T>(f: () => T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
+/** `body` with a handler connected to `emu`, disconnected after it whatever happens. */
+async function connected(
+  emu: RunningEmulator,
+  extra: Partial<WebexMessageHandlerOptions>,
+  body: (h: ReturnType<typeof handlerFor>) => Promise<void>,
+): Promise<void> {
+  const h = handlerFor(emu, extra);
+  await h.handler.connect();
+  try {
+    await body(h);
+  } finally {
+    await h.handler.disconnect();
   }
 }
 
@@ -59,9 +65,7 @@ describe('Mercury end to end', () => {
   const { id } = suite;
 
   it('delivers decrypted messages: 1-1, group mention; not a group message without mention', async () => {
-    const { handler, events, errors } = handlerFor(suite.emu);
-    await handler.connect();
-    try {
+    await connected(suite.emu, {}, async ({ events, errors }) => {
       const alice = id('alice');
       const bot = id('bot');
       // Alice's own REST calls, with her token, through the real /v1.
@@ -76,7 +80,7 @@ describe('Mercury end to end', () => {
         roomId: encodeId('ROOM', id('team')),
         markdown: `hi <@personId:${encodeId('PEOPLE', bot)}|Herald>, report`,
       });
-      await until(() => ofType(events, 'message.created').length >= 2 || undefined);
+      await until('two messages', () => ofType(events, 'message.created').length >= 2 || undefined);
       await new Promise((r) => setTimeout(r, 100));
       const created = ofType(events, 'message.created').map((e) =>
         e.type === 'message.created' ? e.data : undefined,
@@ -95,15 +99,11 @@ describe('Mercury end to end', () => {
       assert.deepEqual(group?.mentionedPeople, [encodeId('PEOPLE', bot)]);
       assert.equal(group?.roomType, 'group');
       assert.deepEqual(errors, []);
-    } finally {
-      await handler.disconnect();
-    }
+    });
   });
 
   it('delivers edits, deletes, card submissions and file shares; filters the bot’s own messages', async () => {
-    const { handler, events, errors } = handlerFor(suite.emu);
-    await handler.connect();
-    try {
+    await connected(suite.emu, {}, async ({ events, errors }) => {
       const alice = id('alice');
       const dm = id('dm');
       const m = suite.emu.world.postMessage(alice, { roomId: dm, text: 'first' });
@@ -126,6 +126,7 @@ describe('Mercury end to end', () => {
         files: [{ name: 'a.txt', contentType: 'text/plain', bytes: Buffer.from('file bytes') }],
       });
       await until(
+        'the edits, deletes and actions',
         () =>
           (ofType(events, 'message.created').length >= 2 &&
             ofType(events, 'attachmentAction.created').length >= 1) ||
@@ -162,15 +163,11 @@ describe('Mercury end to end', () => {
       assert.equal(got.filename, 'a.txt');
       assert.equal(got.contentType, 'text/plain');
       assert.deepEqual(errors, []);
-    } finally {
-      await handler.disconnect();
-    }
+    });
   });
 
   it('reconnects after a dropped socket and loses or doubles nothing sent during the gap', async () => {
-    const { handler, events } = handlerFor(suite.emu, { reconnectBackoffMax: 200 });
-    await handler.connect();
-    try {
+    await connected(suite.emu, { reconnectBackoffMax: 200 }, async ({ handler, events }) => {
       const alice = id('alice');
       const dm = id('dm');
       const sent: string[] = [];
@@ -178,7 +175,7 @@ describe('Mercury end to end', () => {
         sent.push(encodeId('MESSAGE', suite.emu.world.postMessage(alice, { roomId: dm, text: t }).id));
       post('before-1');
       post('before-2');
-      await until(() => ofType(events, 'message.created').length >= 2 || undefined);
+      await until('two messages', () => ofType(events, 'message.created').length >= 2 || undefined);
       let reconnected = false;
       handler.on('connected', ({ reconnect }) => {
         reconnected ||= reconnect;
@@ -186,15 +183,13 @@ describe('Mercury end to end', () => {
       assert.equal(suite.emu.control.mercury.dropSockets('bot'), 1);
       post('gap-1');
       post('gap-2');
-      await until(() => reconnected || undefined);
+      await until('the reconnect', () => reconnected || undefined);
       post('after-1');
-      await until(() => ofType(events, 'message.created').length >= 5 || undefined);
+      await until('five messages', () => ofType(events, 'message.created').length >= 5 || undefined);
       await new Promise((r) => setTimeout(r, 200));
       const ids = ofType(events, 'message.created').map((e) => e.data.id);
       assert.deepEqual([...ids].sort(), [...sent].sort(), 'each message exactly once');
-    } finally {
-      await handler.disconnect();
-    }
+    });
   });
 
   it('KMS refusal: an error event and no ciphertext passed on as text', async () => {
@@ -209,7 +204,7 @@ describe('Mercury end to end', () => {
         roomId: room.id,
         markdown: `<@personId:${id('bot')}> secret`,
       });
-      await until(() => errors.find((e) => e instanceof KmsError));
+      await until('the KMS error', () => errors.find((e) => e instanceof KmsError));
       assert.ok(
         !ofType(events, 'message.created').some(
           (e) => e.type === 'message.created' && e.data.roomId === encodeId('ROOM', room.id),
@@ -247,7 +242,7 @@ describe('Mercury end to end', () => {
     });
     await handler.connect();
     suite.emu.control.mercury.revokeToken('bot-token');
-    await until(() => reason);
+    await until('the disconnect reason', () => reason);
     assert.equal(reason, 'auth-failed');
     assert.ok(errors.some((e) => e instanceof AuthError));
     await new Promise((r) => setTimeout(r, 300));
@@ -280,6 +275,7 @@ describe('Mercury end to end', () => {
       // A marker after connect: Mercury keeps order, so once it is here, any duplicate would be too.
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'marker' });
       await until(
+        'the message sent while connecting',
         () =>
           ofType(events, 'message.created').some(
             (e) => e.type === 'message.created' && e.data.text === 'marker',
@@ -311,21 +307,19 @@ describe('Mercury end to end', () => {
       },
       error() {},
     };
-    const { handler, events, errors } = handlerFor(suite.emu, { logger });
-    await handler.connect();
-    try {
+    await connected(suite.emu, { logger }, async ({ events, errors }) => {
       const alice = id('alice');
       const dm = id('dm');
       const texts = () =>
         ofType(events, 'message.created').map((e) => (e.type === 'message.created' ? e.data.text : ''));
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-1' });
-      await until(() => texts().includes('seq-1') || undefined);
+      await until('seq-1', () => texts().includes('seq-1') || undefined);
       suite.emu.control.mercury.loseActivities('bot', 1);
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-lost' });
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-3' });
-      await until(() => texts().includes('seq-lost') || undefined);
+      await until('seq-lost, recovered through REST', () => texts().includes('seq-lost') || undefined);
       suite.emu.world.postMessage(alice, { roomId: dm, text: 'seq-4' });
-      await until(() => texts().includes('seq-4') || undefined);
+      await until('seq-4', () => texts().includes('seq-4') || undefined);
       const gap = warnings.find((w) => /sequenceNumber jumped/.test(w.msg));
       assert.ok(gap, 'a warning names the jump');
       assert.equal((gap.fields.received as number) - (gap.fields.expected as number), 1);
@@ -337,8 +331,6 @@ describe('Mercury end to end', () => {
         'each message once, the lost one recovered',
       );
       assert.deepEqual(errors, []);
-    } finally {
-      await handler.disconnect();
-    }
+    });
   });
 });

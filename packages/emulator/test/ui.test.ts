@@ -4,6 +4,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { encodeId } from '@herald/webex';
+import { until } from '../../../harness/wait.js';
 import { loadDemoSeed } from '../src/control.js';
 import { type RunningEmulator, startEmulator } from '../src/server.js';
 import { World } from '../src/state/world.js';
@@ -79,14 +80,6 @@ async function openStream(url: string) {
       await reading;
     },
   };
-}
-
-async function waitUntil(what: string, probe: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const messageText = (e: SseEvent) => (e.data.message as { text?: string } | undefined)?.text;
@@ -234,9 +227,9 @@ describe('chat page event stream limits', () => {
     try {
       const first = await openStream(url);
       assert.equal((await fetch(url)).status, 503, 'one stream at most');
-      await waitUntil('two keep-alive comments', () => first.comments() >= 3);
+      await until('two keep-alive comments', () => first.comments() >= 3);
       await first.close();
-      await waitUntil('the closed stream to be dropped', () => events.size === 0);
+      await until('the closed stream to be dropped', () => events.size === 0);
       const again = await openStream(url);
       await again.close();
     } finally {

@@ -43,6 +43,7 @@ export {
   type RetryDecision,
   type RetryPolicy,
   retryAfterMs,
+  retrying,
   retryPolicy,
 } from './retry.js';
 export * from './webhooks/index.js';

@@ -116,6 +116,31 @@ export function retryAfterMs(error: unknown, maxMs: number): number | undefined 
   return undefined;
 }
 
+/**
+ * Run `call` under `policy`: after a failure the policy accepts, wait what the server asked
+ * (`Retry-After`, at most 60 s) or else the policy's backoff, then try again; a failure it does not
+ * accept, or the last try's, is thrown. `onRetry` hears each wait before it starts.
+ */
+export async function retrying<T>(
+  policy: RetryPolicy,
+  call: () => Promise<T>,
+  options: {
+    sleep: (ms: number) => Promise<void>;
+    onRetry?: (error: unknown, attempt: number, waitMs: number) => void;
+  },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!canRetry(policy, err, attempt)) throw err;
+      const waitMs = retryAfterMs(err, 60_000) ?? backoff(policy, attempt);
+      options.onRetry?.(err, attempt, waitMs);
+      await options.sleep(waitMs);
+    }
+  }
+}
+
 function dropUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;

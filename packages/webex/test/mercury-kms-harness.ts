@@ -40,13 +40,24 @@ export function harness(opts: Partial<KmsClientOptions> & { members?: Set<string
     }
     return respond(404, { message: 'not found' });
   };
-  client = new KmsClient({
-    http: { token: TOKEN, fetch, timeoutMs: 5000 },
+  client = testKmsClient(TOKEN, USER, fetch, 5000, opts);
+  return { kms, client, posts };
+}
+
+/** A KmsClient of `userId` whose HTTP calls go to `fetch`, trusting the test KMS host. */
+export function testKmsClient(
+  token: string,
+  userId: string,
+  fetch: FetchLike,
+  timeoutMs: number,
+  opts: Partial<KmsClientOptions> = {},
+): KmsClient {
+  return new KmsClient({
+    http: { token, fetch, timeoutMs },
     encryptionServiceUrl: 'https://encryption-a.wbx2.com/encryption/api/v1',
-    userId: USER,
+    userId,
     deviceUrl: 'https://wdm-a.wbx2.com/wdm/api/v1/devices/dev-1',
     urlPolicy: compileUrlPolicy(['https://kms.example.test']),
     ...opts,
   });
-  return { kms, client, posts };
 }

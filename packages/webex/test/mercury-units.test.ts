@@ -15,7 +15,7 @@ import {
   encryptCompactJwe,
   parseCompactJwe,
 } from '../src/mercury/jwe.js';
-import { MercurySocket, type WebSocketLike } from '../src/mercury/socket.js';
+import { MercurySocket, type MercurySocketOptions, type WebSocketLike } from '../src/mercury/socket.js';
 import { assertAllowedUrl, compileUrlPolicy } from '../src/mercury/urls.js';
 import { backoff } from '../src/retry.js';
 
@@ -329,6 +329,28 @@ function fakeSockets(script: () => 'ok' | number) {
   return { factory, opened };
 }
 
+/** A socket on fake sockets that always open, connected, with pings out of the way. */
+async function connectedSocket(
+  options: Partial<MercurySocketOptions> = {},
+  onCreated?: (s: MercurySocket) => void,
+) {
+  const clock = new FakeClock();
+  const { factory, opened } = fakeSockets(() => 'ok');
+  const s = new MercurySocket({
+    url: 'wss://m.wbx2.com/x',
+    token: 't',
+    clock,
+    webSocketFactory: factory,
+    pingInterval: 1e9,
+    ...options,
+  });
+  onCreated?.(s);
+  const c = s.connect();
+  await clock.advance(0);
+  await c;
+  return { clock, opened, s };
+}
+
 describe('backoff and reconnection (injected clock, no real sleeping)', () => {
   it('delays double from 1 s up to the maximum; jitter draws below the exact wait', () => {
     const p = { base: 1000, cap: 32_000, factor: 2, jitter: 0 };
@@ -381,20 +403,10 @@ describe('backoff and reconnection (injected clock, no real sleeping)', () => {
   });
 
   it('an event frame is ACKed when its receiver says it was handled, not on arrival; once', async () => {
-    const clock = new FakeClock();
-    const { factory, opened } = fakeSockets(() => 'ok');
-    const s = new MercurySocket({
-      url: 'wss://m.wbx2.com/x',
-      token: 't',
-      clock,
-      webSocketFactory: factory,
-      pingInterval: 1e9,
-    });
     const acks: Array<() => void> = [];
-    s.on('frame', (_frame, ack) => acks.push(ack));
-    const c = s.connect();
-    await clock.advance(0);
-    await c;
+    const { opened, s } = await connectedSocket({}, (socket) =>
+      socket.on('frame', (_frame, ack) => acks.push(ack)),
+    );
     const sent = opened[0]!.sent;
     const ackFrames = () => sent.filter((d) => (JSON.parse(d) as { type: string }).type === 'ack');
     const before = ackFrames().length; // buffer_state, acknowledged at once
@@ -419,19 +431,7 @@ describe('backoff and reconnection (injected clock, no real sleeping)', () => {
   });
 
   it('counts failures across flaps inside the stability window, resets after it', async () => {
-    const clock = new FakeClock();
-    const { factory, opened } = fakeSockets(() => 'ok');
-    const s = new MercurySocket({
-      url: 'wss://m.wbx2.com/x',
-      token: 't',
-      clock,
-      webSocketFactory: factory,
-      pingInterval: 1e9,
-      stabilityWindow: 60_000,
-    });
-    const c = s.connect();
-    await clock.advance(0);
-    await c;
+    const { clock, opened, s } = await connectedSocket({ stabilityWindow: 60_000 });
     for (let i = 0; i < 3; i++) {
       opened.at(-1)?.ws.onclose?.({ code: 1006, reason: '' });
       await clock.advance(20_000);

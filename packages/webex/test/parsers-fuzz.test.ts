@@ -16,10 +16,10 @@ import { decodeId, encodeId, idToUuid } from '../src/ids.js';
 import { activityToEvents } from '../src/mercury/activity.js';
 import type { FetchLike } from '../src/mercury/http.js';
 import { decryptCompactJwe, encryptCompactJwe } from '../src/mercury/jwe.js';
-import { KmsClient } from '../src/mercury/kms.js';
+import type { KmsClient } from '../src/mercury/kms.js';
 import type { Activity } from '../src/mercury/types.js';
-import { compileUrlPolicy } from '../src/mercury/urls.js';
 import { WebexClient } from '../src/rest/client.js';
+import { testKmsClient } from './mercury-kms-harness.js';
 
 const SEED = 20260723;
 
@@ -205,14 +205,7 @@ describe('KMS replies', () => {
       }
       return respond(202, undefined);
     };
-    client = new KmsClient({
-      http: { token: TOKEN, fetch, timeoutMs: 2000 },
-      encryptionServiceUrl: 'https://encryption-a.wbx2.com/encryption/api/v1',
-      userId: USER,
-      deviceUrl: 'https://wdm-a.wbx2.com/wdm/api/v1/devices/dev-1',
-      urlPolicy: compileUrlPolicy(['https://kms.example.test']),
-      requestTimeout: 1000,
-    });
+    client = testKmsClient(TOKEN, USER, fetch, 2000, { requestTimeout: 1000 });
     await client.initialize();
     return { client, setForge: (f: typeof forge) => (forge = f) };
   }

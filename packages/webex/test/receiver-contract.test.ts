@@ -6,7 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type RunningEmulator, type Seed, startEmulator } from '@herald/emulator';
+import {
+  type RunningEmulator,
+  type Seed,
+  seedBot,
+  seedBotDirect,
+  seedOrg,
+  seedPerson,
+  startEmulator,
+} from '@herald/emulator';
 import {
   HandlerError,
   type Receiver,
@@ -16,14 +24,12 @@ import {
   WebexMessageHandler,
   WebhookReceiver,
 } from '@herald/webex';
+import { until } from '../../../harness/wait.js';
 
 const seed: Seed = {
-  orgs: [{ key: 'acme', displayName: 'Acme' }],
-  people: [
-    { key: 'bot', org: 'acme', email: 'c@webex.bot', displayName: 'Contract', type: 'bot', token: 'C_BOT' },
-    { key: 'ann', org: 'acme', email: 'ann@acme.example', displayName: 'Ann', token: 'C_ANN' },
-  ],
-  rooms: [{ key: 'dm', title: 'Ann', type: 'direct', creator: 'ann', members: ['bot'] }],
+  orgs: [seedOrg('acme', 'Acme')],
+  people: [seedBot('C_BOT'), seedPerson('ann', 'acme', 'Ann', 'C_ANN')],
+  rooms: [seedBotDirect('ann', 'Ann')],
 };
 
 const TEXTS = [
@@ -45,14 +51,6 @@ function misbehave(where: 'listener' | 'sink', event: WebexEvent): unknown {
   if (text === `${where}-rejects`) return Promise.reject(new Error(`${where} rejected`));
   if (text === `${where}-hangs`) return new Promise(() => {});
   return undefined;
-}
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 let emu: RunningEmulator;
@@ -105,7 +103,7 @@ function mercuryHarness(): Harness {
     errors,
     ordered: true,
     deliver: async (text) => {
-      emu.control.post('ann', { room: 'dm', text });
+      emu.control.post('ann', { room: 'ann-bot', text });
     },
   };
 }
@@ -125,7 +123,7 @@ function webhookHarness(): Harness {
     // One signed delivery per message, as Webex sends it.
     deliver: (text) => {
       queue = queue.then(async () => {
-        const m = emu.control.post('ann', { room: 'dm', text }) as {
+        const m = emu.control.post('ann', { room: 'ann-bot', text }) as {
           id: string;
           roomId: string;
           personId: string;
@@ -204,7 +202,7 @@ describe('Receiver contract', () => {
       if (event.type === 'message.updated') seen.push('updated');
     });
     try {
-      const m = emu.control.post('ann', { room: 'dm', text: 'v1' }) as { id: string };
+      const m = emu.control.post('ann', { room: 'ann-bot', text: 'v1' }) as { id: string };
       await until('the message in the sink', () => h.receiver.status().inFlight > 0);
       emu.control.edit('ann', m.id, { text: 'v2' });
       await until('both events', () => seen.length === 2);

@@ -9,6 +9,15 @@ import {
 } from '../src/rest/headers.js';
 import { contentIdFromUrl } from '../src/rest/index.js';
 
+/** One test a case: `parse(header)` is the expected value. */
+function headerCases<T>(parse: (header: string | null) => T, cases: [string | null, T][]): void {
+  for (const [header, expected] of cases) {
+    it(`${JSON.stringify(header)} -> ${JSON.stringify(expected)}`, () => {
+      assert.equal(parse(header), expected);
+    });
+  }
+}
+
 describe('Content-Disposition file names', () => {
   const cases: [string | null, string | undefined][] = [
     ['attachment; filename="report.pdf"', 'report.pdf'],
@@ -28,11 +37,7 @@ describe('Content-Disposition file names', () => {
     ['', undefined],
     [null, undefined],
   ];
-  for (const [header, expected] of cases) {
-    it(`${JSON.stringify(header)} -> ${JSON.stringify(expected)}`, () => {
-      assert.equal(filenameFromContentDisposition(header), expected);
-    });
-  }
+  headerCases(filenameFromContentDisposition, cases);
 });
 
 describe('Link header', () => {
@@ -64,11 +69,7 @@ describe('Link header', () => {
     ['', undefined],
     [null, undefined],
   ];
-  for (const [header, expected] of cases) {
-    it(`${JSON.stringify(header)} -> ${JSON.stringify(expected)}`, () => {
-      assert.equal(nextLinkUrl(header), expected);
-    });
-  }
+  headerCases(nextLinkUrl, cases);
 });
 
 describe('Retry-After', () => {
@@ -85,11 +86,7 @@ describe('Retry-After', () => {
     ['', undefined],
     [null, undefined],
   ];
-  for (const [header, expected] of cases) {
-    it(`${JSON.stringify(header)} -> ${String(expected)}`, () => {
-      assert.equal(parseRetryAfter(header, now), expected);
-    });
-  }
+  headerCases((header) => parseRetryAfter(header, now), cases);
 });
 
 describe('contentIdFromUrl', () => {

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type RunningEmulator, type Seed, startEmulator } from '@herald/emulator';
+import {
+  type RunningEmulator,
+  type Seed,
+  seedBot,
+  seedOrg,
+  seedPerson,
+  startEmulator,
+} from '@herald/emulator';
 import {
   cardAttachment,
   createNodeHandler,
@@ -20,11 +27,11 @@ import {
 } from '@herald/webex';
 
 const seed: Seed = {
-  orgs: [{ key: 'acme', displayName: 'Acme' }],
+  orgs: [seedOrg('acme', 'Acme')],
   people: [
-    { key: 'bot', org: 'acme', email: 'herald@webex.bot', displayName: 'Herald', type: 'bot', token: 'BOT' },
-    { key: 'alice', org: 'acme', email: 'alice@acme.example', displayName: 'Alice', token: 'ALICE' },
-    { key: 'bob', org: 'acme', email: 'bob@acme.example', displayName: 'Bob', token: 'BOB' },
+    seedBot('BOT'),
+    seedPerson('alice', 'acme', 'Alice', 'ALICE'),
+    seedPerson('bob', 'acme', 'Bob', 'BOB'),
   ],
   rooms: [{ key: 'general', title: 'General', creator: 'alice', members: ['bob', 'bot'] }],
 };

@@ -41,9 +41,7 @@ export const roomRoutes: Route[] = [
       if (body.teamId !== undefined) throw new EmulatorHttpError(400, 'Teams are not emulated.');
       const room = world.createRoom(req.me.id, {
         title: reqString(body, 'title'),
-        isLocked: optBool(body, 'isLocked'),
-        isAnnouncementOnly: optBool(body, 'isAnnouncementOnly'),
-        description: optString(body, 'description'),
+        ...roomSettings(body),
       });
       return ok(roomView(world, room, req.me.id));
     },
@@ -64,9 +62,7 @@ export const roomRoutes: Route[] = [
       const body = await req.json();
       const room = world.updateRoom(req.me.id, uuidOf(req.params.id, 'ROOM'), {
         title: optString(body, 'title'),
-        isLocked: optBool(body, 'isLocked'),
-        isAnnouncementOnly: optBool(body, 'isAnnouncementOnly'),
-        description: optString(body, 'description'),
+        ...roomSettings(body),
       });
       return ok(roomView(world, room, req.me.id));
     },
@@ -80,3 +76,12 @@ export const roomRoutes: Route[] = [
     },
   },
 ];
+
+/** The optional settings a `POST` or `PUT /rooms` body may carry (§7.3). */
+function roomSettings(body: Record<string, unknown>) {
+  return {
+    isLocked: optBool(body, 'isLocked'),
+    isAnnouncementOnly: optBool(body, 'isAnnouncementOnly'),
+    description: optString(body, 'description'),
+  };
+}

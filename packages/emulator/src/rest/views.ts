@@ -95,7 +95,8 @@ export function messageView(world: World, m: Message, baseUrl: string): Record<s
   };
 }
 
-export function attachmentActionView(a: AttachmentAction): Record<string, unknown> {
+/** The action with REST ids in place of uuids (`GET /attachment/actions/{id}`, §7.5). */
+export function attachmentActionView(a: AttachmentAction): AttachmentAction {
   return {
     id: restId('ATTACHMENT_ACTION', a.id),
     type: a.type,

@@ -39,14 +39,7 @@ export const webhookRoutes: Route[] = [
     handler: async (req, { world }) => {
       const input = validateWebhookCreate(await req.json());
       checkRoomFilter(world, req.me, input.filter);
-      const hook = world.createWebhook(req.me.id, {
-        name: input.name,
-        targetUrl: input.targetUrl,
-        resource: input.resource,
-        event: input.event,
-        filter: input.filter,
-        secret: input.secret,
-      });
+      const hook = world.createWebhook(req.me.id, input);
       return ok(webhookView(world, hook));
     },
   },

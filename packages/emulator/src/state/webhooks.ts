@@ -6,10 +6,7 @@ import { EmulatorHttpError } from './errors.js';
 import type { Webhook } from './types.js';
 import type { WorldState } from './world-state.js';
 
-export type NewWebhook = Pick<Webhook, 'name' | 'targetUrl' | 'resource' | 'event'> & {
-  filter?: string;
-  secret?: string;
-};
+export type NewWebhook = Pick<Webhook, 'name' | 'targetUrl' | 'resource' | 'event' | 'filter' | 'secret'>;
 
 export interface WebhookPatch {
   name?: string;

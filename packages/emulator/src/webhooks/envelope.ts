@@ -5,7 +5,7 @@
  * never holds message text or card inputs (§8.3); `secret` is never in the body (§8.2).
  */
 import { encodeId } from '@herald/webex';
-import { EMULATOR_APP_UUID } from '../rest/views.js';
+import { attachmentActionView, EMULATOR_APP_UUID, membershipView } from '../rest/views.js';
 import type { Change, Webhook } from '../state/types.js';
 import type { World } from '../state/world.js';
 import type { MessagingResource } from './filter.js';
@@ -68,24 +68,9 @@ export function changeData(world: World, change: Change): Record<string, unknown
     }
     case 'membership.created':
     case 'membership.updated':
-    case 'membership.deleted': {
-      const ms = change.membership;
-      const person = world.people.get(ms.personId);
-      const room = world.rooms.get(ms.roomId);
-      return {
-        id: encodeId('MEMBERSHIP', `${ms.personId}:${ms.roomId}`),
-        roomId: encodeId('ROOM', ms.roomId),
-        personId: encodeId('PEOPLE', ms.personId),
-        personEmail: person?.emails[0],
-        personDisplayName: person?.displayName,
-        personOrgId: person ? encodeId('ORGANIZATION', person.orgId) : undefined,
-        isModerator: ms.isModerator,
-        isMonitor: false,
-        isRoomHidden: ms.isRoomHidden,
-        roomType: room?.type,
-        created: ms.created,
-      };
-    }
+    case 'membership.deleted':
+      // The same object REST shows (§7.2).
+      return membershipView(world, change.membership);
     case 'room.created':
     case 'room.updated': {
       const r = change.room;
@@ -100,16 +85,9 @@ export function changeData(world: World, change: Change): Record<string, unknown
       };
     }
     case 'attachmentAction.created': {
-      const a = change.action;
       // No `inputs` and no `personEmail` (§7.5, §8.3).
-      return {
-        id: encodeId('ATTACHMENT_ACTION', a.id),
-        type: a.type,
-        messageId: encodeId('MESSAGE', a.messageId),
-        personId: encodeId('PEOPLE', a.personId),
-        roomId: encodeId('ROOM', a.roomId),
-        created: a.created,
-      };
+      const { inputs: _inputs, ...data } = attachmentActionView(change.action);
+      return data;
     }
   }
 }

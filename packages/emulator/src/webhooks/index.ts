@@ -10,8 +10,10 @@
  *   POST /_emulator/webhooks/cards/submit    <- { person, messageId, inputs } -> attachment action
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeId, encodeId } from '@herald/webex';
+import { decodeId } from '@herald/webex';
 import type { EmulatorContext, Subsystem } from '../context.js';
+import { attachmentActionView } from '../rest/views.js';
+import { seededRandom } from '../state/seeds.js';
 import type { AttachmentAction, Change } from '../state/types.js';
 import { EmulatorHttpError } from '../state/world.js';
 import {
@@ -31,16 +33,11 @@ export interface WebhookFaultSettings extends WebhookFaults {
   messageNotFoundForMs: number;
 }
 
-/** An attachment action as `GET /attachment/actions/{id}` shows it (REST ids). */
-export interface SubmittedAction {
-  id: string;
-  type: 'submit';
-  messageId: string;
-  personId: string;
-  roomId: string;
-  inputs: Record<string, unknown>;
-  created: string;
-}
+/**
+ * An attachment action as `GET /attachment/actions/{id}` shows it: the world's fields, with REST
+ * ids in place of uuids.
+ */
+export type SubmittedAction = AttachmentAction;
 
 export interface WebhooksControl {
   /** Current delivery options. */
@@ -117,7 +114,7 @@ export function installWebhooks(
     submitCard(person, messageId, inputs) {
       const personUuid = resolvePerson(ctx, person);
       const messageUuid = decodeId(messageId)?.uuid ?? messageId;
-      return restAction(world.submitCard(personUuid, messageUuid, inputs));
+      return attachmentActionView(world.submitCard(personUuid, messageUuid, inputs));
     },
     deliveries(filter = {}) {
       return dispatcher
@@ -152,18 +149,6 @@ function resolvePerson(ctx: EmulatorContext, person: string): string {
   return decodeId(person)?.uuid ?? person;
 }
 
-function restAction(a: AttachmentAction): SubmittedAction {
-  return {
-    id: encodeId('ATTACHMENT_ACTION', a.id),
-    type: a.type,
-    messageId: encodeId('MESSAGE', a.messageId),
-    personId: encodeId('PEOPLE', a.personId),
-    roomId: encodeId('ROOM', a.roomId),
-    inputs: a.inputs,
-    created: a.created,
-  };
-}
-
 function checkedOptions(o: DeliveryOptions): DeliveryOptions {
   for (const key of [
     'timeoutMs',
@@ -184,18 +169,6 @@ function nonNegative(v: unknown, name: string): number {
     throw new EmulatorHttpError(400, `${name}: must be a non-negative number`);
   }
   return v;
-}
-
-/** A small seeded generator (mulberry32): reorder faults repeat from run to run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PREFIX = '/_emulator/webhooks/';

@@ -17,13 +17,8 @@ export const RESOURCE_EVENTS: Readonly<Record<MessagingResource | 'all', readonl
   all: ['created', 'updated', 'deleted', 'all'],
 };
 
-export interface WebhookCreateInput {
-  name: string;
-  targetUrl: string;
-  resource: string;
-  event: string;
-  filter?: string | undefined;
-  secret?: string | undefined;
+export interface WebhookCreateInput
+  extends Pick<Webhook, 'name' | 'targetUrl' | 'resource' | 'event' | 'filter' | 'secret'> {
   ownedBy: 'creator';
 }
 

@@ -32,7 +32,7 @@ import {
 } from '../receiver.js';
 import { WebexClient } from '../rest/client.js';
 import type { Message as RestMessage } from '../rest/types.js';
-import { backoff, canRetry, isTransient, type RetryPolicy, retryAfterMs, retryPolicy } from '../retry.js';
+import { backoff, canRetry, isTransient, type RetryPolicy, retrying, retryPolicy } from '../retry.js';
 import { activityToEvents } from './activity.js';
 import { type Clock, holdOpen, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
@@ -524,19 +524,14 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
    */
   private async setupCall<T>(what: string, call: () => Promise<T>): Promise<T> {
     const policy = retryPolicy({ attempts: Math.max(1, this.opts.connectAttempts ?? 4) }, SETUP_RETRY);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (err) {
-        if (!canRetry(policy, err, attempt)) throw err;
-        const wait = retryAfterMs(err, 60_000) ?? backoff(policy, attempt);
+    return retrying(policy, call, {
+      sleep: (ms) => new Promise<void>((resolve) => holdOpen(this.clock.setTimeout(resolve, ms))),
+      onRetry: (err, attempt, wait) =>
         this.log.warn(
           { what, attempt, wait, error: describe(err) },
           'mercury setup call failed; trying again',
-        );
-        await new Promise<void>((resolve) => holdOpen(this.clock.setTimeout(resolve, wait)));
-      }
-    }
+        ),
+    });
   }
 
   /** Close the socket; unregister the device unless `unregisterOnDisconnect` is false. */

@@ -261,28 +261,8 @@ function renderDetails() {
     );
     sections.push(
       el('h2', { text: 'Settings' }),
-      el(
-        'label',
-        { class: 'setting' },
-        locked,
-        el(
-          'span',
-          {},
-          el('strong', { text: 'Moderated' }),
-          el('small', { text: 'Only moderators add or remove people.' }),
-        ),
-      ),
-      el(
-        'label',
-        { class: 'setting' },
-        announce,
-        el(
-          'span',
-          {},
-          el('strong', { text: 'Announcement only' }),
-          el('small', { text: 'Only moderators post.' }),
-        ),
-      ),
+      setting(locked, 'Moderated', 'Only moderators add or remove people.'),
+      setting(announce, 'Announcement only', 'Only moderators post.'),
     );
     if (!editable) sections.push(el('p', { class: 'muted', text: 'Only moderators change these.' }));
   }
@@ -310,4 +290,14 @@ async function run(fn) {
       again.hidden = false;
     }
   }
+}
+
+/** A labelled switch of the settings section: the input, its name and what it does. */
+function setting(input, title, hint) {
+  return el(
+    'label',
+    { class: 'setting' },
+    input,
+    el('span', {}, el('strong', { text: title }), el('small', { text: hint })),
+  );
 }
