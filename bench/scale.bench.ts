@@ -43,6 +43,14 @@ const STORES = (env.SCALE_STORES ?? 'sqlite,postgres')
 
 /** SQL statements run, counted at the drivers (better-sqlite3 statements, pg queries). */
 const statements = { n: 0 };
+/** With SCALE_DEBUG: statements by their first words (what each copy costs). */
+const statementKinds = new Map<string, number>();
+function tally(text: unknown): void {
+  if (!env.SCALE_DEBUG) return;
+  const t = typeof text === 'string' ? text : ((text as { text?: string } | undefined)?.text ?? '?');
+  const k = t.replace(/\s+/g, ' ').slice(0, 70);
+  statementKinds.set(k, (statementKinds.get(k) ?? 0) + 1);
+}
 let countingInstalled = false;
 function countStatements(): void {
   if (countingInstalled) return;
@@ -52,8 +60,9 @@ function countStatements(): void {
   probe.close();
   for (const m of ['run', 'all', 'get', 'iterate']) {
     const orig = proto[m] as (...a: unknown[]) => unknown;
-    proto[m] = function (this: unknown, ...a: unknown[]) {
+    proto[m] = function (this: { source?: string }, ...a: unknown[]) {
       statements.n++;
+      tally(this.source);
       return orig.apply(this, a);
     };
   }
@@ -61,6 +70,7 @@ function countStatements(): void {
   const query = pgProto.query as (...a: unknown[]) => unknown;
   pgProto.query = function (this: unknown, ...a: unknown[]) {
     statements.n++;
+    tally(a[0]);
     return query.apply(this, a);
   };
 }
@@ -306,6 +316,7 @@ async function scaleRun(store: string) {
     await s.emu.ask({ op: 'limit', perSecond: R });
     await s.emu.ask({ op: 'clear' });
     const stmts0 = statements.n;
+    statementKinds.clear();
     const cpu = process.cpuUsage();
     const sampler = sample();
     const probe = probeHttp(`${s.running.url}/health`);
@@ -320,7 +331,11 @@ async function scaleRun(store: string) {
       rateLimited: number;
       byKind: Record<string, number>;
     }>({ op: 'calls' });
-    if (env.SCALE_DEBUG) console.error(store, byKind);
+    if (env.SCALE_DEBUG) {
+      console.error(store, byKind);
+      const top = [...statementKinds].sort((a, b) => b[1] - a[1]).slice(0, 15);
+      for (const [k, v] of top) console.error(`${(v / n).toFixed(3)}/copy  ${v}  ${k}`);
+    }
     const bytes = await s.storeBytes();
     // Idle: nothing to do for IDLE_S seconds.
     await new Promise((r) => setTimeout(r, 1000));
