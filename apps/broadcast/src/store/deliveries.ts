@@ -193,3 +193,41 @@ export async function failedDeliveries(
     .execute();
   return rows.map((r) => ({ roomId: r.room_id, title: r.room_title, error: r.error }));
 }
+
+/** What a preview card shows: how many spaces (and how many refuse the bot), and the first names. */
+export interface PlannedSpaces {
+  total: number;
+  cannotPost: number;
+  /** The first `limit` spaces' titles (the room id without one), in plan order. */
+  names: string[];
+  /** The first `limit` announcement-only spaces where the bot is not a moderator. */
+  cannotPostNames: string[];
+}
+
+/** A broadcast's planned spaces for its preview: counted in SQL, only the first names loaded. */
+export async function plannedSpaces(
+  ctx: StoreContext,
+  broadcastId: string,
+  limit: number,
+): Promise<PlannedSpaces> {
+  const counts = await ctx.db
+    .selectFrom('deliveries')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>(eb.case().when('note', '=', 'not_moderator').then(1).else(0).end()).as('blocked'),
+    ])
+    .where('broadcast_id', '=', broadcastId)
+    .executeTakeFirst();
+  const first = (notModerator: boolean) => {
+    let q = ctx.db
+      .selectFrom('deliveries')
+      .select(['room_id', 'room_title'])
+      .where('broadcast_id', '=', broadcastId);
+    if (notModerator) q = q.where('note', '=', 'not_moderator');
+    return q.orderBy('id').limit(limit).execute();
+  };
+  const cannotPost = Number(counts?.blocked ?? 0);
+  const names = (await first(false)).map((r) => r.room_title ?? r.room_id);
+  const cannotPostNames = cannotPost > 0 ? (await first(true)).map((r) => r.room_title ?? r.room_id) : [];
+  return { total: Number(counts?.n ?? 0), cannotPost, names, cannotPostNames };
+}

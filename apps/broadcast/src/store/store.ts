@@ -113,6 +113,7 @@ export class Store implements StoreContext {
   readonly retryLater = on(this, deliveries.retryLater);
   readonly deliveriesOf = on(this, deliveries.deliveriesOf);
   readonly deliveriesOfIds = on(this, deliveries.deliveriesOfIds);
+  readonly plannedSpaces = on(this, deliveries.plannedSpaces);
   readonly countDeliveries = on(this, deliveries.countDeliveries);
   readonly failedDeliveries = on(this, deliveries.failedDeliveries);
   // rate-budget.ts
