@@ -7,7 +7,7 @@ import { ConfigError, parseConfig } from '../src/config.js';
 import { templates } from '../src/locales.js';
 import { isDestination, mayDecide, mayRecall, needsApproval } from '../src/policy.js';
 import { actionData, parseCardAction } from '../src/ui/actions.js';
-import { renderApproval, renderPreview, renderReport } from '../src/ui/cards.js';
+import { PREVIEW_NAMES, renderApproval, renderPreview, renderReport } from '../src/ui/cards.js';
 
 const en = templates('en_US');
 const cs = templates('cs_CZ');
@@ -137,6 +137,17 @@ describe('cards', () => {
     assert.match(p.markdown, /This would reach 2 spaces:\s+- A\s+- B/);
     assert.match(p.markdown, /I cannot post to 1 of them/);
     assert.equal(validateCard(p.card?.content).actions?.length, 1);
+    // A preview of many spaces is given the first names and the totals (the store counts in SQL).
+    const many = renderPreview(en, {
+      broadcastId: ID,
+      spaces: Array.from({ length: PREVIEW_NAMES }, (_, i) => `S${i}`),
+      cannotPost: ['S1'],
+      totals: { spaces: 10_000, cannotPost: 40 },
+      copy: 'hi',
+    });
+    assert.match(many.markdown, /This would reach 10000 spaces:/);
+    assert.match(many.markdown, /… and 9970 more/);
+    assert.match(many.markdown, /I cannot post to 40 of them/);
     const none = renderPreview(en, { broadcastId: ID, spaces: [], cannotPost: [], copy: 'hi' });
     assert.equal(validateCard(none.card?.content).actions, undefined, 'nothing to send: no button');
     const a = renderApproval(en, {

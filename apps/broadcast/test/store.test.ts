@@ -27,6 +27,40 @@ for (const factory of storeFactories()) {
       await store.close();
     });
 
+    it('marks sent that arrive together are written together, each with its own copy and outcome', async () => {
+      const store = await factory.open();
+      await store.createBroadcast(
+        { id: 'g1', sourceMessageId: 'M1', sourceRoomId: 'R', senderId: 'P', request: {} },
+        0,
+      );
+      await store.claimBroadcasts('received', 'me', 10, 1000, 1);
+      const rooms = Array.from({ length: 5 }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
+      await store.savePlan('g1', 'me', { v: 1 }, undefined, rooms, 20);
+      const mine = await store.claimDeliveries('w1', 100, 1000, 4);
+      const [theirs] = await store.claimDeliveries('w2', 100, 1000, 1);
+      // Called at once: the first is written alone, the others wait for it and go in one statement.
+      const held = await Promise.all([
+        ...mine.map((d, i) =>
+          store.markSent(d.id, 'w1', `MSG${i}`, 200 + i, { version: i + 1, editable: i % 2 === 0 }),
+        ),
+        store.markSent(theirs!.id, 'w1', 'NOT_MINE', 210),
+      ]);
+      assert.deepEqual(held, [true, true, true, true, false], 'a lease held by another is not written');
+      const rows = await store.deliveriesOf('g1');
+      assert.deepEqual(
+        rows.map((r) => [r.room_id, r.status, r.message_id, r.content_version, r.editable, r.lease_owner]),
+        [
+          ['R0', 'sent', 'MSG0', 1, 1, null],
+          ['R1', 'sent', 'MSG1', 2, 0, null],
+          ['R2', 'sent', 'MSG2', 3, 1, null],
+          ['R3', 'sent', 'MSG3', 4, 0, null],
+          ['R4', 'sending', null, 0, 1, 'w2'],
+        ],
+      );
+      assert.equal(rows[3]?.updated_at, 203);
+      await store.close();
+    });
+
     it('plans once, leases deliveries, and claims an expired lease again', async () => {
       const store = await factory.open();
       await store.createBroadcast(

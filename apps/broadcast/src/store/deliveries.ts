@@ -1,4 +1,5 @@
 /** Delivery rows: one per destination, claimed with a lease, sent, marked with the copy's id. */
+import { sql } from 'kysely';
 import type { StoreContext } from './context.js';
 import { claimQueued, releaseLease, requeue } from './lease.js';
 import type { DeliveryCounts, DeliveryRow } from './rows.js';
@@ -39,6 +40,90 @@ export async function markSent(
     },
     (row) => row('status', '=', 'sending'),
   );
+}
+
+/** One copy sent, waiting for its row to say so. */
+interface SentMark {
+  id: number;
+  owner: string;
+  messageId: string;
+  now: number;
+  version: number;
+  editable: boolean;
+  done: (held: boolean) => void;
+  fail: (err: unknown) => void;
+}
+
+/** Rows one completion statement writes at most. */
+const MARKS_PER_STATEMENT = 64;
+
+/**
+ * Group commit of sent copies: `markSent` from every worker of the store goes through here. With
+ * no statement running, a mark is written at once; while one runs, the marks that arrive wait and
+ * are then written together, one statement for all of them. Each caller still waits until its
+ * own row is written, so a worker never starts its next send before the last one is recorded:
+ * after a crash, only the sends in flight repeat.
+ */
+export class SentMarks {
+  private queue: SentMark[] = [];
+  private writing = false;
+
+  constructor(private readonly ctx: StoreContext) {}
+
+  /** Same contract as `markSent`: false when the lease was lost to another claimer meanwhile. */
+  mark(
+    id: number,
+    owner: string,
+    messageId: string,
+    now: number,
+    copy: { version: number; editable: boolean } = { version: 1, editable: true },
+  ): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.queue.push({ id, owner, messageId, now, ...copy, done, fail });
+      if (!this.writing) void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const marks = this.queue.splice(0, MARKS_PER_STATEMENT);
+        try {
+          const held = await writeMarks(this.ctx, marks);
+          for (const m of marks) m.done(held.has(m.id));
+        } catch (err) {
+          for (const m of marks) m.fail(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}
+
+/** The ids whose rows were still held by the mark's owner, and are now sent. */
+async function writeMarks(ctx: StoreContext, marks: SentMark[]): Promise<Set<number>> {
+  const [only] = marks;
+  if (marks.length === 1 && only)
+    return (await markSent(ctx, only.id, only.owner, only.messageId, only.now, only))
+      ? new Set([only.id])
+      : new Set();
+  const values = sql.join(
+    marks.map(
+      (m) =>
+        sql`(cast(${m.id} as bigint), cast(${m.owner} as text), cast(${m.messageId} as text), cast(${m.version} as integer), cast(${m.editable ? 1 : 0} as integer), cast(${m.now} as bigint))`,
+    ),
+  );
+  const r = await sql<{
+    id: number | string;
+  }>`with v (id, owner, message_id, version, editable, at) as (values ${values})
+    update deliveries set status = 'sent', message_id = v.message_id, content_version = v.version,
+      editable = v.editable, error = null, lease_owner = null, lease_until = null, updated_at = v.at
+    from v
+    where deliveries.id = v.id and deliveries.lease_owner = v.owner and deliveries.status = 'sending'
+    returning deliveries.id`.execute(ctx.db);
+  return new Set(r.rows.map((row) => Number(row.id)));
 }
 
 export async function markFailed(
@@ -107,4 +192,42 @@ export async function failedDeliveries(
     .limit(limit)
     .execute();
   return rows.map((r) => ({ roomId: r.room_id, title: r.room_title, error: r.error }));
+}
+
+/** What a preview card shows: how many spaces (and how many refuse the bot), and the first names. */
+export interface PlannedSpaces {
+  total: number;
+  cannotPost: number;
+  /** The first `limit` spaces' titles (the room id without one), in plan order. */
+  names: string[];
+  /** The first `limit` announcement-only spaces where the bot is not a moderator. */
+  cannotPostNames: string[];
+}
+
+/** A broadcast's planned spaces for its preview: counted in SQL, only the first names loaded. */
+export async function plannedSpaces(
+  ctx: StoreContext,
+  broadcastId: string,
+  limit: number,
+): Promise<PlannedSpaces> {
+  const counts = await ctx.db
+    .selectFrom('deliveries')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>(eb.case().when('note', '=', 'not_moderator').then(1).else(0).end()).as('blocked'),
+    ])
+    .where('broadcast_id', '=', broadcastId)
+    .executeTakeFirst();
+  const first = (notModerator: boolean) => {
+    let q = ctx.db
+      .selectFrom('deliveries')
+      .select(['room_id', 'room_title'])
+      .where('broadcast_id', '=', broadcastId);
+    if (notModerator) q = q.where('note', '=', 'not_moderator');
+    return q.orderBy('id').limit(limit).execute();
+  };
+  const cannotPost = Number(counts?.blocked ?? 0);
+  const names = (await first(false)).map((r) => r.room_title ?? r.room_id);
+  const cannotPostNames = cannotPost > 0 ? (await first(true)).map((r) => r.room_title ?? r.room_id) : [];
+  return { total: Number(counts?.n ?? 0), cannotPost, names, cannotPostNames };
 }

@@ -26,22 +26,38 @@ export async function ensureBudget(
     on conflict (key) do update set rate = excluded.rate, capacity = excluded.capacity`.execute(ctx.db);
 }
 
-/** Take up to `want` tokens; none while Webex asked everyone to wait (`pauseBudget`). */
+/**
+ * Take `want` tokens (the bucket's capacity if that is less) or none; none at all while
+ * Webex asked everyone to wait (`pauseBudget`). A bucket holding part of `want` grants nothing and
+ * says when the whole of it will be there: an instance sending at the full rate would otherwise
+ * take the one or two tokens refilled since its last grant, one statement per send.
+ */
 export async function takeBudget(ctx: StoreContext, key: string, want: number): Promise<Grant> {
-  const r = await sql<{ granted: number; avail: number; rate: number; paused_until: number; t: number }>`
+  const r = await sql<{
+    granted: number;
+    need: number;
+    avail: number;
+    rate: number;
+    paused_until: number;
+    t: number;
+  }>`
     with cur as (
-      select b.key, b.rate, b.paused_until, n.t,
+      select b.key, b.rate, b.paused_until, n.t, least(${want}, b.capacity) as need,
         least(b.capacity, b.tokens + greatest(0, n.t - b.refilled_at) * b.rate / 1000.0) as avail
       from rate_budget b, (select ${nowMs(ctx)} as t) n
       where b.key = ${key}
       for update of b
     )
+    , g as (
+      select cur.*, case when cur.t < cur.paused_until or floor(cur.avail) < cur.need then 0
+        else cur.need end as granted
+      from cur
+    )
     update rate_budget b set
-      tokens = case when cur.t < cur.paused_until then 0 else cur.avail - least(${want}, floor(cur.avail)) end,
-      refilled_at = greatest(cur.t, cur.paused_until)
-    from cur where b.key = cur.key
-    returning case when cur.t < cur.paused_until then 0 else least(${want}, floor(cur.avail)) end as granted,
-      cur.avail, cur.rate, cur.paused_until, cur.t`.execute(ctx.db);
+      tokens = case when g.t < g.paused_until then 0 else g.avail - g.granted end,
+      refilled_at = greatest(g.t, g.paused_until)
+    from g where b.key = g.key
+    returning g.granted, g.need, g.avail, g.rate, g.paused_until, g.t`.execute(ctx.db);
   const row = r.rows[0];
   if (!row) return { granted: 0, waitMs: 1000 };
   const granted = Number(row.granted);
@@ -49,7 +65,8 @@ export async function takeBudget(ctx: StoreContext, key: string, want: number): 
   const t = Number(row.t);
   const paused = Number(row.paused_until);
   if (t < paused) return { granted: 0, waitMs: paused - t };
-  return { granted: 0, waitMs: Math.max(1, Math.ceil(((1 - Number(row.avail)) / Number(row.rate)) * 1000)) };
+  const missing = Number(row.need) - Number(row.avail);
+  return { granted: 0, waitMs: Math.max(1, Math.ceil((missing / Number(row.rate)) * 1000)) };
 }
 
 /** Webex answered 429: no instance gets a token for `ms`. */

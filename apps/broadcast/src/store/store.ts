@@ -102,11 +102,18 @@ export class Store implements StoreContext {
   readonly cardPosted = on(this, cards.cardPosted);
   // deliveries.ts
   readonly claimDeliveries = on(this, deliveries.claimDeliveries);
-  readonly markSent = on(this, deliveries.markSent);
+  private readonly sentMarks = new deliveries.SentMarks(this);
+  /**
+   * Record the created message, the content version it shows and whether Webex can edit it; false
+   * when the lease was lost to another claimer meanwhile. Marks that arrive together are written
+   * in one statement (`SentMarks`).
+   */
+  readonly markSent = (...a: Parameters<deliveries.SentMarks['mark']>) => this.sentMarks.mark(...a);
   readonly markFailed = on(this, deliveries.markFailed);
   readonly retryLater = on(this, deliveries.retryLater);
   readonly deliveriesOf = on(this, deliveries.deliveriesOf);
   readonly deliveriesOfIds = on(this, deliveries.deliveriesOfIds);
+  readonly plannedSpaces = on(this, deliveries.plannedSpaces);
   readonly countDeliveries = on(this, deliveries.countDeliveries);
   readonly failedDeliveries = on(this, deliveries.failedDeliveries);
   // rate-budget.ts

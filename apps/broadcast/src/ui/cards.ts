@@ -20,6 +20,8 @@ import { actionData, COMPOSE_FIELD, COMPOSE_MAX_LENGTH } from './actions.js';
 /** Lines of a list shown in a card; the markdown shows up to `MARKDOWN_LINES`. */
 const CARD_LINES = 10;
 const MARKDOWN_LINES = 30;
+/** Space names a preview shows at most: a caller need not load more. */
+export const PREVIEW_NAMES = MARKDOWN_LINES;
 
 export interface Rendered {
   markdown: string;
@@ -151,34 +153,41 @@ export function renderReport(t: Templates, m: ReportModel): Rendered {
 
 export interface PreviewModel {
   broadcastId: string;
-  /** Titles of the spaces it would reach. */
+  /** Titles of the spaces it would reach (the first `PREVIEW_NAMES` are enough). */
   spaces: string[];
-  /** Titles of announcement-only spaces where the bot is not a moderator. */
+  /** Titles of announcement-only spaces where the bot is not a moderator (the first ones, too). */
   cannotPost: string[];
+  /** How many spaces and how many of them cannot be posted to, when the lists hold only the first. */
+  totals?: { spaces: number; cannotPost: number };
   /** The copy as a 1-1 would show it. */
   copy: string;
 }
 
 export function renderPreview(t: Templates, m: PreviewModel): Rendered {
-  const summary = fill(t.preview_summary, { total: m.spaces.length });
+  const total = m.totals?.spaces ?? m.spaces.length;
+  const blocked = m.totals?.cannotPost ?? m.cannotPost.length;
+  const summary = fill(t.preview_summary, { total });
   const lines = [
     `**${t.preview_title}**`,
     summary,
-    ...bullets(m.spaces, MARKDOWN_LINES, t).map((s) => `- ${s}`),
+    ...bullets(m.spaces, MARKDOWN_LINES, t, total).map((s) => `- ${s}`),
   ];
   const body: Array<Record<string, unknown>> = [
     text(t.preview_title, { weight: 'Bolder', size: 'Medium' }),
     text(m.copy, { isSubtle: true }),
     text(summary, { weight: 'Bolder' }),
-    text(bullets(m.spaces, CARD_LINES, t).join('\n')),
+    text(bullets(m.spaces, CARD_LINES, t, total).join('\n')),
   ];
-  if (m.cannotPost.length > 0) {
-    const heading = fill(t.preview_cannot_post, { count: m.cannotPost.length });
-    lines.push('', heading, ...bullets(m.cannotPost, MARKDOWN_LINES, t).map((s) => `- ${s}`));
-    body.push(text(heading, { color: 'Attention' }), text(bullets(m.cannotPost, CARD_LINES, t).join('\n')));
+  if (blocked > 0) {
+    const heading = fill(t.preview_cannot_post, { count: blocked });
+    lines.push('', heading, ...bullets(m.cannotPost, MARKDOWN_LINES, t, blocked).map((s) => `- ${s}`));
+    body.push(
+      text(heading, { color: 'Attention' }),
+      text(bullets(m.cannotPost, CARD_LINES, t, blocked).join('\n')),
+    );
   }
   const actions =
-    m.spaces.length > 0
+    total > 0
       ? [
           {
             type: 'Action.Submit',
