@@ -11,7 +11,6 @@ import {
   type MessageUpdatedEvent,
   type Person,
   sameId,
-  WebexApiError,
   type WebexClient,
 } from '@herald/webex';
 import { parseCommand } from './commands.js';
@@ -20,6 +19,7 @@ import type { BroadcastConfig } from './config.js';
 import { fill, type Templates } from './locales.js';
 import type { BroadcastContent, BroadcastRequest } from './pipeline/content.js';
 import type { ContentCache } from './pipeline/dispatcher.js';
+import { errorText, readSource } from './pipeline/source.js';
 import { type BotSelf, mayDecide, mayRecall } from './policy.js';
 import type { BroadcastRow, Store } from './store/store.js';
 import { parseCardAction } from './ui/actions.js';
@@ -35,11 +35,6 @@ export interface InteractionDeps {
   /** Wake the work loops: there is new work. */
   wake: () => void;
   log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof WebexApiError) return `${err.status} ${err.apiMessage ?? ''}`.trim();
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A short word to a person in their 1-1; a refusal is logged, not retried. */
@@ -239,26 +234,14 @@ export async function onCardAction(
  * awaiting approval are ignored: what goes out is what was previewed or approved.
  */
 export async function onMessageUpdated(deps: InteractionDeps, event: MessageUpdatedEvent): Promise<void> {
-  const { store, client, bot } = deps;
+  const { store, bot } = deps;
   const m = event.data;
   const row = await store.broadcastBySource(m.id);
   if (row?.kind !== 'broadcast' || !row.content || !sameId(row.sender_id, m.personId)) return;
   if (!['sending', 'reporting', 'done'].includes(row.status) || row.recall_state !== null) return;
-  let source = { text: m.text, html: m.html, markdown: m.markdown };
-  if (m.markdown === undefined) {
-    // Mercury carries no markdown: read the message as it is now.
-    try {
-      const full = await client.messages.get(m.id);
-      source = { text: full.text ?? m.text, html: full.html ?? m.html, markdown: full.markdown };
-    } catch (err) {
-      deps.log(
-        'warn',
-        { broadcast: row.id, error: errorText(err) },
-        'edited message fetch failed; using the event',
-      );
-    }
-  }
-  let body = messageBody(source, bot);
+  // Either transport may lack the markdown of an edit: read the message as it is now.
+  const asSent = { text: m.text, html: m.html, markdown: m.markdown };
+  let body = messageBody(await readSource(deps, m.id, asSent, { broadcast: row.id }), bot);
   const command = parseCommand(body, deps.templates);
   if (command.kind === 'recall') return;
   if (command.kind === 'preview') body = command.body;

@@ -21,6 +21,7 @@ import { workBackoffMs } from '../retry.js';
 import type { BroadcastRow, PlannedDelivery, PlanStatus, Store, StoredFile } from '../store/store.js';
 import { renderCompose } from '../ui/cards.js';
 import type { BroadcastContent, BroadcastRequest } from './content.js';
+import { errorText, readSource } from './source.js';
 
 export interface PlannerDeps {
   client: WebexClient;
@@ -48,12 +49,6 @@ async function notModerator(client: WebexClient, rooms: Room[], botId: string): 
     if (!me?.isModerator) out.add(room.id);
   }
   return out;
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof WebexApiError)
-    return `${err.status} ${err.apiMessage ?? err.descriptions[0] ?? ''}`.trim();
-  return err instanceof Error ? err.message : String(err);
 }
 
 export async function planBroadcast(
@@ -102,20 +97,12 @@ export async function planBroadcast(
   }
 
   try {
-    // Mercury events carry no markdown: fetch the message once to keep the sender's formatting.
-    let source = { text: req.text, html: req.html, markdown: req.markdown };
-    if (req.markdown === undefined && req.transport === 'mercury') {
-      try {
-        const full = await client.messages.get(req.messageId);
-        source = { text: full.text ?? req.text, html: full.html ?? req.html, markdown: full.markdown };
-      } catch (err) {
-        deps.log(
-          'warn',
-          { broadcast: row.id, error: errorText(err) },
-          'message fetch failed; using the event text',
-        );
-      }
-    }
+    // A webhook's message was hydrated already; a Mercury event is read once for its markdown.
+    const event = { text: req.text, html: req.html, markdown: req.markdown };
+    const source =
+      req.transport === 'mercury'
+        ? await readSource(deps, req.messageId, event, { broadcast: row.id })
+        : event;
     let body = messageBody(source, bot);
     const command = parseCommand(body, deps.templates);
     if (command.kind === 'recall') {

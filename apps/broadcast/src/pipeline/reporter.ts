@@ -17,6 +17,7 @@ import {
   renderReport,
 } from '../ui/cards.js';
 import type { BroadcastContent } from './content.js';
+import { errorText } from './source.js';
 
 export interface ReporterDeps {
   client: WebexClient;
@@ -46,11 +47,6 @@ export async function reportModel(
     model.recall = { ...(await store.tasks.recallProgress(row.id)), done: true };
   if (row.content_version > 1) model.edit = await store.tasks.editProgress(row.id, row.content_version);
   return model;
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof WebexApiError) return `${err.status} ${err.apiMessage ?? ''}`.trim();
-  return err instanceof Error ? err.message : String(err);
 }
 
 async function post(
