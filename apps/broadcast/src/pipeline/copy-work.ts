@@ -6,11 +6,10 @@
  * repeated after a crash is harmless. Edits follow docs/protocol.md §7.4: PUT with `roomId` and markdown only; 400
  * "edit limit" or "unsupported" (a file or a card) ends the copy's edits.
  */
-import { decideRetry, WebexApiError } from '@herald/webex';
-import { workRetry } from '../retry.js';
+import { WebexApiError } from '@herald/webex';
 import type { CopyTaskRow } from '../store/copy-tasks.js';
 import type { BroadcastContent } from './content.js';
-import { type DispatcherDeps, reason } from './dispatcher.js';
+import { type DispatcherDeps, reason, tryAgainLater } from './dispatcher.js';
 
 export interface CopyWorkDeps extends Omit<DispatcherDeps, 'count'> {
   count: (outcome: 'deleted' | 'edited' | 'task_failed' | 'rate_limited' | 'retried') => void;
@@ -48,13 +47,6 @@ export async function performTask(deps: CopyWorkDeps, task: CopyTaskRow, owner: 
     }
   } catch (err) {
     const now = deps.now();
-    const next = decideRetry(workRetry(deps.config.delivery.max_attempts), err, task.attempts);
-    if (next.rateLimited) {
-      deps.limiter.pause(next.waitMs / 1000);
-      await store.tasks.retryLater(task.id, owner, now + next.waitMs, reason(err), now, true);
-      deps.count('rate_limited');
-      return;
-    }
     if (err instanceof WebexApiError && err.status === 404) {
       // Already gone: deleted by someone else, or by our own earlier attempt before a crash.
       await store.tasks.finish(
@@ -73,11 +65,9 @@ export async function performTask(deps: CopyWorkDeps, task: CopyTaskRow, owner: 
       else if (/unsupported|file|attachment/i.test(text))
         await store.tasks.copyNotEditable(delivery.id, 'not_editable', now);
     }
-    if (next.retry) {
-      await store.tasks.retryLater(task.id, owner, now + next.waitMs, reason(err), now);
-      deps.count('retried');
-      return;
-    }
+    const later = (at: number, why: string, rateLimited: boolean) =>
+      store.tasks.retryLater(task.id, owner, at, why, now, rateLimited);
+    if (await tryAgainLater(deps, err, task.attempts, now, later)) return;
     await store.tasks.finish(task.id, owner, { status: 'failed', error: reason(err) }, now);
     deps.count('task_failed');
     deps.log('info', { task: task.id, kind: task.kind, error: reason(err) }, 'copy task failed');

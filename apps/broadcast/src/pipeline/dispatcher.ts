@@ -96,6 +96,26 @@ export class ContentCache {
   }
 }
 
+/**
+ * After a failed send, delete or edit: a 429 pauses every sender and puts the work back for when
+ * Webex asked, without counting a try; a failure the work policy retries is put back after its
+ * backoff. True when the work was put back; false when the failure is final.
+ */
+export async function tryAgainLater(
+  deps: Pick<DispatcherDeps, 'config' | 'limiter'> & { count(outcome: 'rate_limited' | 'retried'): void },
+  err: unknown,
+  attempts: number,
+  now: number,
+  later: (at: number, why: string, rateLimited: boolean) => Promise<unknown>,
+): Promise<boolean> {
+  const next = decideRetry(workRetry(deps.config.delivery.max_attempts), err, attempts);
+  if (!next.rateLimited && !next.retry) return false;
+  if (next.rateLimited) deps.limiter.pause(next.waitMs / 1000);
+  await later(now + next.waitMs, reason(err), next.rateLimited);
+  deps.count(next.rateLimited ? 'rate_limited' : 'retried');
+  return true;
+}
+
 export function reason(err: unknown): string {
   if (err instanceof WebexApiError) {
     const text = err.apiMessage ?? err.descriptions[0] ?? 'refused';
@@ -159,18 +179,9 @@ export async function deliver(
     deps.count('sent');
   } catch (err) {
     const now = deps.now();
-    const next = decideRetry(workRetry(deps.config.delivery.max_attempts), err, d.attempts);
-    if (next.rateLimited) {
-      deps.limiter.pause(next.waitMs / 1000);
-      await deps.store.retryLater(d.id, owner, now + next.waitMs, reason(err), now, true);
-      deps.count('rate_limited');
-      return;
-    }
-    if (next.retry) {
-      await deps.store.retryLater(d.id, owner, now + next.waitMs, reason(err), now);
-      deps.count('retried');
-      return;
-    }
+    const later = (at: number, why: string, rateLimited: boolean) =>
+      deps.store.retryLater(d.id, owner, at, why, now, rateLimited);
+    if (await tryAgainLater(deps, err, d.attempts, now, later)) return;
     await deps.store.markFailed(d.id, owner, reason(err), now);
     deps.count('failed');
     deps.log('info', { delivery: d.id, error: reason(err) }, 'delivery failed');
