@@ -67,6 +67,9 @@ for (const factory of storeFactories()) {
         const deadline = Date.now() + 5000;
         while (woken.b === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
         assert.equal(woken.b, 1, 'the other instance, through NOTIFY');
+        // The same NOTIFY reached this store's own listening connection too: it does not wake it twice.
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(woken.a, 1, 'its own NOTIFY is skipped');
       }
       if (other !== a) await other.close();
       await a.close();

@@ -5,7 +5,7 @@
  * notification can be missed (the listening connection dropped): the slow poll stays as the
  * fallback, so a missed one only delays work.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { sql } from 'kysely';
 import type PG from 'pg';
@@ -20,6 +20,8 @@ export class WorkSignal {
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   readonly channel: string;
+  /** Sent with each NOTIFY: this store's own announcements already woke it, so it skips them. */
+  private readonly origin = randomUUID();
 
   constructor(
     private readonly ctx: StoreContext,
@@ -45,7 +47,7 @@ export class WorkSignal {
   async announce(): Promise<void> {
     for (const l of this.listeners) l();
     if (this.ctx.dialect === 'postgres')
-      await sql`select pg_notify(${this.channel}, '')`.execute(this.ctx.db);
+      await sql`select pg_notify(${this.channel}, ${this.origin})`.execute(this.ctx.db);
   }
 
   async close(): Promise<void> {
@@ -70,7 +72,8 @@ export class WorkSignal {
     };
     client.on('error', again);
     client.on('end', again);
-    client.on('notification', () => {
+    client.on('notification', (n: PG.Notification) => {
+      if (n.payload === this.origin) return;
       for (const l of this.listeners) l();
     });
     try {
