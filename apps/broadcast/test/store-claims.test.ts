@@ -54,11 +54,16 @@ for (const factory of storeFactories()) {
       await store.close();
     });
 
-    it('new work announced by one store wakes the listeners of another', async () => {
+    it('new work announced by one store wakes the listeners of another', async (t) => {
       const a = await factory.open('signal');
       // A second store on the same database: on PostgreSQL another instance on the same schema.
       const other = a.dialect === 'postgres' ? await factory.open('signal') : a;
       const woken = { a: 0, b: 0 };
+      // Closed even when an assertion fails: an open LISTEN connection would hold the test process.
+      t.after(async () => {
+        if (other !== a) await other.close();
+        await a.close();
+      });
       await a.signal.subscribe(() => woken.a++);
       if (other !== a) await other.signal.subscribe(() => woken.b++);
       await a.signal.announce();
@@ -71,8 +76,6 @@ for (const factory of storeFactories()) {
         await new Promise((r) => setTimeout(r, 50));
         assert.equal(woken.a, 1, 'its own NOTIFY is skipped');
       }
-      if (other !== a) await other.close();
-      await a.close();
     });
   });
 }
