@@ -205,6 +205,12 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
   private readonly roomSeenAt = new Map<string, number>();
   /** False after frames were lost mid-connection: a later frame of a room says nothing of earlier ones. */
   private roomSeenTrusted = true;
+  /**
+   * `roomSeenAt` as it stood when the socket dropped: only what came before the gap vouches for a
+   * room. Frames of the new connection can be handled before reconciling reads the rooms, and a
+   * room's newest frame from after the gap says nothing of what was sent during it.
+   */
+  private roomSeenBeforeGap: Map<string, number> | undefined;
   /** Activities waiting for a key, the KMS handshake or an earlier activity, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
   /** Activities in `queue`; while there are any, later ones queue behind them (order is kept). */
@@ -468,6 +474,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
     socket.on('reconnecting', ({ attempt, delay }) => {
       this.isConnected = false;
       if (this.started) this.state = 'down';
+      this.roomSeenBeforeGap ??= new Map(this.roomSeenAt);
       this.emit('reconnecting', { attempt, delay });
     });
     socket.on('ready', ({ reconnect }) => {
@@ -476,6 +483,7 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
     socket.on('error', (err) => this.emit('error', err));
     socket.on('disconnected', ({ reason }) => {
       this.isConnected = false;
+      this.roomSeenBeforeGap ??= new Map(this.roomSeenAt);
       if (reason !== 'client') {
         this.teardown();
         if (this.started) {
@@ -751,10 +759,11 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
   /** Emit, once, the messages created since `since` (ms) that were not emitted yet, through REST. */
   private async reconcile(since: number): Promise<void> {
     const missed: RestMessage[] = [];
-    const seen = this.roomSeenTrusted ? this.roomSeenAt : new Map<string, number>();
+    // Only what was delivered before the gap vouches for a room: the snapshot taken at the drop
+    // (none after lost frames, or when no socket dropped), and nothing newer than `since` + 2 s.
+    const seen = (this.roomSeenTrusted && this.roomSeenBeforeGap) || new Map<string, number>();
     this.roomSeenTrusted = true;
-    // Only what was delivered before the gap vouches for a room (`since` is 2 s before its start):
-    // a frame of the new connection may already have been handled, and says nothing of the gap.
+    this.roomSeenBeforeGap = undefined;
     const trustUntil = since + 2000;
     for await (const room of this.rest.rooms.list({ sortBy: 'lastactivity', max: 100 })) {
       const last = room.lastActivity ? Date.parse(room.lastActivity) : Number.POSITIVE_INFINITY;
