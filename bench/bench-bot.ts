@@ -17,20 +17,36 @@ export interface BenchBot {
   stop(): Promise<void>;
 }
 
-export async function startBenchBot(spaces: number, botRate: number): Promise<BenchBot> {
-  const emu = await startEmulator({
-    port: 0,
-    seed: manySpacesSeed({ spaces, botToken: 'BENCH_BOT', personToken: 'BENCH_ALICE' }),
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
-  const bot = await runBot(
+export interface BenchBotOptions {
+  token: string;
+  /** `delivery.rate_per_second`. */
+  rate: number;
+  workers: number;
+  leaseSeconds: number;
+  sqlitePath: string;
+  /** PostgreSQL instead of SQLite, in `schema`. */
+  databaseUrl?: string | undefined;
+  schema?: string | undefined;
+  /** The idle poll, ms; default the bot's own. */
+  pollMs?: number | undefined;
+}
+
+/** The broadcast bot in this process over Mercury against an emulator at `emu`, silent, on port 0. */
+export function runBenchBot(emu: { url: string; wsUrl: string }, o: BenchBotOptions): Promise<RunningBot> {
+  return runBot(
     {
-      token: 'BENCH_BOT',
+      token: o.token,
       config: parseConfig({
-        delivery: { rate_per_second: botRate, workers: 4, lease_seconds: 30, max_attempts: 5 },
+        delivery: {
+          rate_per_second: o.rate,
+          workers: o.workers,
+          lease_seconds: o.leaseSeconds,
+          max_attempts: 5,
+        },
       }),
       locale: 'en_US',
-      sqlitePath: join(dir, 'bench.sqlite'),
+      sqlitePath: o.sqlitePath,
+      databaseUrl: o.databaseUrl,
       port: 0,
       logLevel: 'silent',
       apiBaseUrl: `${emu.url}/v1`,
@@ -40,9 +56,26 @@ export async function startBenchBot(spaces: number, botRate: number): Promise<Be
       u2cUrl: `${emu.url}/u2c/api/v1`,
       allowedOrigins: [emu.url, emu.wsUrl],
       port: 0,
-      pollMs: 50,
+      schema: o.schema,
+      pollMs: o.pollMs,
     },
   );
+}
+
+export async function startBenchBot(spaces: number, botRate: number): Promise<BenchBot> {
+  const emu = await startEmulator({
+    port: 0,
+    seed: manySpacesSeed({ spaces, botToken: 'BENCH_BOT', personToken: 'BENCH_ALICE' }),
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+  const bot = await runBenchBot(emu, {
+    token: 'BENCH_BOT',
+    rate: botRate,
+    workers: 4,
+    leaseSeconds: 30,
+    sqlitePath: join(dir, 'bench.sqlite'),
+    pollMs: 50,
+  });
   return {
     emu,
     bot,

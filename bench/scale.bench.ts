@@ -23,12 +23,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { type RunningBot, runBot } from '@herald/broadcast';
-import { silentLogger } from '@herald/webex';
+import type { RunningBot } from '@herald/broadcast';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { parseConfig } from '../apps/broadcast/src/config.js';
 import { type BenchTable, percentile } from '../harness/table.js';
+import { runBenchBot } from './bench-bot.js';
 
 const env = process.env;
 const GROUPS = Number(env.SCALE_GROUPS ?? 9000);
@@ -213,27 +212,15 @@ async function start(store: string, groups: number, directs: number, rate: numbe
   const dir = mkdtempSync(join(tmpdir(), 'herald-scale-'));
   const sqlitePath = join(dir, 'scale.sqlite');
   const schema = `scale_${process.pid}_${Date.now() % 100000}`;
-  const running = await runBot(
-    {
-      token: 'SCALE_BOT',
-      config: parseConfig({
-        delivery: { rate_per_second: rate, workers: WORKERS, lease_seconds: 60, max_attempts: 5 },
-      }),
-      locale: 'en_US',
-      sqlitePath,
-      databaseUrl: store === 'postgres' ? env.DATABASE_URL : undefined,
-      port: 0,
-      logLevel: 'silent',
-      apiBaseUrl: `${emu.url}/v1`,
-    },
-    {
-      logger: silentLogger,
-      u2cUrl: `${emu.url}/u2c/api/v1`,
-      allowedOrigins: [emu.url, emu.wsUrl],
-      port: 0,
-      schema: store === 'postgres' ? schema : undefined,
-    },
-  );
+  const running = await runBenchBot(emu, {
+    token: 'SCALE_BOT',
+    rate,
+    workers: WORKERS,
+    leaseSeconds: 60,
+    sqlitePath,
+    databaseUrl: store === 'postgres' ? env.DATABASE_URL : undefined,
+    schema: store === 'postgres' ? schema : undefined,
+  });
   const admin = () => new pg.Client({ connectionString: env.DATABASE_URL });
   return {
     emu,
