@@ -4,6 +4,15 @@ import type { StoreContext } from './context.js';
 import { claimQueued, releaseLease, requeue } from './lease.js';
 import type { DeliveryCounts, DeliveryRow } from './rows.js';
 
+/** What a sent copy shows: its content version, and whether Webex lets it be edited. */
+export interface SentCopy {
+  version: number;
+  editable: boolean;
+}
+
+/** A copy of the first content version, editable: what a plain text copy is. */
+const FIRST_COPY: SentCopy = { version: 1, editable: true };
+
 /** Lease up to `limit` deliveries that are due: pending ones, and sending ones whose lease expired. */
 export async function claimDeliveries(
   ctx: StoreContext,
@@ -25,7 +34,7 @@ export async function markSent(
   owner: string,
   messageId: string,
   now: number,
-  copy: { version: number; editable: boolean } = { version: 1, editable: true },
+  copy: SentCopy = FIRST_COPY,
 ): Promise<boolean> {
   return releaseLease(
     ctx,
@@ -76,7 +85,7 @@ export class SentMarks {
     owner: string,
     messageId: string,
     now: number,
-    copy: { version: number; editable: boolean } = { version: 1, editable: true },
+    copy: SentCopy = FIRST_COPY,
   ): Promise<boolean> {
     return new Promise((done, fail) => {
       this.queue.push({ id, owner, messageId, now, ...copy, done, fail });
