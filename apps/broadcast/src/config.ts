@@ -57,7 +57,7 @@ export const configSchema = z
     delivery: z
       .object({
         /** Sends per second across all workers of this instance (Webex answers 429 above its own limit). */
-        rate_per_second: z.number().positive().max(1000),
+        rate_per_second: z.number().positive().max(10_000),
         /** Concurrent sends. */
         workers: z.number().int().min(1).max(64),
         /** How long a claimed delivery stays leased to this instance, in seconds. */

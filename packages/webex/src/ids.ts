@@ -55,14 +55,16 @@ export function encodeId(type: WebexIdType | string, uuid: string, cluster = 'us
   return Buffer.from(`${PREFIX}${c}/${type}/${uuid}`, 'utf8').toString('base64url');
 }
 
+/** An id in the URL-safe alphabet, without padding. */
+function urlSafe(id: string): string {
+  return id.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
 /** Decode a REST id, or `undefined` when it is not one. Accepts padding and either base64 alphabet. */
 export function decodeId(id: string): DecodedId | undefined {
   if (typeof id !== 'string' || id.length < 8 || id.length > 512) return undefined;
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(id)) return undefined;
-  const text = Buffer.from(
-    id.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'),
-    'base64url',
-  ).toString('utf8');
+  const text = Buffer.from(urlSafe(id), 'base64url').toString('utf8');
   if (!text.startsWith(PREFIX)) return undefined;
   const rest = text.slice(PREFIX.length);
   const first = rest.indexOf('/');
@@ -88,6 +90,14 @@ export function idToUuid(id: string, expectedType?: WebexIdType | string): strin
 export function sameId(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
   if (a === b) return true;
+  // Each base64 character stands for fixed bits: spelled alike (one alphabet, no padding), ids
+  // of different byte lengths, or of one length that differ before the last character, hold
+  // different bytes and name different things. Most comparisons end here, undecoded: the
+  // planner compares every listed room with the source room and the sender's 1-1.
+  const ca = /[+/=]/.test(a) ? urlSafe(a) : a;
+  const cb = /[+/=]/.test(b) ? urlSafe(b) : b;
+  if (Math.floor((ca.length * 3) / 4) !== Math.floor((cb.length * 3) / 4)) return false;
+  if (ca.length === cb.length && ca.slice(0, -1) !== cb.slice(0, -1)) return false;
   const da = decodeId(a);
   const db = decodeId(b);
   return !!da && !!db && da.type === db.type && da.uuid === db.uuid && da.cluster === db.cluster;

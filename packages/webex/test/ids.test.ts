@@ -93,4 +93,46 @@ describe('ids', () => {
       undefined,
     );
   });
+
+  it('sameId answers as decoding both would, for every spelling of an id and its near misses', () => {
+    // The reference: equal when both decode to the same type, uuid and cluster.
+    const decodedSame = (a: string, b: string) => {
+      const da = decodeId(a);
+      const db = decodeId(b);
+      return !!da && !!db && da.type === db.type && da.uuid === db.uuid && da.cluster === db.cluster;
+    };
+    const standard = (id: string) => id.replace(/-/g, '+').replace(/_/g, '/');
+    const padded = (id: string) => id + '='.repeat((4 - (id.length % 4)) % 4);
+    const ids = [
+      ...KNOWN.map((k) => k.id),
+      encodeId('ROOM', 'bbceb1ad-43f1-3b58-9147-f14bb0c4d15'),
+      encodeId('ROOM', 'bbceb1ad-43f1-3b58-9147-f14bb0c4d1'),
+      encodeId('ROOM', '11111111-2222-3333-4444-555555555555', 'urn:TEAM:eu-central-1_k'),
+      encodeId('ROOM', '11111111-2222-3333-4444-555555555555'),
+      encodeId('MEMBERSHIP', 'a?b>c:d'),
+    ];
+    const spellings = new Set<string>();
+    for (const id of ids) {
+      for (const s of [id, padded(id), standard(id), padded(standard(id))]) {
+        spellings.add(s);
+        // Near misses: the last character changed (its unused bits, or used ones), one character
+        // more or fewer, and a change before the end.
+        for (const last of ['A', 'B', 'Q', 'g', 'w', '-', '_']) spellings.add(s.slice(0, -1) + last);
+        spellings.add(`${s}A`);
+        spellings.add(s.slice(0, -1));
+        spellings.add(`${s.slice(0, 5)}${s[5] === 'A' ? 'B' : 'A'}${s.slice(6)}`);
+      }
+    }
+    const all = [...spellings, 'not an id', '!!!!!!!!!!'];
+    let same = 0;
+    for (const a of all) {
+      for (const b of all) {
+        const expected = a === b || decodedSame(a, b);
+        assert.equal(sameId(a, b), expected, `${a} vs ${b}`);
+        if (expected && a !== b) same++;
+      }
+    }
+    // The table holds pairs that are the same id spelled differently, not only different ids.
+    assert.ok(same >= 50, `only ${same} differently spelled pairs`);
+  });
 });
