@@ -15,14 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  type RunningEmulator,
-  seedBot,
-  seedBotDirect,
-  seedOrg,
-  seedPerson,
-  startEmulator,
-} from '@herald/emulator';
+import { type RunningEmulator, startEmulator } from '@herald/emulator';
 import {
   encodeId,
   ProxyError,
@@ -35,6 +28,7 @@ import { type EnvProxy, proxyFromEnv, redactProxyUrl } from '@herald/webex/proxy
 import { WebSocketServer } from 'ws';
 import { selfSignedCertificate } from '../../emulator/src/mercury/cert.js';
 import { type ForwardProxy, setProxyEnv, startForwardProxy } from './forward-proxy.js';
+import { directSeed } from './seed.js';
 
 const PASSWORD = 's3cret-proxy-pass';
 
@@ -55,68 +49,28 @@ describe('proxyFromEnv: which destination goes through which proxy', () => {
     });
   });
 
+  const CORP = 'http://corp:3128';
+  const PLAIN = 'http://plain:8080';
+  const API = 'https://webexapis.com/v1';
+  /** No proxy: the destination is reached directly. */
+  const DIRECT = undefined;
   const cases: Array<[string, Record<string, string>, string, string | undefined]> = [
-    [
-      'https by HTTPS_PROXY',
-      { HTTPS_PROXY: 'http://u:p@corp:3128' },
-      'https://webexapis.com/v1',
-      'http://corp:3128',
-    ],
-    [
-      'lower case https_proxy',
-      { https_proxy: 'http://corp:3128' },
-      'https://webexapis.com/v1',
-      'http://corp:3128',
-    ],
-    [
-      'wss is looked up as https',
-      { HTTPS_PROXY: 'http://corp:3128' },
-      'wss://mercury-connection-a.wbx2.com/v1/apps',
-      'http://corp:3128',
-    ],
-    [
-      'ws is looked up as http',
-      { HTTP_PROXY: 'http://plain:8080' },
-      'ws://127.0.0.1:9/x',
-      'http://plain:8080',
-    ],
-    [
-      'http is not served by HTTPS_PROXY',
-      { HTTPS_PROXY: 'http://corp:3128' },
-      'http://127.0.0.1:9/v1',
-      undefined,
-    ],
-    [
-      'a proxy without a scheme is http',
-      { HTTPS_PROXY: 'corp:3128' },
-      'https://webexapis.com/v1',
-      'http://corp:3128',
-    ],
-    [
-      'NO_PROXY suffix',
-      { HTTPS_PROXY: 'http://corp:3128', NO_PROXY: '.wbx2.com' },
-      'https://wdm-a.wbx2.com/wdm',
-      undefined,
-    ],
-    [
-      'NO_PROXY suffix leaves others',
-      { HTTPS_PROXY: 'http://corp:3128', NO_PROXY: '.wbx2.com' },
-      'https://webexapis.com/v1',
-      'http://corp:3128',
-    ],
+    ['https by HTTPS_PROXY', { HTTPS_PROXY: 'http://u:p@corp:3128' }, API, CORP],
+    ['lower case https_proxy', { https_proxy: CORP }, API, CORP],
+    ['wss is looked up as https', { HTTPS_PROXY: CORP }, 'wss://mercury-connection-a.wbx2.com/v1/apps', CORP],
+    ['ws is looked up as http', { HTTP_PROXY: PLAIN }, 'ws://127.0.0.1:9/x', PLAIN],
+    ['http is not served by HTTPS_PROXY', { HTTPS_PROXY: CORP }, 'http://127.0.0.1:9/v1', DIRECT],
+    ['a proxy without a scheme is http', { HTTPS_PROXY: 'corp:3128' }, API, CORP],
+    ['NO_PROXY suffix', { HTTPS_PROXY: CORP, NO_PROXY: '.wbx2.com' }, 'https://wdm-a.wbx2.com/wdm', DIRECT],
+    ['NO_PROXY suffix leaves others', { HTTPS_PROXY: CORP, NO_PROXY: '.wbx2.com' }, API, CORP],
     [
       'NO_PROXY with the port',
-      { HTTPS_PROXY: 'http://corp:3128', no_proxy: 'kms.local:8443' },
+      { HTTPS_PROXY: CORP, no_proxy: 'kms.local:8443' },
       'https://kms.local:8443/k',
-      undefined,
+      DIRECT,
     ],
-    [
-      'NO_PROXY another port',
-      { HTTPS_PROXY: 'http://corp:3128', no_proxy: 'kms.local:8443' },
-      'https://kms.local/k',
-      'http://corp:3128',
-    ],
-    ['NO_PROXY *', { HTTPS_PROXY: 'http://corp:3128', NO_PROXY: '*' }, 'https://webexapis.com/v1', undefined],
+    ['NO_PROXY another port', { HTTPS_PROXY: CORP, no_proxy: 'kms.local:8443' }, 'https://kms.local/k', CORP],
+    ['NO_PROXY *', { HTTPS_PROXY: CORP, NO_PROXY: '*' }, API, DIRECT],
   ];
   for (const [name, env, url, expected] of cases) {
     it(name, async () => {
@@ -145,14 +99,7 @@ describe('the library through a forward proxy, against the emulator', () => {
   let fwd: ForwardProxy;
   let proxy: EnvProxy;
   before(async () => {
-    emu = await startEmulator({
-      port: 0,
-      seed: {
-        orgs: [seedOrg('acme', 'Acme')],
-        people: [seedBot('PX_BOT'), seedPerson('alice', 'acme', 'Alice Archer', 'PX_ALICE')],
-        rooms: [seedBotDirect('alice', 'Alice')],
-      },
-    });
+    emu = await startEmulator({ port: 0, seed: directSeed('PX_BOT', 'alice', 'Alice', 'PX_ALICE') });
     fwd = await startForwardProxy({ user: 'herald', password: PASSWORD });
     setProxyEnv({ HTTP_PROXY: fwd.url, HTTPS_PROXY: fwd.url });
     const p = await proxyFromEnv();

@@ -6,15 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  type RunningEmulator,
-  type Seed,
-  seedBot,
-  seedBotDirect,
-  seedOrg,
-  seedPerson,
-  startEmulator,
-} from '@herald/emulator';
+import { type RunningEmulator, startEmulator } from '@herald/emulator';
 import {
   HandlerError,
   type Receiver,
@@ -25,12 +17,9 @@ import {
   WebhookReceiver,
 } from '@herald/webex';
 import { until } from '../../../harness/wait.js';
+import { directSeed } from './seed.js';
 
-const seed: Seed = {
-  orgs: [seedOrg('acme', 'Acme')],
-  people: [seedBot('C_BOT'), seedPerson('ann', 'acme', 'Ann', 'C_ANN')],
-  rooms: [seedBotDirect('ann', 'Ann')],
-};
+const seed = directSeed('C_BOT', 'ann', 'Ann', 'C_ANN');
 
 const TEXTS = [
   'listener-throws',

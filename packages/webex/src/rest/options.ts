@@ -108,21 +108,12 @@ export interface WriteCallOptions extends CallOptions {
   idempotent?: boolean | undefined;
 }
 
-export interface ResolvedOptions {
-  token: string;
+/** `WebexClientOptions` resolved once: every default filled in, `baseUrl` parsed, `retry` whole. */
+export interface ResolvedOptions extends Required<Omit<WebexClientOptions, 'baseUrl' | 'retry'>> {
   baseUrl: URL;
   /** `baseUrl` as a string without a trailing slash. */
   base: string;
-  timeoutMs: number;
-  fetch: typeof globalThis.fetch;
-  dispatcher: unknown;
-  logger: Logger;
   retry: RestRetryPolicy;
-  sleep: Sleep;
-  now: () => number;
-  random: () => number;
-  maxResponseBytes: number;
-  trackingIdPrefix: string;
 }
 
 /** The default `sleep`: a timer that is cleared when the signal aborts. */

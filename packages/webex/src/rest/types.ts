@@ -241,16 +241,17 @@ export interface Webhook {
   /** WEBHOOK id. */
   id: string;
   name: string;
+  /** Where Webex POSTs events. */
   targetUrl: string;
   resource: WebhookResource;
   event: WebhookEvent;
-  /** `key=value` pairs joined with `&` (§7.7). */
+  /** `key=value` pairs joined with `&` (§7.7), e.g. `roomId=…&mentionedPeople=me`. */
   filter?: string | undefined;
-  /** Returned in answers when set. */
+  /** HMAC-SHA1 key of `X-Spark-Signature` (§8.4). Returned in answers when set. */
   secret?: string | undefined;
   status: 'active' | 'inactive';
   created: string;
-  /** `creator` (default) or `org`. */
+  /** `creator` (default) or `org`, for organization-wide webhooks (administrators). */
   ownedBy?: 'creator' | 'org' | undefined;
   orgId?: string | undefined;
   createdBy?: string | undefined;

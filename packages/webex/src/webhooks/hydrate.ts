@@ -77,6 +77,19 @@ export async function hydrateEnvelope(
   return eventFromData(envelope, options);
 }
 
+/** The typed event of each webhook `event` of the resources built from `data` alone. */
+const MEMBERSHIP_EVENTS = {
+  created: 'membership.created',
+  updated: 'membership.updated',
+  deleted: 'membership.deleted',
+} as const;
+const ROOM_EVENTS = { created: 'room.created', updated: 'room.updated' } as const;
+
+/** `types[event]` when `types` names that event (an own key: `toString` is no event). */
+function eventType<T extends string>(types: Readonly<Record<string, T>>, event: string): T | undefined {
+  return Object.hasOwn(types, event) ? types[event] : undefined;
+}
+
 /**
  * The event for deliveries whose `data` is the whole story (memberships, rooms, message deletes),
  * without a REST call; `undefined` for those that need one or have no typed event.
@@ -88,24 +101,14 @@ export function eventFromData(
   // Per resource, then per event: no `resource:event` string is built for every delivery (hot path).
   const { resource, event, data } = envelope;
   switch (resource) {
-    case 'memberships':
-      switch (event) {
-        case 'created':
-          return typedEvent(envelope, options, 'membership.created', membershipData(data));
-        case 'updated':
-          return typedEvent(envelope, options, 'membership.updated', membershipData(data));
-        case 'deleted':
-          return typedEvent(envelope, options, 'membership.deleted', membershipData(data));
-      }
-      return undefined;
-    case 'rooms':
-      switch (event) {
-        case 'created':
-          return typedEvent(envelope, options, 'room.created', roomData(data));
-        case 'updated':
-          return typedEvent(envelope, options, 'room.updated', roomData(data));
-      }
-      return undefined;
+    case 'memberships': {
+      const type = eventType(MEMBERSHIP_EVENTS, event);
+      return type ? typedEvent(envelope, options, type, membershipData(data)) : undefined;
+    }
+    case 'rooms': {
+      const type = eventType(ROOM_EVENTS, event);
+      return type ? typedEvent(envelope, options, type, roomData(data)) : undefined;
+    }
     case 'messages':
       return event === 'deleted'
         ? typedEvent(envelope, options, 'message.deleted', messageDeletedData(data))

@@ -18,12 +18,9 @@ export interface WebhookSubscription {
   filter?: string | undefined;
 }
 
-export interface CreateWebhookBody {
+export interface CreateWebhookBody extends WebhookSubscription {
   name: string;
   targetUrl: string;
-  resource: string;
-  event: string;
-  filter?: string | undefined;
   secret?: string | undefined;
 }
 

@@ -1,8 +1,9 @@
 /** Attachment actions: card submissions (docs/protocol.md §7.5). */
 import type { CallOptions, WriteCallOptions } from '../options.js';
 import type { AttachmentAction } from '../types.js';
+import { Collection } from './collection.js';
 import type { ResourceContext } from './context.js';
-import { callSpec, idSegment, requireString } from './util.js';
+import { requireString } from './util.js';
 
 export interface CreateAttachmentActionParams {
   /** Always `submit`. */
@@ -14,7 +15,11 @@ export interface CreateAttachmentActionParams {
 }
 
 export class AttachmentActionsResource {
-  constructor(private readonly ctx: ResourceContext) {}
+  readonly #actions: Collection<AttachmentAction>;
+
+  constructor(ctx: ResourceContext) {
+    this.#actions = new Collection<AttachmentAction>(ctx, '/attachment/actions', 'actionId');
+  }
 
   /**
    * `POST /attachment/actions` (what a Webex client does when a user submits a card). Success may
@@ -22,20 +27,12 @@ export class AttachmentActionsResource {
    */
   async create(params: CreateAttachmentActionParams, options?: WriteCallOptions): Promise<AttachmentAction> {
     requireString('messageId', params?.messageId);
-    return this.ctx.json<AttachmentAction>({
-      method: 'POST',
-      path: '/attachment/actions',
-      json: { type: params.type ?? 'submit', messageId: params.messageId, inputs: params.inputs ?? {} },
-      ...callSpec(options),
-    });
+    const body = { type: params.type ?? 'submit', messageId: params.messageId, inputs: params.inputs ?? {} };
+    return this.#actions.create(body, options);
   }
 
   /** `GET /attachment/actions/{id}`: the submission with its `inputs` (webhooks leave them out). */
   async get(actionId: string, options?: CallOptions): Promise<AttachmentAction> {
-    return this.ctx.json<AttachmentAction>({
-      method: 'GET',
-      path: `/attachment/actions/${idSegment('actionId', actionId)}`,
-      ...callSpec(options),
-    });
+    return this.#actions.get(actionId, options);
   }
 }

@@ -3,8 +3,9 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { CallOptions, WriteCallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
 import type { Membership } from '../types.js';
+import { Collection } from './collection.js';
 import type { ResourceContext } from './context.js';
-import { callSpec, defined, exactlyOne, idSegment, requireString } from './util.js';
+import { exactlyOne, queryOf, requireString } from './util.js';
 
 export interface ListMembershipsParams {
   /** Without it, the caller's own memberships (one per room it is in). */
@@ -31,42 +32,27 @@ export interface UpdateMembershipParams {
 }
 
 export class MembershipsResource {
-  constructor(private readonly ctx: ResourceContext) {}
+  readonly #memberships: Collection<Membership>;
+
+  constructor(ctx: ResourceContext) {
+    this.#memberships = new Collection<Membership>(ctx, '/memberships', 'membershipId');
+  }
 
   /** `GET /memberships`. */
   list(params: ListMembershipsParams = {}, options?: CallOptions): Paginated<Membership> {
-    return this.ctx.list<Membership>({
-      method: 'GET',
-      path: '/memberships',
-      query: {
-        roomId: params.roomId,
-        personId: params.personId,
-        personEmail: params.personEmail,
-        max: params.max,
-      },
-      ...callSpec(options),
-    });
+    return this.#memberships.list(queryOf(params, ['roomId', 'personId', 'personEmail', 'max']), options);
   }
 
   /** `GET /memberships/{membershipId}`. */
   async get(membershipId: string, options?: CallOptions): Promise<Membership> {
-    return this.ctx.json<Membership>({
-      method: 'GET',
-      path: `/memberships/${idSegment('membershipId', membershipId)}`,
-      ...callSpec(options),
-    });
+    return this.#memberships.get(membershipId, options);
   }
 
   /** `POST /memberships`. Adding someone twice answers 409 (§7.3). */
   async create(params: CreateMembershipParams, options?: WriteCallOptions): Promise<Membership> {
     requireString('roomId', params?.roomId);
     exactlyOne('memberships.create', { personId: params.personId, personEmail: params.personEmail });
-    return this.ctx.json<Membership>({
-      method: 'POST',
-      path: '/memberships',
-      json: defined(params),
-      ...callSpec(options),
-    });
+    return this.#memberships.create(params, options);
   }
 
   /** `PUT /memberships/{membershipId}`. */
@@ -75,19 +61,15 @@ export class MembershipsResource {
     params: UpdateMembershipParams,
     options?: CallOptions,
   ): Promise<Membership> {
-    const path = `/memberships/${idSegment('membershipId', membershipId)}`;
-    if (params?.isModerator === undefined && params?.isRoomHidden === undefined) {
-      throw new InvalidArgumentError('memberships.update: give isModerator or isRoomHidden');
-    }
-    return this.ctx.json<Membership>({ method: 'PUT', path, json: defined(params), ...callSpec(options) });
+    return this.#memberships.update(membershipId, params, options, () => {
+      if (params?.isModerator === undefined && params?.isRoomHidden === undefined) {
+        throw new InvalidArgumentError('memberships.update: give isModerator or isRoomHidden');
+      }
+    });
   }
 
   /** `DELETE /memberships/{membershipId}`. A bot deleting its own membership leaves the room. */
   async delete(membershipId: string, options?: CallOptions): Promise<void> {
-    await this.ctx.empty({
-      method: 'DELETE',
-      path: `/memberships/${idSegment('membershipId', membershipId)}`,
-      ...callSpec(options),
-    });
+    await this.#memberships.delete(membershipId, options);
   }
 }

@@ -3,8 +3,9 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { CallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
 import type { CardAttachment, Message } from '../types.js';
+import { Collection } from './collection.js';
 import type { ResourceContext } from './context.js';
-import { callSpec, defined, exactlyOne, idSegment, requireString } from './util.js';
+import { callSpec, defined, exactlyOne, queryOf, requireString } from './util.js';
 
 /** A local file sent with the message (multipart upload, §7.4). */
 export interface MessageFile {
@@ -64,7 +65,13 @@ export interface EditMessageParams {
 }
 
 export class MessagesResource {
-  constructor(private readonly ctx: ResourceContext) {}
+  readonly #ctx: ResourceContext;
+  readonly #messages: Collection<Message>;
+
+  constructor(ctx: ResourceContext) {
+    this.#ctx = ctx;
+    this.#messages = new Collection<Message>(ctx, '/messages', 'messageId');
+  }
 
   /**
    * `POST /messages`. Never repeated after a 5xx or network error (only a 429, which Webex did not
@@ -91,7 +98,7 @@ export class MessagesResource {
         files: hasFiles ? params.files : undefined,
         attachments: hasCards ? params.attachments : undefined,
       });
-      return this.ctx.json<Message>({ method: 'POST', path: '/messages', json: body, ...call });
+      return this.#ctx.json<Message>({ method: 'POST', path: '/messages', json: body, ...call });
     }
     if (hasFiles)
       throw new InvalidArgumentError('messages.create: give files (URLs) or file (bytes), not both');
@@ -111,25 +118,19 @@ export class MessagesResource {
       fd.append('files', blob, file.filename);
       return fd;
     };
-    return this.ctx.json<Message>({ method: 'POST', path: '/messages', form, ...call });
+    return this.#ctx.json<Message>({ method: 'POST', path: '/messages', form, ...call });
   }
 
   /** `GET /messages/{messageId}`. A bot gets only messages it may see (§7.8). */
   async get(messageId: string, options?: CallOptions): Promise<Message> {
-    return this.ctx.json<Message>({
-      method: 'GET',
-      path: `/messages/${idSegment('messageId', messageId)}`,
-      ...callSpec(options),
-    });
+    return this.#messages.get(messageId, options);
   }
 
   /** `GET /messages`, newest first. */
   list(params: ListMessagesParams, options?: CallOptions): Paginated<Message> {
     requireString('roomId', params?.roomId);
-    return this.ctx.list<Message>({
-      method: 'GET',
-      path: '/messages',
-      query: {
+    return this.#messages.list(
+      {
         roomId: params.roomId,
         mentionedPeople: params.mentionedPeople,
         before: params.before instanceof Date ? params.before.toISOString() : params.before,
@@ -137,41 +138,33 @@ export class MessagesResource {
         parentId: params.parentId,
         max: params.max,
       },
-      ...callSpec(options),
-    });
+      options,
+    );
   }
 
   /** `GET /messages/direct`: the 1:1 room with a person, newest first. */
   listDirect(params: ListDirectMessagesParams, options?: CallOptions): Paginated<Message> {
     exactlyOne('messages.listDirect', { personId: params?.personId, personEmail: params?.personEmail });
-    return this.ctx.list<Message>({
+    return this.#ctx.list<Message>({
       method: 'GET',
       path: '/messages/direct',
-      query: { personId: params.personId, personEmail: params.personEmail, parentId: params.parentId },
+      query: queryOf(params, ['personId', 'personEmail', 'parentId']),
       ...callSpec(options),
     });
   }
 
   /** `PUT /messages/{messageId}`: own messages, at most 10 edits, none with files or cards (§7.4). */
   async edit(messageId: string, params: EditMessageParams, options?: CallOptions): Promise<Message> {
-    const path = `/messages/${idSegment('messageId', messageId)}`;
-    requireString('roomId', params?.roomId);
-    if (!params.text && !params.markdown)
-      throw new InvalidArgumentError('messages.edit: give text or markdown');
-    return this.ctx.json<Message>({
-      method: 'PUT',
-      path,
-      json: defined({ roomId: params.roomId, text: params.text, markdown: params.markdown }),
-      ...callSpec(options),
+    const body = { roomId: params?.roomId, text: params?.text, markdown: params?.markdown };
+    return this.#messages.update(messageId, body, options, () => {
+      requireString('roomId', params?.roomId);
+      if (!params.text && !params.markdown)
+        throw new InvalidArgumentError('messages.edit: give text or markdown');
     });
   }
 
   /** `DELETE /messages/{messageId}`. */
   async delete(messageId: string, options?: CallOptions): Promise<void> {
-    await this.ctx.empty({
-      method: 'DELETE',
-      path: `/messages/${idSegment('messageId', messageId)}`,
-      ...callSpec(options),
-    });
+    await this.#messages.delete(messageId, options);
   }
 }

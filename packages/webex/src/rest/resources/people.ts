@@ -2,8 +2,9 @@
 import type { CallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
 import type { Person } from '../types.js';
+import { Collection } from './collection.js';
 import type { ResourceContext } from './context.js';
-import { callSpec, idSegment } from './util.js';
+import { callSpec, queryOf } from './util.js';
 
 export interface ListPeopleParams {
   /** Exact e-mail address; within the caller's organization only. */
@@ -21,20 +22,22 @@ export interface ListPeopleParams {
 }
 
 export class PeopleResource {
-  constructor(private readonly ctx: ResourceContext) {}
+  readonly #ctx: ResourceContext;
+  readonly #people: Collection<Person>;
+
+  constructor(ctx: ResourceContext) {
+    this.#ctx = ctx;
+    this.#people = new Collection<Person>(ctx, '/people', 'personId');
+  }
 
   /** `GET /people/me`: the caller (for a bot, the bot itself). */
   async me(options?: CallOptions): Promise<Person> {
-    return this.ctx.json<Person>({ method: 'GET', path: '/people/me', ...callSpec(options) });
+    return this.#ctx.json<Person>({ method: 'GET', path: '/people/me', ...callSpec(options) });
   }
 
   /** `GET /people/{personId}`. */
   async get(personId: string, options?: CallOptions): Promise<Person> {
-    return this.ctx.json<Person>({
-      method: 'GET',
-      path: `/people/${idSegment('personId', personId)}`,
-      ...callSpec(options),
-    });
+    return this.#people.get(personId, options);
   }
 
   /**
@@ -42,18 +45,8 @@ export class PeopleResource {
    * says so if not. The `notFoundIds` of an `id` lookup are on each page (`.pages()`).
    */
   list(params: ListPeopleParams = {}, options?: CallOptions): Paginated<Person> {
-    return this.ctx.list<Person>({
-      method: 'GET',
-      path: '/people',
-      query: {
-        email: params.email,
-        displayName: params.displayName,
-        id: params.id && params.id.length > 0 ? params.id : undefined,
-        orgId: params.orgId,
-        callingData: params.callingData,
-        max: params.max,
-      },
-      ...callSpec(options),
-    });
+    const query = queryOf(params, ['email', 'displayName', 'id', 'orgId', 'callingData', 'max']);
+    if (params.id?.length === 0) query.id = undefined; // `id=` would ask for no one
+    return this.#people.list(query, options);
   }
 }

@@ -2,8 +2,9 @@
 import type { CallOptions, WriteCallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
 import type { Room, RoomType } from '../types.js';
+import { Collection } from './collection.js';
 import type { ResourceContext } from './context.js';
-import { callSpec, defined, idSegment, requireString } from './util.js';
+import { queryOf, requireString } from './util.js';
 
 export interface ListRoomsParams {
   /** Only rooms of this team. */
@@ -44,51 +45,35 @@ export interface UpdateRoomParams {
 }
 
 export class RoomsResource {
-  constructor(private readonly ctx: ResourceContext) {}
+  readonly #rooms: Collection<Room>;
+
+  constructor(ctx: ResourceContext) {
+    this.#rooms = new Collection<Room>(ctx, '/rooms', 'roomId');
+  }
 
   /** `GET /rooms`: rooms the caller is in. */
   list(params: ListRoomsParams = {}, options?: CallOptions): Paginated<Room> {
-    return this.ctx.list<Room>({
-      method: 'GET',
-      path: '/rooms',
-      query: { teamId: params.teamId, type: params.type, sortBy: params.sortBy, max: params.max },
-      ...callSpec(options),
-    });
+    return this.#rooms.list(queryOf(params, ['teamId', 'type', 'sortBy', 'max']), options);
   }
 
   /** `GET /rooms/{roomId}`. */
   async get(roomId: string, options?: CallOptions): Promise<Room> {
-    return this.ctx.json<Room>({
-      method: 'GET',
-      path: `/rooms/${idSegment('roomId', roomId)}`,
-      ...callSpec(options),
-    });
+    return this.#rooms.get(roomId, options);
   }
 
   /** `POST /rooms`. Direct rooms cannot be created here (send a message with `toPersonId`, §7.3). */
   async create(params: CreateRoomParams, options?: WriteCallOptions): Promise<Room> {
     requireString('title', params?.title);
-    return this.ctx.json<Room>({
-      method: 'POST',
-      path: '/rooms',
-      json: defined(params),
-      ...callSpec(options),
-    });
+    return this.#rooms.create(params, options);
   }
 
   /** `PUT /rooms/{roomId}`. */
   async update(roomId: string, params: UpdateRoomParams, options?: CallOptions): Promise<Room> {
-    const path = `/rooms/${idSegment('roomId', roomId)}`;
-    requireString('title', params?.title);
-    return this.ctx.json<Room>({ method: 'PUT', path, json: defined(params), ...callSpec(options) });
+    return this.#rooms.update(roomId, params, options, () => requireString('title', params?.title));
   }
 
   /** `DELETE /rooms/{roomId}`. For a non-moderator this only removes the caller (§7.3). */
   async delete(roomId: string, options?: CallOptions): Promise<void> {
-    await this.ctx.empty({
-      method: 'DELETE',
-      path: `/rooms/${idSegment('roomId', roomId)}`,
-      ...callSpec(options),
-    });
+    await this.#rooms.delete(roomId, options);
   }
 }

@@ -1,7 +1,7 @@
-/** Small helpers shared by the resources: argument checks and per-call options. */
+/** Small helpers shared by the resources: argument checks, per-call options, query and body fields. */
 import { InvalidArgumentError } from '../../errors.js';
 import type { CallOptions, WriteCallOptions } from '../options.js';
-import type { RequestSpec } from '../pipeline.js';
+import type { QueryValue, RequestSpec } from '../pipeline.js';
 
 /** A path segment from an id; refuses empty or non-string ids (`GET /rooms/` would list rooms). */
 export function idSegment(name: string, value: unknown): string {
@@ -43,4 +43,14 @@ export function defined<T extends object>(body: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(body)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** The query parameters of a list call: the named fields of `params`, in that order, and no others. */
+export function queryOf<K extends string>(
+  params: Partial<Record<K, QueryValue>>,
+  keys: readonly K[],
+): Record<string, QueryValue> {
+  const query: Record<string, QueryValue> = {};
+  for (const key of keys) query[key] = params[key];
+  return query;
 }

@@ -1,9 +1,10 @@
 /** Webhook registrations (docs/protocol.md §7.7). */
 import type { CallOptions, WriteCallOptions } from '../options.js';
 import type { Paginated } from '../paginate.js';
-import type { Webhook, WebhookEvent, WebhookResource } from '../types.js';
+import type { Webhook } from '../types.js';
+import { Collection } from './collection.js';
 import type { ResourceContext } from './context.js';
-import { callSpec, defined, idSegment, requireString } from './util.js';
+import { queryOf, requireString } from './util.js';
 
 export interface ListWebhooksParams {
   /** `org` for organization-level webhooks only. */
@@ -12,19 +13,9 @@ export interface ListWebhooksParams {
   max?: number | undefined;
 }
 
-export interface CreateWebhookParams {
-  name: string;
-  /** Where Webex POSTs events. */
-  targetUrl: string;
-  resource: WebhookResource;
-  event: WebhookEvent;
-  /** `key=value` pairs joined with `&`, e.g. `roomId=…&mentionedPeople=me`. */
-  filter?: string | undefined;
-  /** HMAC-SHA1 key of `X-Spark-Signature` (§8.4). */
-  secret?: string | undefined;
-  /** `org` for organization-wide webhooks (administrators). */
-  ownedBy?: 'creator' | 'org' | undefined;
-}
+/** What `POST /webhooks` takes: the webhook's own fields, without those Webex assigns. */
+export interface CreateWebhookParams
+  extends Pick<Webhook, 'name' | 'targetUrl' | 'resource' | 'event' | 'filter' | 'secret' | 'ownedBy'> {}
 
 export interface UpdateWebhookParams {
   /** Required by Webex on every update. */
@@ -38,53 +29,39 @@ export interface UpdateWebhookParams {
 }
 
 export class WebhooksResource {
-  constructor(private readonly ctx: ResourceContext) {}
+  readonly #webhooks: Collection<Webhook>;
+
+  constructor(ctx: ResourceContext) {
+    this.#webhooks = new Collection<Webhook>(ctx, '/webhooks', 'webhookId');
+  }
 
   /** `GET /webhooks`: the caller's webhooks. */
   list(params: ListWebhooksParams = {}, options?: CallOptions): Paginated<Webhook> {
-    return this.ctx.list<Webhook>({
-      method: 'GET',
-      path: '/webhooks',
-      query: { ownedBy: params.ownedBy, max: params.max },
-      ...callSpec(options),
-    });
+    return this.#webhooks.list(queryOf(params, ['ownedBy', 'max']), options);
   }
 
   /** `GET /webhooks/{webhookId}`. */
   async get(webhookId: string, options?: CallOptions): Promise<Webhook> {
-    return this.ctx.json<Webhook>({
-      method: 'GET',
-      path: `/webhooks/${idSegment('webhookId', webhookId)}`,
-      ...callSpec(options),
-    });
+    return this.#webhooks.get(webhookId, options);
   }
 
   /** `POST /webhooks`. */
   async create(params: CreateWebhookParams, options?: WriteCallOptions): Promise<Webhook> {
     for (const field of ['name', 'targetUrl', 'resource', 'event'] as const)
       requireString(field, params?.[field]);
-    return this.ctx.json<Webhook>({
-      method: 'POST',
-      path: '/webhooks',
-      json: defined(params),
-      ...callSpec(options),
-    });
+    return this.#webhooks.create(params, options);
   }
 
   /** `PUT /webhooks/{webhookId}`: changes `name`, `targetUrl`, `secret`, `status`. */
   async update(webhookId: string, params: UpdateWebhookParams, options?: CallOptions): Promise<Webhook> {
-    const path = `/webhooks/${idSegment('webhookId', webhookId)}`;
-    requireString('name', params?.name);
-    requireString('targetUrl', params?.targetUrl);
-    return this.ctx.json<Webhook>({ method: 'PUT', path, json: defined(params), ...callSpec(options) });
+    return this.#webhooks.update(webhookId, params, options, () => {
+      requireString('name', params?.name);
+      requireString('targetUrl', params?.targetUrl);
+    });
   }
 
   /** `DELETE /webhooks/{webhookId}`. */
   async delete(webhookId: string, options?: CallOptions): Promise<void> {
-    await this.ctx.empty({
-      method: 'DELETE',
-      path: `/webhooks/${idSegment('webhookId', webhookId)}`,
-      ...callSpec(options),
-    });
+    await this.#webhooks.delete(webhookId, options);
   }
 }
