@@ -129,7 +129,8 @@ class WorkLoop {
 /**
  * Copies one worker claims at once: what it sends in about a quarter of a second at the configured
  * rate, 1 to 16. A process that dies leaves at most this many rows leased per worker; they are not
- * sent until the lease runs out, and only the one send in flight can repeat.
+ * sent until the lease runs out, and only the send in flight and the copy whose row was being
+ * written can repeat.
  */
 export function claimBatch(delivery: { rate_per_second: number; workers: number }): number {
   return Math.min(16, Math.max(1, Math.ceil(delivery.rate_per_second / delivery.workers / 4)));
@@ -424,7 +425,21 @@ export class BroadcastBot {
       limiter: this.limiter,
       count: (outcome) => this.metrics.deliveries[outcome]++,
     };
-    for (const d of claimed) await deliver(deps, this.cache, d, this.owner);
+    // A copy's row is written while the next copy is sent, and never later: a worker holds one send
+    // in flight and one sent copy waiting for its row at most, so a crash repeats at most two
+    // copies per worker. Paced by the rate limit, a row is written long before the next send.
+    let previous: Promise<void> = Promise.resolve();
+    try {
+      for (const d of claimed) {
+        const { recorded } = await deliver(deps, this.cache, d, this.owner);
+        await previous;
+        previous = recorded;
+        // Awaited on the next turn or below; a failure meanwhile is not an unhandled rejection.
+        previous.catch(() => {});
+      }
+    } finally {
+      await previous;
+    }
     return true;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Durability: `kill -9` in the middle of a broadcast, restarted ten times, loses nothing and repeats
- * at most the send in flight; two instances on one PostgreSQL broadcast once.
+ * at most the send in flight and the copy whose row was being written; two instances on one
+ * PostgreSQL broadcast once.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,7 +35,7 @@ function rng(seed: number) {
 }
 
 describe('durability', () => {
-  it(`kill -9 during a broadcast to ${ROOMS} spaces, ${KILLS} times: every space gets its copy, at most one extra per kill`, async (t) => {
+  it(`kill -9 during a broadcast to ${ROOMS} spaces, ${KILLS} times: every space gets its copy, at most two extra per kill`, async (t) => {
     const seed = Number(process.env.HERALD_KILL_SEED ?? Date.now() % 100_000);
     const random = rng(seed);
     const emu = await startEmulator({ port: 0, seed: bigSeed() });
@@ -96,7 +97,7 @@ describe('durability', () => {
       const extra = [...counts.values()].reduce((a, n) => a + (n - 1), 0);
       t.diagnostic(`seed ${seed}: kills at ${marks.join(', ')} copies; ${extra} extra copies`);
       assert.equal(counts.size, ROOMS, `seed ${seed}: none missing`);
-      assert.ok(extra <= KILLS, `seed ${seed}: ${extra} extra copies for ${KILLS} kills`);
+      assert.ok(extra <= 2 * KILLS, `seed ${seed}: ${extra} extra copies for ${KILLS} kills`);
       assert.ok(Math.max(...counts.values()) <= 2, `seed ${seed}: a space got more than two copies`);
     } finally {
       child.kill('SIGKILL');

@@ -112,7 +112,8 @@ export async function plannedBroadcast(
 
 /**
  * The environment of a `herald` child on SQLite (`<dir>/bot.sqlite`) that a test will kill: one
- * worker at `ratePerSecond`, so the one send in flight is the only one a kill can repeat.
+ * worker at `ratePerSecond`, so a kill can repeat only its send in flight and the copy whose row
+ * was being written.
  */
 export function killableBotEnv(
   emu: { url: string; wsUrl: string },

@@ -156,34 +156,45 @@ async function send(
   return { id: (await deps.client.messages.create({ roomId, markdown })).id, editable: true };
 }
 
-/** Send one claimed delivery and record the outcome. */
+/** What `deliver` leaves to do: the sent copy's row being written (resolved at once otherwise). */
+export interface Delivered {
+  recorded: Promise<void>;
+}
+
+const NOTHING_LEFT: Delivered = { recorded: Promise.resolve() };
+
+/**
+ * Send one claimed delivery and record the outcome. A failure is recorded before this resolves; a
+ * sent copy's row is still being written in `recorded`, so that the worker may send its next copy
+ * meanwhile (bot.ts `deliverStep` waits for it before the one after).
+ */
 export async function deliver(
   deps: DispatcherDeps,
   cache: ContentCache,
   d: DeliveryRow,
   owner: string,
-): Promise<void> {
+): Promise<Delivered> {
   const loaded = await cache.get(d.broadcast_id);
   if (!loaded) {
     await deps.store.markFailed(d.id, owner, 'broadcast content missing', deps.now());
     deps.count('failed');
-    return;
+    return NOTHING_LEFT;
   }
   await deps.limiter.take();
   try {
     const copy = await send(deps, d, loaded);
-    await deps.store.markSent(d.id, owner, copy.id, deps.now(), {
-      version: loaded.version,
-      editable: copy.editable,
-    });
-    deps.count('sent');
+    const recorded = deps.store
+      .markSent(d.id, owner, copy.id, deps.now(), { version: loaded.version, editable: copy.editable })
+      .then(() => deps.count('sent'));
+    return { recorded };
   } catch (err) {
     const now = deps.now();
     const later = (at: number, why: string, rateLimited: boolean) =>
       deps.store.retryLater(d.id, owner, at, why, now, rateLimited);
-    if (await tryAgainLater(deps, err, d.attempts, now, later)) return;
+    if (await tryAgainLater(deps, err, d.attempts, now, later)) return NOTHING_LEFT;
     await deps.store.markFailed(d.id, owner, reason(err), now);
     deps.count('failed');
     deps.log('info', { delivery: d.id, error: reason(err) }, 'delivery failed');
+    return NOTHING_LEFT;
   }
 }

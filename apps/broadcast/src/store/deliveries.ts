@@ -69,9 +69,8 @@ const MARKS_PER_STATEMENT = 64;
 /**
  * Group commit of sent copies: `markSent` from every worker of the store goes through here. With
  * no statement running, a mark is written at once; while one runs, the marks that arrive wait and
- * are then written together, one statement for all of them. Each caller still waits until its
- * own row is written, so a worker never starts its next send before the last one is recorded:
- * after a crash, only the sends in flight repeat.
+ * are then written together, one statement for all of them. Each caller learns when its own row
+ * is written; a worker sends its next copy meanwhile but no further (bot.ts `deliverStep`).
  */
 export class SentMarks {
   private queue: SentMark[] = [];
