@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
 import { encodeId, signWebexBody, WebexClient, WebhookReceiver } from '@herald/webex';
 import { sql } from 'kysely';
-import { parseConfig } from '../apps/broadcast/src/config.js';
 import { FunctionCore } from '../apps/broadcast/src/functions/core.js';
 import { createLambdaHandler } from '../apps/broadcast/src/functions/lambda.js';
 import { Store } from '../apps/broadcast/src/store/store.js';
+import { functionSettings } from '../harness/function-settings.js';
 import { type BenchTable, percentile } from '../harness/table.js';
 
 const SPACES = 1000;
@@ -32,19 +32,7 @@ export default async function functionsBench(): Promise<BenchTable[]> {
   });
   const schema = `bench_fn_${process.pid}_${Date.now().toString(36)}`;
   const core = new FunctionCore(
-    {
-      token: 'BENCH_FN_BOT',
-      config: parseConfig({}),
-      locale: 'en_US',
-      databaseUrl,
-      sqlitePath: '',
-      webhookSecret: SECRET,
-      port: 0,
-      logLevel: 'silent',
-      apiBaseUrl: `${emu.url}/v1`,
-      drainBudgetMs: 5000,
-      drainMarginMs: 1000,
-    },
+    functionSettings(emu, { token: 'BENCH_FN_BOT', databaseUrl, webhookSecret: SECRET }),
     { schema },
   );
   let kicks = 0;

@@ -9,17 +9,11 @@
  *
  * Knobs (environment): INSTANCES_SPACES (600), INSTANCES_RATE (50). Needs DATABASE_URL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
-import { sql } from 'kysely';
-import { Store } from '../apps/broadcast/src/store/store.js';
+import { startBotInstances } from '../harness/bot-instances.js';
 import type { BenchTable } from '../harness/table.js';
+import { until } from '../harness/wait.js';
 
-const CLI = fileURLToPath(new URL('../apps/broadcast/src/cli.ts', import.meta.url));
 const SPACES = Number(process.env.INSTANCES_SPACES ?? 600);
 const R = Number(process.env.INSTANCES_RATE ?? 50);
 const WORKERS = 4;
@@ -44,13 +38,6 @@ async function run(url: string, instances: number, kill: boolean): Promise<Run> 
     port: 0,
     seed: manySpacesSeed({ spaces: SPACES, botToken: token, personToken: `${token}_ALICE`, prefix: 's' }),
   });
-  const dir = mkdtempSync(join(tmpdir(), 'herald-instances-'));
-  const schema = `b_inst_${instances}_${process.pid}_${Date.now().toString(36)}`;
-  const config = join(dir, 'config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({ delivery: { rate_per_second: R, workers: WORKERS, lease_seconds: 5, max_attempts: 5 } }),
-  );
   const world = emu.world;
   const bot = world.findPerson('bot');
   const alice = world.findPerson('alice');
@@ -63,35 +50,15 @@ async function run(url: string, instances: number, kill: boolean): Promise<Run> 
         counts.set(m.roomId, (counts.get(m.roomId) ?? 0) + 1);
     return counts;
   };
-  const launch = (i: number): ChildProcess => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      WEBEX_TOKEN: token,
-      WEBEX_API_URL: `${emu.url}/v1`,
-      WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
-      HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
-      DATABASE_URL: `${url}${url.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`,
-      HERALD_INSTANCE: `inst-${i}`,
-      CONFIG_FILE: config,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-    };
-    delete env.PUBLIC_URL;
-    return spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-  };
-  const waitUntil = async (what: string, ok: () => boolean, ms = 180_000) => {
-    const end = Date.now() + ms;
-    while (!ok()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  const admin = new Store({ databaseUrl: url, schema });
-  await admin.migrate();
-  const children = Array.from({ length: instances }, (_, i) => launch(i));
+  const waitUntil = (what: string, ok: () => boolean, ms = 180_000) => until(what, ok, ms, 5);
+  const bots = await startBotInstances(emu, {
+    token,
+    databaseUrl: url,
+    schema: `b_inst_${instances}_${process.pid}_${Date.now().toString(36)}`,
+    count: instances,
+    name: 'inst',
+    delivery: { rate_per_second: R, workers: WORKERS, lease_seconds: 5, max_attempts: 5 },
+  });
   try {
     await waitUntil('the instances to connect', () => emu.control.mercury.socketCount(bot.id) >= instances);
     emu.control.setRateLimits({ postPerToken: { capacity: R, perSecond: R } });
@@ -103,7 +70,7 @@ async function run(url: string, instances: number, kill: boolean): Promise<Run> 
     let atKill = 0;
     if (kill) {
       await waitUntil('a third of the copies', () => copies().size >= SPACES / 3);
-      children[0]?.kill('SIGKILL');
+      bots.children[0]?.kill('SIGKILL');
       tKill = performance.now();
       atKill = copies().size;
     }
@@ -134,11 +101,8 @@ async function run(url: string, instances: number, kill: boolean): Promise<Run> 
       missing: SPACES - counts.size,
     };
   } finally {
-    for (const c of children) c.kill('SIGKILL');
+    await bots.stop();
     await emu.stop();
-    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
-    await admin.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -5,38 +5,37 @@ function esc(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
+type Samples = Array<[labels: string, value: number]>;
+
 export function renderMetrics(m: BotMetrics, queueDepth: number): string {
-  const lines: string[] = [];
-  const metric = (name: string, help: string, type: 'counter' | 'gauge', values: Array<[string, number]>) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, v] of values) lines.push(`${name}${labels} ${v}`);
-  };
-  metric(
-    'herald_events_received_total',
-    'Events received from Webex, by type.',
-    'counter',
-    Object.entries(m.events).map(([type, n]) => [`{type="${esc(type)}"}`, n]),
-  );
-  metric('herald_broadcasts_total', 'Broadcasts accepted.', 'counter', [['', m.broadcasts]]);
-  metric('herald_broadcasts_refused_total', 'Broadcasts refused by the sender policy.', 'counter', [
-    ['', m.refused],
+  /** One sample per key of `counts`, labelled `label`. */
+  const by = (label: string, counts: Record<string, number>): Samples =>
+    Object.entries(counts).map(([value, n]) => [`{${label}="${esc(value)}"}`, n]);
+  const one = (value: number): Samples => [['', value]];
+  const metrics: Array<[name: string, type: 'counter' | 'gauge', help: string, samples: Samples]> = [
+    ['herald_events_received_total', 'counter', 'Events received from Webex, by type.', by('type', m.events)],
+    ['herald_broadcasts_total', 'counter', 'Broadcasts accepted.', one(m.broadcasts)],
+    [
+      'herald_broadcasts_refused_total',
+      'counter',
+      'Broadcasts refused by the sender policy.',
+      one(m.refused),
+    ],
+    ['herald_deliveries_total', 'counter', 'Delivery attempts by outcome.', by('outcome', m.deliveries)],
+    ['herald_rate_limited_total', 'counter', '429 answers from Webex.', one(m.deliveries.rate_limited)],
+    [
+      'herald_copy_tasks_total',
+      'counter',
+      'Deletes (recall) and edits (edit propagation) of copies, by outcome.',
+      by('outcome', m.copies),
+    ],
+    ['herald_reports_total', 'counter', 'Reports sent to senders.', one(m.reports)],
+    ['herald_queue_depth', 'gauge', 'Deliveries pending or in flight.', one(queueDepth)],
+  ];
+  const lines = metrics.flatMap(([name, type, help, samples]) => [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} ${type}`,
+    ...samples.map(([labels, value]) => `${name}${labels} ${value}`),
   ]);
-  metric(
-    'herald_deliveries_total',
-    'Delivery attempts by outcome.',
-    'counter',
-    Object.entries(m.deliveries).map(([outcome, n]) => [`{outcome="${outcome}"}`, n]),
-  );
-  metric('herald_rate_limited_total', '429 answers from Webex.', 'counter', [
-    ['', m.deliveries.rate_limited],
-  ]);
-  metric(
-    'herald_copy_tasks_total',
-    'Deletes (recall) and edits (edit propagation) of copies, by outcome.',
-    'counter',
-    Object.entries(m.copies).map(([outcome, n]) => [`{outcome="${outcome}"}`, n]),
-  );
-  metric('herald_reports_total', 'Reports sent to senders.', 'counter', [['', m.reports]]);
-  metric('herald_queue_depth', 'Deliveries pending or in flight.', 'gauge', [['', queueDepth]]);
   return `${lines.join('\n')}\n`;
 }

@@ -3,9 +3,10 @@
  * the approvers' space to press Approve or Reject; the sender is told either way.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Seed } from '../../../packages/emulator/src/state/types.js';
-import { type Scenario, startScenario, TRANSPORTS, twoOrgSeed } from './scenario.js';
+import { TRANSPORTS, twoOrgSeed } from './scenario.js';
+import { suiteScenario } from './suite-scenario.js';
 
 const seed: Seed = {
   ...twoOrgSeed,
@@ -16,17 +17,13 @@ const isCopy = (markdown: string | undefined) => /^Message from/.test(markdown ?
 
 for (const transport of TRANSPORTS) {
   describe(`approval over ${transport}`, () => {
-    let s: Scenario;
-    before(async () => {
-      s = await startScenario({
-        transport,
-        seed,
-        config: ({ room }) => ({
-          approval: { enabled: true, room_id: room('approvers'), trusted_senders: ['bob@acme.example'] },
-        }),
-      });
+    const s = suiteScenario({
+      transport,
+      seed,
+      config: ({ room }) => ({
+        approval: { enabled: true, room_id: room('approvers'), trusted_senders: ['bob@acme.example'] },
+      }),
     });
-    after(() => s.stop());
 
     it('an untrusted sender waits; Approve sends it and tells the sender', async () => {
       s.post('alice', { roomId: s.room('alice-bot').id, text: 'new canteen menu' });

@@ -3,9 +3,10 @@
  * (github.com/JardaMartan/broadcast_bot, with its defects fixed).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { encodeId } from '@herald/webex';
-import { type Scenario, startScenario, TRANSPORTS, withScenario } from './scenario.js';
+import { TRANSPORTS, withScenario } from './scenario.js';
+import { suiteScenario } from './suite-scenario.js';
 
 const CARD = {
   type: 'AdaptiveCard',
@@ -17,11 +18,7 @@ const CARD = {
 for (const transport of TRANSPORTS) {
   describe(`broadcast over ${transport}`, () => {
     describe('default policy (bot org senders, sender org destinations)', () => {
-      let s: Scenario;
-      before(async () => {
-        s = await startScenario({ transport });
-      });
-      after(() => s.stop());
+      const s = suiteScenario({ transport });
 
       it('a 1-1 message reaches the spaces of the sender org, and the sender gets a report', async () => {
         s.post('alice', { roomId: s.room('alice-bot').id, markdown: 'Quarterly **results** are out' });

@@ -3,18 +3,15 @@
  * composed markdown); copies Webex will not edit are listed in the report.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type Scenario, startScenario, TRANSPORTS } from './scenario.js';
+import { describe, it } from 'node:test';
+import { TRANSPORTS } from './scenario.js';
+import { suiteScenario } from './suite-scenario.js';
 
 const COPIES = ['acme-1', 'acme-2', 'bob-bot'];
 
 for (const transport of TRANSPORTS) {
   describe(`edit propagation over ${transport}`, () => {
-    let s: Scenario;
-    before(async () => {
-      s = await startScenario({ transport });
-    });
-    after(() => s.stop());
+    const s = suiteScenario({ transport });
 
     it('an edit of the source edits every copy, and the report says so', async () => {
       const source = await s.postAndSettle('alice', {

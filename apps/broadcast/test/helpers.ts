@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { botEnv } from '../../../harness/bot-instances.js';
 import type { PlannedDelivery, PlanStatus } from '../src/store/rows.js';
 import { Store } from '../src/store/store.js';
 
@@ -61,29 +62,6 @@ export function postgresFactory(): StoreFactory {
 
 export function storeFactories(): StoreFactory[] {
   return [sqliteFactory(), postgresFactory()];
-}
-
-/**
- * The environment of a `herald` child process against `emu`: the parent's without its
- * `DATABASE_URL` and `PUBLIC_URL` (the child receives over Mercury, on the store `extra` names),
- * the emulator's URLs, port 0, then `extra`.
- */
-export function botEnv(
-  emu: { url: string; wsUrl: string },
-  token: string,
-  extra: NodeJS.ProcessEnv,
-): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    WEBEX_TOKEN: token,
-    WEBEX_API_URL: `${emu.url}/v1`,
-    WEBEX_U2C_URL: `${emu.url}/u2c/api/v1`,
-    HERALD_ALLOWED_ORIGINS: `${emu.url},${emu.wsUrl}`,
-    PORT: '0',
-  };
-  delete env.DATABASE_URL;
-  delete env.PUBLIC_URL;
-  return { ...env, ...extra };
 }
 
 /** `n` group spaces as plan rows, `R0` to `R<n-1>`. */

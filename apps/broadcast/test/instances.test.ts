@@ -3,17 +3,12 @@
  * token, not the process), and `kill -9` of one mid-broadcast leaves nothing unsent.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { manySpacesSeed, startEmulator } from '@herald/emulator';
-import { botEnv } from './helpers.js';
+import { startBotInstances } from '../../../harness/bot-instances.js';
+import { until } from '../../../harness/wait.js';
 import { startScenario } from './scenario.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const url = process.env.DATABASE_URL;
 const skip = url ? false : 'DATABASE_URL is not set: PostgreSQL tests skipped (CI sets it)';
 const SPACES = 120;
@@ -70,13 +65,6 @@ describe('instances sharing PostgreSQL', { skip }, () => {
         prefix: 'r',
       }),
     });
-    const dir = mkdtempSync(join(tmpdir(), 'herald-kill3-'));
-    const schema = `t_kill3_${process.pid}_${Date.now().toString(36)}`;
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({ delivery: { rate_per_second: R, workers: 2, lease_seconds: 5, max_attempts: 5 } }),
-    );
     const world = emu.world;
     const bot = world.findPerson('bot')!;
     const copies = () => {
@@ -85,36 +73,22 @@ describe('instances sharing PostgreSQL', { skip }, () => {
         if (m.personId === bot.id) counts.set(m.roomId, (counts.get(m.roomId) ?? 0) + 1);
       return counts;
     };
-    const launch = (i: number): ChildProcess => {
-      const env = botEnv(emu, 'KILL3_BOT', {
-        DATABASE_URL: `${url}${url!.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`,
-        HERALD_INSTANCE: `kill3-${i}`,
-        CONFIG_FILE: config,
-        LOG_LEVEL: 'warn',
-      });
-      return spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-        env,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-    };
-    const waitUntil = async (what: string, ok: () => boolean, ms = 60_000) => {
-      const end = Date.now() + ms;
-      while (!ok()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
-    const { Store } = await import('../src/store/store.js');
-    const admin = new Store({ databaseUrl: url, schema });
-    await admin.migrate();
-    const children = [0, 1, 2].map(launch);
+    const waitUntil = (what: string, ok: () => boolean, ms = 60_000) => until(what, ok, ms, 5);
+    const instances = await startBotInstances(emu, {
+      token: 'KILL3_BOT',
+      databaseUrl: url!,
+      schema: `t_kill3_${process.pid}_${Date.now().toString(36)}`,
+      count: 3,
+      name: 'kill3',
+      delivery: { rate_per_second: R, workers: 2, lease_seconds: 5, max_attempts: 5 },
+    });
     try {
       await waitUntil('three instances to connect', () => emu.control.mercury.socketCount(bot.id) >= 3);
       emu.control.setRateLimits({ postPerToken: { capacity: R, perSecond: R } });
       const alice = world.findPerson('alice')!;
       world.postMessage(alice.id, { roomId: world.findRoom('alice-bot')!.id, text: 'survive a kill' });
       await waitUntil('a third of the copies', () => copies().size >= SPACES / 3);
-      children[0]!.kill('SIGKILL');
+      instances.children[0]!.kill('SIGKILL');
       await waitUntil('every space', () => copies().size >= SPACES + 1, 90_000);
       await waitUntil('the report', () =>
         [...world.messages.values()].some(
@@ -128,12 +102,8 @@ describe('instances sharing PostgreSQL', { skip }, () => {
       // written may repeat; nothing else.
       assert.ok(extra <= 2 * 2 + 1, `${extra} extra messages`);
     } finally {
-      for (const c of children) c.kill('SIGKILL');
+      await instances.stop();
       await emu.stop();
-      const { sql } = await import('kysely');
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
-      await admin.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -4,8 +4,9 @@
  * group), and a file that cannot be downloaded in time does not hold the text back.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type Scenario, startScenario, TRANSPORTS } from './scenario.js';
+import { describe, it } from 'node:test';
+import { type Scenario, TRANSPORTS } from './scenario.js';
+import { suiteScenario } from './suite-scenario.js';
 
 /** REST calls the bot made since the log was cleared, and the budget N + listing pages + 5. */
 function budget(s: Scenario, copies: number): { calls: number; limit: number } {
@@ -18,11 +19,7 @@ function budget(s: Scenario, copies: number): { calls: number; limit: number } {
 for (const transport of TRANSPORTS) {
   describe(`planning over ${transport}`, () => {
     describe('the sender 1-1 holds no message yet', () => {
-      let s: Scenario;
-      before(async () => {
-        s = await startScenario({ transport });
-      });
-      after(() => s.stop());
+      const s = suiteScenario({ transport });
 
       it('an @mention in a group: no copy in the sender empty 1-1, within N + pages + 5 calls', async () => {
         assert.equal(s.world.messages.size, 0, 'nothing was said anywhere yet');
@@ -49,11 +46,7 @@ for (const transport of TRANSPORTS) {
     });
 
     describe('a file that cannot be fetched', () => {
-      let s: Scenario;
-      before(async () => {
-        s = await startScenario({ transport, config: { delivery: { file_wait_seconds: 2 } } });
-      });
-      after(() => s.stop());
+      const s = suiteScenario({ transport, config: { delivery: { file_wait_seconds: 2 } } });
 
       const downloads = () =>
         s.emu.control.requests({ method: 'GET' }).filter((r) => r.path.startsWith('/v1/contents/'));

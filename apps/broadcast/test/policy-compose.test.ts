@@ -34,31 +34,17 @@ const gina = {
 };
 
 describe('sender policy', () => {
+  const listed = (...emails: string[]) => ({ source: { from_sender_list: true, sender_list: emails } });
   const cases: Array<[string, object, typeof alice, boolean]> = [
     ['anyone (both flags off)', { source: { bots_own_org: false } }, gina, true],
     ['bot org: same org', {}, alice, true],
     ['bot org: other org', {}, gina, false],
-    [
-      'sender list: listed, any case',
-      { source: { from_sender_list: true, sender_list: ['alice@acme.EXAMPLE'] } },
-      alice,
-      true,
-    ],
-    [
-      'sender list: not listed',
-      { source: { from_sender_list: true, sender_list: ['bob@acme.example'] } },
-      alice,
-      false,
-    ],
-    [
-      'sender list and bot org: listed but other org',
-      { source: { from_sender_list: true, sender_list: ['gina@globex.example'] } },
-      gina,
-      false,
-    ],
+    ['sender list: listed, any case', listed('alice@acme.EXAMPLE'), alice, true],
+    ['sender list: not listed', listed('bob@acme.example'), alice, false],
+    ['sender list and bot org: listed but other org', listed('gina@globex.example'), gina, false],
     [
       'sender list matches any of the sender addresses',
-      { source: { from_sender_list: true, sender_list: ['second@acme.example'] } },
+      listed('second@acme.example'),
       { ...alice, emails: ['first@acme.example', 'second@acme.example'] },
       true,
     ],

@@ -4,9 +4,10 @@
  * with a compose card: a field and a Preview button that does the same for what was typed.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { encodeId } from '@herald/webex';
-import { type Scenario, startScenario, TRANSPORTS } from './scenario.js';
+import { type Scenario, TRANSPORTS } from './scenario.js';
+import { suiteScenario } from './suite-scenario.js';
 
 /** Alice posts, in Acme One, a card of her own whose one button carries `data` (as ours would). */
 function lookAlike(s: Scenario, data: Record<string, unknown>) {
@@ -29,11 +30,7 @@ function lookAlike(s: Scenario, data: Record<string, unknown>) {
 
 for (const transport of TRANSPORTS) {
   describe(`preview over ${transport}`, () => {
-    let s: Scenario;
-    before(async () => {
-      s = await startScenario({ transport });
-    });
-    after(() => s.stop());
+    const s = suiteScenario({ transport });
 
     it('lists the spaces, flags the announcement-only one, and sends on Send (pressed twice: once)', async () => {
       s.emu.control.clearRequests();

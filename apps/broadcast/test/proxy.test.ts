@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type RunningEmulator, startEmulator } from '@herald/emulator';
 import { proxyFromEnv } from '@herald/webex/proxy';
+import { botEnv } from '../../../harness/bot-instances.js';
 import { until } from '../../../harness/wait.js';
 import {
   type ForwardProxy,
@@ -23,7 +24,6 @@ import {
 } from '../../../packages/webex/test/forward-proxy.js';
 import { ConfigError, loadSettings, parseConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
-import { botEnv } from './helpers.js';
 import { BOT_TOKEN, freePort, runBotOnEmulator, twoOrgSeed, WEBHOOK_SECRET } from './scenario.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));

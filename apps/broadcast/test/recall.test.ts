@@ -3,11 +3,12 @@
  * or a configured admin may; deletions are durable work that survives a restart in the middle.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { manySpacesSeed } from '@herald/emulator';
 import { decodeId } from '@herald/webex';
 import type { Seed } from '../../../packages/emulator/src/state/types.js';
-import { type Scenario, startScenario, TRANSPORTS, withScenario } from './scenario.js';
+import { type Scenario, TRANSPORTS, withScenario } from './scenario.js';
+import { suiteScenario } from './suite-scenario.js';
 
 const COPIES = ['acme-1', 'acme-2', 'bob-bot'];
 
@@ -19,11 +20,7 @@ function reportOf(s: Scenario): string {
 
 for (const transport of TRANSPORTS) {
   describe(`recall over ${transport}`, () => {
-    let s: Scenario;
-    before(async () => {
-      s = await startScenario({ transport, config: { admins: ['Gina@Globex.example'] } });
-    });
-    after(() => s.stop());
+    const s = suiteScenario({ transport, config: { admins: ['Gina@Globex.example'] } });
 
     it('`recall` from the sender deletes every copy and the report says how many', async () => {
       await s.postAndSettle('alice', { roomId: s.room('alice-bot').id, text: 'oops, wrong numbers' });

@@ -5,20 +5,15 @@
  * backoff; a permanent 4xx (e.g. not a moderator of an announcement-only space) → recorded as
  * failed with Webex's reason, without holding up the rest.
  */
-import { decideRetry, WebexApiError, type WebexClient } from '@herald/webex';
-import type { BroadcastConfig } from '../config.js';
+import { decideRetry, WebexApiError } from '@herald/webex';
 import { workRetry } from '../retry.js';
 import type { DeliveryRow, Store, StoredFile } from '../store/store.js';
 import type { BroadcastContent } from './content.js';
+import type { StageDeps } from './deps.js';
 import type { RateLimiter } from './limiter.js';
 
-export interface DispatcherDeps {
-  client: WebexClient;
-  store: Store;
-  config: BroadcastConfig;
+export interface DispatcherDeps extends StageDeps {
   limiter: RateLimiter;
-  now: () => number;
-  log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
   /** Counts outcomes for metrics. */
   count: (outcome: 'sent' | 'failed' | 'retried' | 'rate_limited' | 'card_fallback') => void;
 }

@@ -14,23 +14,18 @@ import {
 import { cardFromJson, looksLikeJson } from '../card.js';
 import { parseCommand } from '../commands.js';
 import { composeCopy, messageBody } from '../compose.js';
-import type { BroadcastConfig } from '../config.js';
 import type { Templates } from '../locales.js';
 import { type BotSelf, type Identity, isDestination, needsApproval, senderDecision } from '../policy.js';
 import { workBackoffMs } from '../retry.js';
-import type { BroadcastRow, PlannedDelivery, PlanStatus, Store, StoredFile } from '../store/store.js';
+import type { BroadcastRow, PlannedDelivery, PlanStatus, StoredFile } from '../store/store.js';
 import { renderCompose } from '../ui/cards.js';
 import type { BroadcastContent, BroadcastRequest } from './content.js';
+import type { StageDeps } from './deps.js';
 import { errorText, readSource } from './source.js';
 
-export interface PlannerDeps {
-  client: WebexClient;
-  store: Store;
-  config: BroadcastConfig;
+export interface PlannerDeps extends StageDeps {
   templates: Templates;
   bot: BotSelf;
-  now: () => number;
-  log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
   /** `recall` from an allowed sender: find the broadcast, check the right, start the recall. */
   onRecallCommand: (request: BroadcastRequest, sender: Person) => Promise<void>;
 }

@@ -3,9 +3,8 @@
  * delays a card): the report card in the sender's 1-1 (replaced, never edited: see ui/cards.ts),
  * the preview card, and the approval card in the approvers' space.
  */
-import { WebexApiError, type WebexClient } from '@herald/webex';
+import { WebexApiError } from '@herald/webex';
 import { REPORT_FAILED_LINES, type ReportLine } from '../compose.js';
-import type { BroadcastConfig } from '../config.js';
 import { fill, type Templates } from '../locales.js';
 import type { BroadcastRow, Store } from '../store/store.js';
 import {
@@ -17,15 +16,11 @@ import {
   renderReport,
 } from '../ui/cards.js';
 import type { BroadcastContent } from './content.js';
+import type { StageDeps } from './deps.js';
 import { errorText } from './source.js';
 
-export interface ReporterDeps {
-  client: WebexClient;
-  store: Store;
-  config: BroadcastConfig;
+export interface ReporterDeps extends StageDeps {
   templates: Templates;
-  now: () => number;
-  log: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
 }
 
 export async function reportModel(

@@ -2,10 +2,9 @@
  * The sender's message as they wrote it, and a short account of a failed call: what the planner
  * (a new broadcast) and the edit handler (a changed one) both need before composing copies.
  */
-import { WebexApiError, type WebexClient } from '@herald/webex';
+import { WebexApiError } from '@herald/webex';
 import type { SourceMessage } from '../compose.js';
-
-type Log = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => void;
+import type { StageDeps } from './deps.js';
 
 /** One line for a log or a report: the status and Webex's own words, or the error's message. */
 export function errorText(err: unknown): string {
@@ -20,7 +19,7 @@ export function errorText(err: unknown): string {
  * and the failure is logged with `context`.
  */
 export async function readSource(
-  deps: { client: WebexClient; log: Log },
+  deps: Pick<StageDeps, 'client' | 'log'>,
   messageId: string,
   event: SourceMessage,
   context: Record<string, unknown>,

@@ -8,6 +8,16 @@ import { countDeliveries } from './deliveries.js';
 import { claimLeases, releaseLease } from './lease.js';
 import type { BroadcastRow, DeliveryCounts, NewBroadcast, StoredFile } from './rows.js';
 
+/** Broadcast rows, every column; the caller says which. */
+function broadcastRows(ctx: StoreContext) {
+  return ctx.db.selectFrom('broadcasts').selectAll();
+}
+
+/** The update of broadcast `broadcastId`; the caller says what it sets (and may narrow it further). */
+export function updateBroadcast(ctx: StoreContext, broadcastId: string) {
+  return ctx.db.updateTable('broadcasts').where('id', '=', broadcastId);
+}
+
 /** Create a broadcast for a source message; false when that message already has one. */
 export async function createBroadcast(ctx: StoreContext, b: NewBroadcast, now: number): Promise<boolean> {
   const r = await ctx.db
@@ -81,10 +91,8 @@ export async function finishBroadcast(
   now: number,
   kind?: 'command',
 ): Promise<void> {
-  await ctx.db
-    .updateTable('broadcasts')
+  await updateBroadcast(ctx, broadcastId)
     .set({ status, note, lease_owner: null, lease_until: null, updated_at: now, ...(kind ? { kind } : {}) })
-    .where('id', '=', broadcastId)
     .execute();
 }
 
@@ -93,11 +101,7 @@ export async function broadcastBySource(
   ctx: StoreContext,
   sourceMessageId: string,
 ): Promise<BroadcastRow | undefined> {
-  return ctx.db
-    .selectFrom('broadcasts')
-    .selectAll()
-    .where('source_message_id', '=', sourceMessageId)
-    .executeTakeFirst();
+  return broadcastRows(ctx).where('source_message_id', '=', sourceMessageId).executeTakeFirst();
 }
 
 /** The broadcast a message belongs to: its source, its report or preview card, or one of its copies. */
@@ -105,9 +109,7 @@ export async function broadcastByMessage(
   ctx: StoreContext,
   messageId: string,
 ): Promise<BroadcastRow | undefined> {
-  const direct = await ctx.db
-    .selectFrom('broadcasts')
-    .selectAll()
+  const direct = await broadcastRows(ctx)
     .where('kind', '=', 'broadcast')
     .where((w) =>
       w.or([
@@ -131,9 +133,7 @@ export async function lastBroadcastOf(
   ctx: StoreContext,
   senderId: string,
 ): Promise<BroadcastRow | undefined> {
-  return ctx.db
-    .selectFrom('broadcasts')
-    .selectAll()
+  return broadcastRows(ctx)
     .where('sender_id', '=', senderId)
     .where('kind', '=', 'broadcast')
     .where('status', 'in', ['sending', 'reporting', 'done'])
@@ -150,15 +150,13 @@ export async function releaseBroadcast(
   retryAt: number,
   now: number,
 ): Promise<void> {
-  await ctx.db
-    .updateTable('broadcasts')
+  await updateBroadcast(ctx, broadcastId)
     .set({ lease_owner: null, lease_until: retryAt, note, updated_at: now })
-    .where('id', '=', broadcastId)
     .execute();
 }
 
 export async function getBroadcast(ctx: StoreContext, id: string): Promise<BroadcastRow | undefined> {
-  return ctx.db.selectFrom('broadcasts').selectAll().where('id', '=', id).executeTakeFirst();
+  return broadcastRows(ctx).where('id', '=', id).executeTakeFirst();
 }
 
 export async function getFile(ctx: StoreContext, broadcastId: string): Promise<StoredFile | undefined> {
@@ -228,12 +226,7 @@ export async function recentBroadcasts(
   ctx: StoreContext,
   limit: number,
 ): Promise<Array<BroadcastRow & DeliveryCounts>> {
-  const rows = await ctx.db
-    .selectFrom('broadcasts')
-    .selectAll()
-    .orderBy('created_at', 'desc')
-    .limit(limit)
-    .execute();
+  const rows = await broadcastRows(ctx).orderBy('created_at', 'desc').limit(limit).execute();
   const out: Array<BroadcastRow & DeliveryCounts> = [];
   for (const r of rows) out.push({ ...r, ...(await countDeliveries(ctx, r.id)) });
   return out;

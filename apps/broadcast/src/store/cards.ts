@@ -1,4 +1,5 @@
 /** The cards of a broadcast: preview and approval cards, and the report card re-posted as it goes. */
+import { updateBroadcast } from './broadcasts.js';
 import type { StoreContext } from './context.js';
 import { countDeliveries } from './deliveries.js';
 import { claimLeases, releaseLease } from './lease.js';
@@ -23,19 +24,13 @@ export async function setControlMessage(
   messageId: string,
   now: number,
 ): Promise<void> {
-  await ctx.db
-    .updateTable('broadcasts')
-    .set({ control_message_id: messageId, updated_at: now })
-    .where('id', '=', broadcastId)
-    .execute();
+  await updateBroadcast(ctx, broadcastId).set({ control_message_id: messageId, updated_at: now }).execute();
 }
 
 /** Ask for the report card to be posted again (a milestone, a recall or edit finished). */
 export async function wantReport(ctx: StoreContext, broadcastId: string, now: number): Promise<void> {
-  await ctx.db
-    .updateTable('broadcasts')
+  await updateBroadcast(ctx, broadcastId)
     .set((eb) => ({ report_wanted: eb('report_wanted', '+', 1), updated_at: now }))
-    .where('id', '=', broadcastId)
     .execute();
 }
 
@@ -58,14 +53,12 @@ export async function bumpMilestones(ctx: StoreContext, now: number): Promise<nu
     if (milestone <= row.report_milestone) continue;
     const c = await countDeliveries(ctx, row.id);
     if (c.pending + c.sending === 0) continue; // the final report comes next
-    const r = await ctx.db
-      .updateTable('broadcasts')
+    const r = await updateBroadcast(ctx, row.id)
       .set((eb) => ({
         report_milestone: milestone,
         report_wanted: eb('report_wanted', '+', 1),
         updated_at: now,
       }))
-      .where('id', '=', row.id)
       .where('report_milestone', '<', milestone)
       .executeTakeFirst();
     bumped += Number(r.numUpdatedRows);
@@ -111,10 +104,8 @@ export async function setReportMessage(
   messageId: string,
   now: number,
 ): Promise<void> {
-  await ctx.db
-    .updateTable('broadcasts')
+  await updateBroadcast(ctx, broadcastId)
     .set({ report_message_id: messageId, updated_at: now })
-    .where('id', '=', broadcastId)
     .where('lease_owner', '=', owner)
     .execute();
 }

@@ -16,6 +16,7 @@ import {
 } from './copy-progress.js';
 import { claimQueued, releaseLease, requeue } from './lease.js';
 import type { CopyTaskKind, CopyTasksTable } from './schema.js';
+import { openRows } from './work.js';
 
 export type { EditProgress, RecallProgress } from './copy-progress.js';
 
@@ -296,7 +297,7 @@ export class CopyTaskStore {
   }
 
   async openCount(): Promise<number> {
-    return openTaskCount(this.ctx);
+    return openRows(this.ctx, 'copy_tasks');
   }
 
   async recallProgress(broadcastId: string): Promise<RecallProgress> {
@@ -306,14 +307,4 @@ export class CopyTaskStore {
   async editProgress(broadcastId: string, version: number): Promise<EditProgress> {
     return editProgress(this.ctx, broadcastId, version);
   }
-}
-
-/** Deletes and edits pending or in flight. */
-export async function openTaskCount(ctx: StoreContext): Promise<number> {
-  const r = await ctx.db
-    .selectFrom('copy_tasks')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', 'in', ['pending', 'working'])
-    .executeTakeFirst();
-  return Number(r?.n ?? 0);
 }

@@ -15,6 +15,7 @@ export type LeasedTable = 'broadcasts' | 'deliveries' | 'copy_tasks';
 
 /** Queue tables: a row is `pending` until due (`not_before`), then in flight under a lease. */
 export type QueueTable = 'deliveries' | 'copy_tasks';
+export const QUEUE_TABLES = ['deliveries', 'copy_tasks'] as const satisfies readonly QueueTable[];
 
 /** The status of a queued row while its lease is held. */
 export const IN_FLIGHT = { deliveries: 'sending', copy_tasks: 'working' } as const;
@@ -113,22 +114,14 @@ export function queueClaims<T extends QueueTable>(ctx: LeaseContext, table: T, l
     c.and([c('c.status', '=', inFlight), c('c.lease_until', '<', lease.now)]);
   const pending = (c: Candidates<QueueTable>) =>
     c.and([c('c.status', '=', 'pending'), c('c.not_before', '<=', lease.now)]);
-  return {
-    expired: (limit: number) =>
-      claimStatement(ctx, table, {
-        ...common,
-        limit,
-        due: expired as unknown as LeaseClaim<T>['due'],
-        orderBy: 'c.lease_until' as LeaseClaim<T>['orderBy'],
-      }),
-    pending: (limit: number) =>
-      claimStatement(ctx, table, {
-        ...common,
-        limit,
-        due: pending as unknown as LeaseClaim<T>['due'],
-        orderBy: 'c.not_before' as LeaseClaim<T>['orderBy'],
-      }),
-  };
+  const claim = (due: typeof expired, orderBy: 'c.lease_until' | 'c.not_before') => (limit: number) =>
+    claimStatement(ctx, table, {
+      ...common,
+      limit,
+      due: due as unknown as LeaseClaim<T>['due'],
+      orderBy: orderBy as LeaseClaim<T>['orderBy'],
+    });
+  return { expired: claim(expired, 'c.lease_until'), pending: claim(pending, 'c.not_before') };
 }
 
 /**

@@ -1,7 +1,28 @@
 /** Schema migrations, run at start. Each runs once, in order, recorded by kysely's Migrator. */
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { type CreateTableBuilder, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * The columns by which a queue row (a delivery, a copy task) is claimed and leased, as migrations
+ * 001 and 002 created them, in this order, in both tables.
+ */
+function queueLeaseColumns<C extends string>(table: CreateTableBuilder<string, C>) {
+  return table
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('not_before', 'bigint', (c) => c.notNull())
+    .addColumn('lease_owner', 'text')
+    .addColumn('lease_until', 'bigint');
+}
+
+/**
+ * A queue table's first indexes, as migrations 001 and 002 created them: `<table>_claim` on
+ * `status, not_before` (replaced in 004) and `<table>_broadcast` on `broadcast_id`.
+ */
+async function createQueueIndexes(db: Kysely<unknown>, table: 'deliveries' | 'copy_tasks'): Promise<void> {
+  await db.schema.createIndex(`${table}_claim`).on(table).columns(['status', 'not_before']).execute();
+  await db.schema.createIndex(`${table}_broadcast`).on(table).column('broadcast_id').execute();
+}
 
 function migrations(dialect: Dialect): Record<string, Migration> {
   const blob = dialect === 'postgres' ? sql`bytea` : sql`blob`;
@@ -48,21 +69,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('room_type', 'text', (c) => c.notNull())
           .addColumn('room_title', 'text')
           .addColumn('status', 'text', (c) => c.notNull())
-          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-          .addColumn('not_before', 'bigint', (c) => c.notNull())
-          .addColumn('lease_owner', 'text')
-          .addColumn('lease_until', 'bigint')
+          .$call(queueLeaseColumns)
           .addColumn('message_id', 'text')
           .addColumn('error', 'text')
           .addColumn('updated_at', 'bigint', (c) => c.notNull())
           .addUniqueConstraint('deliveries_broadcast_room', ['broadcast_id', 'room_id'])
           .execute();
-        await db.schema
-          .createIndex('deliveries_claim')
-          .on('deliveries')
-          .columns(['status', 'not_before'])
-          .execute();
-        await db.schema.createIndex('deliveries_broadcast').on('deliveries').column('broadcast_id').execute();
+        await createQueueIndexes(db, 'deliveries');
         await db.schema
           .createTable('notices')
           .addColumn('room_id', 'text', (c) => c.notNull())
@@ -119,20 +132,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('version', 'integer', (c) => c.notNull())
           .addColumn('status', 'text', (c) => c.notNull())
           .addColumn('result', 'text')
-          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-          .addColumn('not_before', 'bigint', (c) => c.notNull())
-          .addColumn('lease_owner', 'text')
-          .addColumn('lease_until', 'bigint')
+          .$call(queueLeaseColumns)
           .addColumn('error', 'text')
           .addColumn('updated_at', 'bigint', (c) => c.notNull())
           .addUniqueConstraint('copy_tasks_once', ['delivery_id', 'kind', 'version'])
           .execute();
-        await db.schema
-          .createIndex('copy_tasks_claim')
-          .on('copy_tasks')
-          .columns(['status', 'not_before'])
-          .execute();
-        await db.schema.createIndex('copy_tasks_broadcast').on('copy_tasks').column('broadcast_id').execute();
+        await createQueueIndexes(db, 'copy_tasks');
         await db.schema
           .createIndex('broadcasts_sender')
           .on('broadcasts')

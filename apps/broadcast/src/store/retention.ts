@@ -1,4 +1,5 @@
 /** How long the store keeps what it no longer needs, and the batched deletes that forget it. */
+import type { DeleteResult } from 'kysely';
 import type { StoreContext } from './context.js';
 
 /**
@@ -29,42 +30,26 @@ export const PRUNE_FILES_BATCH = 100;
  * so that one call never holds the table long; call again while it returns `limit`. Returns how
  * many were deleted. A forgotten key counts as new if it ever comes again (see SEEN_RETENTION_MS).
  */
-export async function pruneSeen(
-  ctx: StoreContext,
-  before: number,
-  limit: number = PRUNE_SEEN_BATCH,
-): Promise<number> {
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new RangeError('pruneSeen: limit must be a positive integer');
-  const r = await ctx.db
-    .deleteFrom('seen_events')
-    .where('key', 'in', (eb) => {
-      let q = eb
-        .selectFrom('seen_events as s')
-        .select('s.key')
-        .where('s.created_at', '<', before)
-        .orderBy('s.created_at')
-        .limit(limit);
-      // Two instances pruning at once take different keys instead of waiting for each other.
-      if (ctx.dialect === 'postgres') q = q.forUpdate().skipLocked();
-      return q;
-    })
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
-}
+export const pruneSeen = batchedDelete('pruneSeen', PRUNE_SEEN_BATCH, (ctx, before, limit) =>
+  ctx.db.deleteFrom('seen_events').where('key', 'in', (eb) => {
+    let q = eb
+      .selectFrom('seen_events as s')
+      .select('s.key')
+      .where('s.created_at', '<', before)
+      .orderBy('s.created_at')
+      .limit(limit);
+    // Two instances pruning at once take different keys instead of waiting for each other.
+    if (ctx.dialect === 'postgres') q = q.forUpdate().skipLocked();
+    return q;
+  }),
+);
 
 /**
  * Delete the stored file bytes of broadcasts that ended (done, refused, rejected) before `before`
  * (ms), at most `limit` of them; call again while it returns `limit`. Returns how many went.
  */
-export async function pruneFiles(
-  ctx: StoreContext,
-  before: number,
-  limit: number = PRUNE_FILES_BATCH,
-): Promise<number> {
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new RangeError('pruneFiles: limit must be a positive integer');
-  const r = await ctx.db
+export const pruneFiles = batchedDelete('pruneFiles', PRUNE_FILES_BATCH, (ctx, before, limit) =>
+  ctx.db
     .deleteFrom('files')
     .where('broadcast_id', 'in', (eb) =>
       eb
@@ -75,7 +60,26 @@ export async function pruneFiles(
         .where('b.updated_at', '<', before)
         .orderBy('b.updated_at')
         .limit(limit),
-    )
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
+    ),
+);
+
+/**
+ * A prune named `name`: `(ctx, before, limit = batch)` runs `statement`, a delete of at most
+ * `limit` rows (a positive integer) recorded before `before`, and returns how many it deleted.
+ */
+function batchedDelete(
+  name: string,
+  batch: number,
+  statement: (
+    ctx: StoreContext,
+    before: number,
+    limit: number,
+  ) => { executeTakeFirst(): Promise<DeleteResult> },
+) {
+  return async (ctx: StoreContext, before: number, limit: number = batch): Promise<number> => {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`${name}: limit must be a positive integer`);
+    const r = await statement(ctx, before, limit).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  };
 }

@@ -1,7 +1,7 @@
 /** The queues as a whole: leases handed back at start, queue depth, and whether anything is left to do. */
 import { sql } from 'kysely';
 import type { StoreContext } from './context.js';
-import { openTaskCount } from './copy-tasks.js';
+import { IN_FLIGHT, QUEUE_TABLES, type QueueTable } from './lease.js';
 
 /**
  * At start: leases held by earlier runs of this same instance are released at once (that run is
@@ -13,34 +13,38 @@ export async function releaseLeasesOf(
   now: number,
 ): Promise<number> {
   const like = `${instancePrefix.replace(/[%_\\]/g, (c) => `\\${c}`)}:%`;
-  const d = await ctx.db
-    .updateTable('deliveries')
-    .set({ status: 'pending', lease_owner: null, lease_until: null, not_before: now, updated_at: now })
-    .where('status', '=', 'sending')
-    .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
-    .executeTakeFirst();
+  const heldByThem = sql<boolean>`lease_owner like ${like} escape '\\'`;
+  let released = 0;
+  for (const table of QUEUE_TABLES) {
+    const r = await ctx.db
+      .updateTable(table)
+      .set({ status: 'pending', lease_owner: null, lease_until: null, not_before: now, updated_at: now })
+      .where('status', '=', IN_FLIGHT[table])
+      .where(heldByThem)
+      .executeTakeFirst();
+    released += Number(r.numUpdatedRows);
+  }
   await ctx.db
     .updateTable('broadcasts')
     .set({ lease_owner: null, lease_until: null, updated_at: now })
-    .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
+    .where(heldByThem)
     .execute();
-  const t = await ctx.db
-    .updateTable('copy_tasks')
-    .set({ status: 'pending', lease_owner: null, lease_until: null, not_before: now, updated_at: now })
-    .where('status', '=', 'working')
-    .where(sql<boolean>`lease_owner like ${like} escape '\\'`)
+  return released;
+}
+
+/** Rows of a queue table pending or in flight. */
+export async function openRows(ctx: StoreContext, table: QueueTable): Promise<number> {
+  const r = await ctx.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', ['pending', IN_FLIGHT[table]])
     .executeTakeFirst();
-  return Number(d.numUpdatedRows) + Number(t.numUpdatedRows);
+  return Number(r?.n ?? 0);
 }
 
 /** Queue depth for metrics: deliveries, deletes and edits pending or in flight. */
 export async function queueDepth(ctx: StoreContext): Promise<number> {
-  const r = await ctx.db
-    .selectFrom('deliveries')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', 'in', ['pending', 'sending'])
-    .executeTakeFirst();
-  return Number(r?.n ?? 0) + (await openTaskCount(ctx));
+  return (await openRows(ctx, 'deliveries')) + (await openRows(ctx, 'copy_tasks'));
 }
 
 /** Broadcasts being planned, sent or reported, with a recall or edit under way, or a card wanted. */
@@ -64,7 +68,7 @@ function busyBroadcasts(ctx: StoreContext) {
  */
 export async function isIdle(ctx: StoreContext): Promise<boolean> {
   const busy = await busyBroadcasts(ctx).limit(1).executeTakeFirst();
-  return !busy && (await openTaskCount(ctx)) === 0;
+  return !busy && (await openRows(ctx, 'copy_tasks')) === 0;
 }
 
 /**
@@ -74,17 +78,14 @@ export async function isIdle(ctx: StoreContext): Promise<boolean> {
  */
 export async function hasDueWork(ctx: StoreContext, now: number): Promise<boolean> {
   const { db } = ctx;
-  const queue = (table: 'deliveries' | 'copy_tasks', inFlight: 'sending' | 'working') => [
+  const queue = (table: QueueTable) => [
     db.selectFrom(table).select('id').where('status', '=', 'pending').where('not_before', '<=', now),
-    db.selectFrom(table).select('id').where('status', '=', inFlight).where('lease_until', '<', now),
+    db.selectFrom(table).select('id').where('status', '=', IN_FLIGHT[table]).where('lease_until', '<', now),
   ];
   const r = await db
     .selectNoFrom((eb) =>
       eb
-        .or([
-          eb.exists(busyBroadcasts(ctx)),
-          ...[...queue('deliveries', 'sending'), ...queue('copy_tasks', 'working')].map((q) => eb.exists(q)),
-        ])
+        .or([eb.exists(busyBroadcasts(ctx)), ...QUEUE_TABLES.flatMap(queue).map((q) => eb.exists(q))])
         .as('due'),
     )
     .executeTakeFirst();

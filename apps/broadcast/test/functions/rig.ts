@@ -11,7 +11,7 @@ import { type RunningEmulator, type Seed, startEmulator } from '@herald/emulator
 import { WebexClient } from '@herald/webex';
 import { sql } from 'kysely';
 import lambdaLocal from 'lambda-local';
-import { parseConfig } from '../../src/config.js';
+import { functionSettings } from '../../../../harness/function-settings.js';
 import { createAzureHandlers, drainQueueOutput } from '../../src/functions/azure-handlers.js';
 import { type DrainReport, FunctionCore, type Kick } from '../../src/functions/core.js';
 import { createLambdaHandler, DRAIN_EVENT, type LambdaHandler } from '../../src/functions/lambda.js';
@@ -46,22 +46,12 @@ export interface RigOptions {
 export type Rig = Awaited<ReturnType<typeof startRig>>;
 
 export function settingsFor(emu: RunningEmulator, token: string, config: object = {}): FunctionSettings {
-  return {
+  return functionSettings(emu, {
     token,
-    config: parseConfig({
-      delivery: { rate_per_second: 200, workers: 4, lease_seconds: 30, max_attempts: 3 },
-      ...config,
-    }),
-    locale: 'en_US',
     databaseUrl: DATABASE_URL ?? '',
-    sqlitePath: '',
     webhookSecret: SECRET,
-    port: 0,
-    logLevel: 'silent',
-    apiBaseUrl: `${emu.url}/v1`,
-    drainBudgetMs: 5000,
-    drainMarginMs: 1000,
-  };
+    config: { delivery: { rate_per_second: 200, workers: 4, lease_seconds: 30, max_attempts: 3 }, ...config },
+  });
 }
 
 export function newSchema(tag: string): string {
