@@ -14,7 +14,7 @@ import {
   type RecallProgress,
   recallProgress,
 } from './copy-progress.js';
-import { claimQueued, releaseLease, requeue } from './lease.js';
+import { claimQueued, type RequeueArgs, releaseLease, requeue } from './lease.js';
 import type { CopyTaskKind, CopyTasksTable } from './schema.js';
 import { openRows } from './work.js';
 
@@ -259,15 +259,8 @@ export class CopyTaskStore {
    * Back in the queue, due at `notBefore`. A wait Webex asked for (429) is not the work's fault:
    * with `refundAttempt` the claim does not count toward `max_attempts`.
    */
-  async retryLater(
-    id: number,
-    owner: string,
-    notBefore: number,
-    error: string,
-    now: number,
-    refundAttempt = false,
-  ): Promise<void> {
-    await requeue(this.ctx, 'copy_tasks', { id, owner, now }, notBefore, error, refundAttempt);
+  retryLater(...args: RequeueArgs): Promise<void> {
+    return requeue(this.ctx, 'copy_tasks', ...args);
   }
 
   /** A copy now shows `version` (one more edit used), or cannot be edited any more. */

@@ -1,7 +1,7 @@
 /** Delivery rows: one per destination, claimed with a lease, sent, marked with the copy's id. */
 import { sql } from 'kysely';
 import type { StoreContext } from './context.js';
-import { claimQueued, releaseLease, requeue } from './lease.js';
+import { claimQueued, type RequeueArgs, releaseLease, requeue } from './lease.js';
 import type { DeliveryCounts, DeliveryRow } from './rows.js';
 
 /** What a sent copy shows: its content version, and whether Webex lets it be edited. */
@@ -28,13 +28,12 @@ export async function claimDeliveries(
  * Record the created message, the content version it shows and whether Webex can edit it; false
  * when the lease was lost to another claimer meanwhile.
  */
+/** What a worker passes to record a sent copy. */
+export type MarkSentArgs = [id: number, owner: string, messageId: string, now: number, copy?: SentCopy];
+
 export async function markSent(
   ctx: StoreContext,
-  id: number,
-  owner: string,
-  messageId: string,
-  now: number,
-  copy: SentCopy = FIRST_COPY,
+  ...[id, owner, messageId, now, copy = FIRST_COPY]: MarkSentArgs
 ): Promise<boolean> {
   return releaseLease(
     ctx,
@@ -79,13 +78,7 @@ export class SentMarks {
   constructor(private readonly ctx: StoreContext) {}
 
   /** Same contract as `markSent`: false when the lease was lost to another claimer meanwhile. */
-  mark(
-    id: number,
-    owner: string,
-    messageId: string,
-    now: number,
-    copy: SentCopy = FIRST_COPY,
-  ): Promise<boolean> {
+  mark(...[id, owner, messageId, now, copy = FIRST_COPY]: MarkSentArgs): Promise<boolean> {
     return new Promise((done, fail) => {
       this.queue.push({ id, owner, messageId, now, ...copy, done, fail });
       if (!this.writing) void this.write();
@@ -148,16 +141,8 @@ export async function markFailed(
  * Back in the queue, due at `notBefore`. A wait Webex asked for (429) is not the work's fault:
  * with `refundAttempt` the claim does not count toward `max_attempts`.
  */
-export async function retryLater(
-  ctx: StoreContext,
-  id: number,
-  owner: string,
-  notBefore: number,
-  error: string,
-  now: number,
-  refundAttempt = false,
-): Promise<void> {
-  await requeue(ctx, 'deliveries', { id, owner, now }, notBefore, error, refundAttempt);
+export function retryLater(ctx: StoreContext, ...args: RequeueArgs): Promise<void> {
+  return requeue(ctx, 'deliveries', ...args);
 }
 
 export async function deliveriesOf(ctx: StoreContext, broadcastId: string): Promise<DeliveryRow[]> {

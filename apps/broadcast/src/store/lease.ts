@@ -175,6 +175,16 @@ export async function releaseLease<T extends LeasedTable>(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** What a worker passes to put its row back: `requeue`'s arguments after the table. */
+export type RequeueArgs = [
+  id: number,
+  owner: string,
+  notBefore: number,
+  error: string,
+  now: number,
+  refundAttempt?: boolean,
+];
+
 /**
  * Back in the queue, due at `notBefore`. A wait Webex asked for (429) is not the work's fault:
  * with `refundAttempt` the claim does not count toward `max_attempts`.
@@ -182,12 +192,9 @@ export async function releaseLease<T extends LeasedTable>(
 export async function requeue(
   ctx: LeaseContext,
   table: QueueTable,
-  held: { id: number; owner: string; now: number },
-  notBefore: number,
-  error: string,
-  refundAttempt: boolean,
+  ...[id, owner, notBefore, error, now, refundAttempt = false]: RequeueArgs
 ): Promise<void> {
-  await releaseLease(ctx, table, held, (eb: ExpressionBuilder<Database, QueueTable>) => ({
+  await releaseLease(ctx, table, { id, owner, now }, (eb: ExpressionBuilder<Database, QueueTable>) => ({
     status: 'pending',
     not_before: notBefore,
     error,
