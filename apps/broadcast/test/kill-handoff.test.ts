@@ -76,6 +76,13 @@ describe('at-least-once over Mercury', () => {
       // A first broadcast, stored and sent: the bot has a newest stored message to recover from.
       world.postMessage(alice.id, { roomId: direct, text: 'first news' });
       await waitUntil('the first broadcast', () => copiesOf('first news') === SPACES);
+      // Its report comes after every copy's row is written: from here on, no write of the first
+      // broadcast can be caught by the lock below (and repeated after the kill).
+      await waitUntil('the first report', () =>
+        [...world.messages.values()].some(
+          (m) => m.personId === bot.id && m.roomId === direct && /Delivered to/.test(m.markdown ?? ''),
+        ),
+      );
 
       // Hold the write lock: the bot receives the next message but cannot store it.
       lock = new SQLite(sqlite);
