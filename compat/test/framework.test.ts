@@ -18,6 +18,26 @@ for (const mode of ['websocket', 'webhook'] as const) {
     let bot: Client;
     const roomId = (key: string) => emu.control.room(key).id;
 
+    /**
+     * Alice posts into `room`; hears() fires there with `heard` in its trigger, and bot.say() lands
+     * its echo of the message text in the space.
+     */
+    async function aliceIsHeard(
+      room: 'direct' | 'group',
+      post: { text: string } | { markdown: string },
+      heard: { message: string } & Record<string, unknown>,
+    ): Promise<void> {
+      const from = bot.events.length;
+      emu.control.post('alice', { room, ...post });
+      const e = await bot.next((x) => x.name === 'hears', 'hears', from);
+      assert.equal(e.data?.roomId, roomId(room));
+      for (const [field, value] of Object.entries(heard)) assert.equal(e.data?.[field], value, field);
+      await waitFor(
+        () => emu.control.messages(room).some((m) => m.text === `echo: ${heard.message}`),
+        'the reply',
+      );
+    }
+
     before(async () => {
       emu = await emulator();
       bot = new Client('framework.cjs', {
@@ -40,30 +60,19 @@ for (const mode of ['websocket', 'webhook'] as const) {
       assert.deepEqual(spawned.sort(), [roomId('direct'), roomId('group')].sort());
     });
 
-    it('hears() fires for a 1-1 message and bot.say() lands in the space', async () => {
-      const from = bot.events.length;
-      emu.control.post('alice', { room: 'direct', text: 'hello framework' });
-      const e = await bot.next((x) => x.name === 'hears', 'hears', from);
-      assert.equal(e.data?.roomId, roomId('direct'));
-      assert.equal(e.data?.message, 'hello framework');
-      assert.equal(e.data?.from, 'alice@acme.example');
-      await waitFor(
-        () => emu.control.messages('direct').some((m) => m.text === 'echo: hello framework'),
-        'the reply',
-      );
-    });
+    it('hears() fires for a 1-1 message and bot.say() lands in the space', () =>
+      aliceIsHeard(
+        'direct',
+        { text: 'hello framework' },
+        { message: 'hello framework', from: 'alice@acme.example' },
+      ));
 
-    it('hears() fires for an @mention in a group (the text carries the name, as Webex sends it)', async () => {
-      const from = bot.events.length;
-      emu.control.post('alice', { room: 'group', markdown: '<@personEmail:herald@webex.bot|Herald> ping' });
-      const e = await bot.next((x) => x.name === 'hears', 'hears', from);
-      assert.equal(e.data?.roomId, roomId('group'));
-      assert.equal(e.data?.text, 'Herald ping');
-      await waitFor(
-        () => emu.control.messages('group').some((m) => m.text === 'echo: Herald ping'),
-        'the reply',
-      );
-    });
+    it('hears() fires for an @mention in a group (the text carries the name, as Webex sends it)', () =>
+      aliceIsHeard(
+        'group',
+        { markdown: '<@personEmail:herald@webex.bot|Herald> ping' },
+        { text: 'Herald ping', message: 'Herald ping' },
+      ));
 
     it('a card submission reaches attachmentAction', async () => {
       const card = emu.control.post('bot', {

@@ -1,30 +1,21 @@
 // Cisco's published KMS client, node-kms with node-jose, against the emulator over its network
 // interface: U2C, WDM, a Mercury socket, the ECDH handshake posted over HTTP with the reply over
-// Mercury, a key retrieval the same way, then decryption of a real activity with the key.
+// Mercury, a key retrieval the same way, then decryption of a real activity with the key. The
+// client's steps are those of the emulator's in-process KMS test (packages/emulator/test/node-kms.ts);
+// here they travel over the network.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { RunningEmulator } from '@herald/emulator';
 import WebSocket from 'ws';
+import {
+  type KmsContext,
+  kmsHandshake,
+  kmsRetrieve,
+  type NodeKms,
+} from '../../packages/emulator/test/node-kms.js';
 import { emulator, TOKENS } from './harness.js';
 
-interface KmsKey {
-  jwk: Record<string, unknown>;
-  uri: string;
-}
-interface NodeKms {
-  Context: new () => {
-    clientInfo: unknown;
-    serverInfo: unknown;
-    ephemeralKey: KmsKey | null;
-    createECDHKey(): Promise<KmsKey & { asKey(): Promise<{ toJSON(): Record<string, unknown> }> }>;
-    deriveEphemeralKey(remote: unknown): Promise<KmsKey>;
-  };
-  Request: new (
-    body: unknown,
-  ) => { wrapped: string; requestId: string; wrap(ctx: unknown, opts?: unknown): Promise<string> };
-  Response: new (wrapped: string) => { unwrap(ctx: unknown): Promise<Record<string, unknown>> };
-}
 interface NodeJose {
   JWK: { asKey(jwk: unknown): Promise<unknown> };
   JWE: { createDecrypt(key: unknown): { decrypt(jwe: string): Promise<{ plaintext: Buffer }> } };
@@ -43,7 +34,7 @@ describe('node-kms + node-jose over the emulator network transport', () => {
   const auth = { Authorization: `Bearer ${TOKENS.bot}`, 'Content-Type': 'application/json' };
   let services: Record<string, string>;
   let device: { url: string; webSocketUrl: string; userId: string };
-  const ctx = new KMS.Context();
+  let ctx: KmsContext;
 
   const nextFrame = (pred: (f: Frame) => boolean, what: string, from = 0): Promise<Frame> =>
     new Promise((resolve, reject) => {
@@ -135,35 +126,19 @@ describe('node-kms + node-jose over the emulator network transport', () => {
       rsaPublicKey: string;
       kmsCluster: string;
     };
-    ctx.clientInfo = { clientId: device.url, credential: { userId: device.userId, bearer: TOKENS.bot } };
-    ctx.serverInfo = { key: JSON.parse(details.rsaPublicKey) };
-    const local = await ctx.createECDHKey();
-    ctx.ephemeralKey = local;
-    const req = new KMS.Request({
-      uri: `${details.kmsCluster}/ecdhe`,
-      method: 'create',
-      jwk: (await local.asKey()).toJSON(),
+    ctx = await kmsHandshake(KMS, exchange, details, {
+      clientId: device.url,
+      userId: device.userId,
+      token: TOKENS.bot,
     });
-    await req.wrap(ctx, { serverKey: true });
-    const body = await new KMS.Response(await exchange(req.wrapped)).unwrap(ctx);
-    assert.equal(body.status, 201);
-    assert.equal(body.requestId, req.requestId);
-    ctx.ephemeralKey = await ctx.deriveEphemeralKey(body.key);
-    assert.match(String(ctx.ephemeralKey.uri), /\/ecdhe\//);
+    assert.match(String(ctx.ephemeralKey?.uri), /\/ecdhe\//);
   });
 
   it('retrieves the room key and decrypts an activity with node-jose', async () => {
     const room = emu.control.room('direct');
-    const req = new KMS.Request({ method: 'retrieve', uri: room.encryptionKeyUrl });
-    await req.wrap(ctx);
-    const body = (await new KMS.Response(await exchange(req.wrapped)).unwrap(ctx)) as {
-      status: number;
-      requestId: string;
-      key: { uri: string; jwk: Record<string, unknown> };
-    };
+    const body = await kmsRetrieve(KMS, exchange, ctx, room.encryptionKeyUrl);
     assert.equal(body.status, 200);
-    assert.equal(body.requestId, req.requestId);
-    assert.equal(body.key.uri, room.encryptionKeyUrl);
+    assert.equal(body.key?.uri, room.encryptionKeyUrl);
 
     const from = frames.length;
     emu.control.post('alice', { room: 'direct', text: 'sealed for the bot' });
@@ -171,7 +146,7 @@ describe('node-kms + node-jose over the emulator network transport', () => {
     const activity = f.data?.activity as { encryptionKeyUrl: string; object: { displayName: string } };
     assert.equal(activity.encryptionKeyUrl, room.encryptionKeyUrl);
     assert.notEqual(activity.object.displayName, 'sealed for the bot', 'the text travels encrypted');
-    const key = await jose.JWK.asKey(body.key.jwk);
+    const key = await jose.JWK.asKey(body.key?.jwk);
     const { plaintext } = await jose.JWE.createDecrypt(key).decrypt(activity.object.displayName);
     assert.equal(plaintext.toString('utf8'), 'sealed for the bot');
   });

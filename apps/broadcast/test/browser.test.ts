@@ -5,7 +5,7 @@
  * Saves `test-results/chat-page.png`.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,9 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig, type RunningBot, runBot } from '@herald/broadcast';
 import { type RunningEmulator, startEmulator } from '@herald/emulator';
 import { silentLogger } from '@herald/webex';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openBrowserPage, skipWithoutChromium } from '../../../harness/browser.js';
+import { choices } from '../../../harness/cards.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../../test-results/chat-page.png', import.meta.url));
 /** Bounded wait for an outcome (the bot works asynchronously); not a timing assertion. */
 const OUTCOME_MS = 20_000;
@@ -30,11 +31,7 @@ const LUNCH_CARD = {
       type: 'Input.ChoiceSet',
       id: 'place',
       label: 'Where',
-      choices: [
-        { title: 'Pizza Napoli', value: 'pizza' },
-        { title: 'Green Bowl', value: 'salad' },
-        { title: 'Taqueria', value: 'tacos' },
-      ],
+      choices: choices({ 'Pizza Napoli': 'pizza', 'Green Bowl': 'salad', Taqueria: 'tacos' }),
     },
     { type: 'Input.Text', id: 'comment', label: 'Anything to avoid?', placeholder: 'e.g. olives' },
     { type: 'Input.Toggle', id: 'veggie', title: 'Vegetarian please' },
@@ -42,17 +39,13 @@ const LUNCH_CARD = {
   actions: [{ type: 'Action.Submit', title: 'Vote', data: { poll: 'lunch' } }],
 };
 
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM} (set CHROMIUM_PATH to run the browser test)`;
-
-describe('the chat page in a browser, with the bot', { skip }, () => {
+describe('the chat page in a browser, with the bot', { skip: skipWithoutChromium }, () => {
   let emu: RunningEmulator;
   let bot: RunningBot;
   let browser: Browser;
   let page: Page;
   let dir: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   before(async () => {
     emu = await startEmulator({ port: 0, seed: 'demo' });
@@ -79,24 +72,7 @@ describe('the chat page in a browser, with the bot', { skip }, () => {
         pollMs: 25,
       },
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.setDefaultTimeout(OUTCOME_MS);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(msg.text());
-    });
+    ({ browser, page, pageErrors } = await openBrowserPage({ height: 800, timeoutMs: OUTCOME_MS }));
   });
 
   after(async () => {

@@ -2,6 +2,7 @@
  * Start an emulator on port 0 with the test seed and talk to it with plain fetch; or, for a suite
  * of Mercury tests, with the Mercury seed.
  */
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { encodeId } from '@herald/webex';
 import { type RunningEmulator, type StartEmulatorOptions, startEmulator } from '../src/server.js';
@@ -26,6 +27,8 @@ export interface Harness {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T; res: Response }>;
+  /** GET a list (its first page) as `token`: asserts 200, returns the items. */
+  items<T = Record<string, unknown>>(token: string, path: string): Promise<T[]>;
   /** REST id of a seeded person / room by key. */
   personId(key: string): string;
   roomId(key: string): string;
@@ -56,14 +59,20 @@ export async function harness(options: StartEmulatorOptions = {}): Promise<Harne
     }
     return fetch(path.startsWith('http') ? path : `${emu.url}${path}`, init);
   };
+  const json: Harness['json'] = async (token, method, path, body) => {
+    const res = await call(token, method, path, body);
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, res };
+  };
   return {
     emu,
     clock,
     call,
-    async json(token, method, path, body) {
-      const res = await call(token, method, path, body);
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined, res };
+    json,
+    async items<T>(token: string, path: string) {
+      const list = await json<{ items: T[] }>(token, 'GET', path);
+      assert.equal(list.status, 200, `GET ${path}`);
+      return list.body.items;
     },
     personId: (key) => encodeId('PEOPLE', emu.world.keys.people.get(key)!),
     roomId: (key) => encodeId('ROOM', emu.world.keys.rooms.get(key)!),

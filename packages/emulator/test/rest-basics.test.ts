@@ -45,28 +45,15 @@ test('GET /people/me, /people/{id} (padded id accepted), wrong type or garbage 4
 
 test('GET /people: a filter is required; email same-org; displayName prefix; id list with notFoundIds', async () => {
   assert.equal((await h.json(TOKENS.alice, 'GET', '/v1/people')).status, 400);
-  const bob = await h.json<{ items: Array<{ id: string }> }>(
-    TOKENS.alice,
-    'GET',
-    '/v1/people?email=bob@acme.example',
-  );
+  const bob = await h.items<{ id: string }>(TOKENS.alice, '/v1/people?email=bob@acme.example');
   assert.deepEqual(
-    bob.body.items.map((p) => p.id),
+    bob.map((p) => p.id),
     [h.personId('bob')],
   );
-  const crossOrg = await h.json<{ items: unknown[] }>(
-    TOKENS.alice,
-    'GET',
-    '/v1/people?email=carol@globex.example',
-  );
-  assert.equal(crossOrg.body.items.length, 0);
-  const prefix = await h.json<{ items: Array<{ displayName: string }> }>(
-    TOKENS.alice,
-    'GET',
-    '/v1/people?displayName=car',
-  );
+  assert.deepEqual(await h.items(TOKENS.alice, '/v1/people?email=carol@globex.example'), [], 'same org only');
+  const prefix = await h.items<{ displayName: string }>(TOKENS.alice, '/v1/people?displayName=car');
   assert.deepEqual(
-    prefix.body.items.map((p) => p.displayName),
+    prefix.map((p) => p.displayName),
     ['Carol Cruz'],
   );
   const ghost = encodeId('PEOPLE', '00000000-0000-4000-8000-000000000000');
@@ -92,25 +79,19 @@ test('GET /organizations/{id}: own org 200, another org 403', async () => {
 });
 
 test('rooms: list with type and sortBy, get (direct title per viewer), create, update, delete', async () => {
-  const list = await h.json<{ items: Array<{ id: string; type: string; ownerId: string; title: string }> }>(
+  const list = await h.items<{ id: string; type: string; ownerId: string; title: string }>(
     TOKENS.bot,
-    'GET',
     '/v1/rooms',
   );
-  assert.equal(list.status, 200);
-  assert.equal(list.body.items.length, 4);
-  const direct = await h.json<{ items: Array<{ title: string }> }>(
-    TOKENS.bot,
-    'GET',
-    '/v1/rooms?type=direct',
-  );
+  assert.equal(list.length, 4);
+  const direct = await h.items<{ title: string }>(TOKENS.bot, '/v1/rooms?type=direct');
   assert.deepEqual(
-    direct.body.items.map((r) => r.title),
+    direct.map((r) => r.title),
     ['Alice Archer'],
   );
   const fromAlice = await h.json(TOKENS.alice, 'GET', `/v1/rooms/${h.roomId('alice-bot')}`);
   assert.equal(fromAlice.body.title, 'Herald');
-  const globex = list.body.items.find((r) => r.id === h.roomId('globex-room'))!;
+  const globex = list.find((r) => r.id === h.roomId('globex-room'))!;
   const carol = await h.json(TOKENS.carol, 'GET', '/v1/people/me');
   assert.equal(globex.ownerId, carol.body.orgId, 'ownerId is the creator org');
   assert.equal((await h.json(TOKENS.bot, 'GET', '/v1/rooms?sortBy=nonsense')).status, 400);
@@ -147,31 +128,21 @@ test('rooms: list with type and sortBy, get (direct title per viewer), create, u
 });
 
 test('memberships: own list, room list, person filter, create 409, get, put, delete, leave', async () => {
-  const own = await h.json<{ items: Array<{ roomId: string; personId: string }> }>(
-    TOKENS.bot,
-    'GET',
-    '/v1/memberships',
-  );
-  assert.equal(own.body.items.length, 4);
-  assert.ok(own.body.items.every((m) => m.personId === h.personId('bot')));
+  const own = await h.items<{ roomId: string; personId: string }>(TOKENS.bot, '/v1/memberships');
+  assert.equal(own.length, 4);
+  assert.ok(own.every((m) => m.personId === h.personId('bot')));
   assert.equal(
     (await h.json(TOKENS.bot, 'GET', `/v1/memberships?personId=${h.personId('bob')}`)).status,
     400,
   );
   const room = h.roomId('general');
-  const members = await h.json<{ items: Array<{ personEmail: string; roomType: string }> }>(
+  assert.equal((await h.items(TOKENS.bot, `/v1/memberships?roomId=${room}`)).length, 4);
+  const bobOnly = await h.items<{ personEmail: string }>(
     TOKENS.bot,
-    'GET',
-    `/v1/memberships?roomId=${room}`,
-  );
-  assert.equal(members.body.items.length, 4);
-  const bobOnly = await h.json<{ items: Array<{ personEmail: string }> }>(
-    TOKENS.bot,
-    'GET',
     `/v1/memberships?roomId=${room}&personEmail=bob@acme.example`,
   );
   assert.deepEqual(
-    bobOnly.body.items.map((m) => m.personEmail),
+    bobOnly.map((m) => m.personEmail),
     ['bob@acme.example'],
   );
 

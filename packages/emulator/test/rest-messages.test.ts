@@ -38,23 +38,15 @@ test('pagination: 250 messages walked newest first through exactly one Link rel=
   assert.equal(pages, 3);
   assert.deepEqual(seen, [...sent].reverse());
   // before / beforeMessage
-  const older = await h.json<{ items: Msg[] }>(
-    TOKENS.bob,
-    'GET',
-    `/v1/messages?roomId=${room}&beforeMessage=${sent[5]}`,
-  );
+  const older = await h.items<Msg>(TOKENS.bob, `/v1/messages?roomId=${room}&beforeMessage=${sent[5]}`);
   assert.deepEqual(
-    older.body.items.map((m) => m.id),
+    older.map((m) => m.id),
     sent.slice(0, 5).reverse(),
   );
   const at = h.emu.world.messages.get(decodeId(sent[3]!)!.uuid)!.created;
-  const beforeTime = await h.json<{ items: Msg[] }>(
-    TOKENS.bob,
-    'GET',
-    `/v1/messages?roomId=${room}&before=${at}&max=10`,
-  );
+  const beforeTime = await h.items<Msg>(TOKENS.bob, `/v1/messages?roomId=${room}&before=${at}&max=10`);
   assert.deepEqual(
-    beforeTime.body.items.map((m) => m.id),
+    beforeTime.map((m) => m.id),
     sent.slice(0, 3).reverse(),
   );
   assert.equal((await h.json(TOKENS.bob, 'GET', '/v1/messages')).status, 400, 'roomId required');
@@ -78,13 +70,12 @@ test('mentions over REST: two people and @all render to html, text, mentionedPeo
   assert.match(String(r.body.created), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   // the bot can read it (it is mentioned) and list it with mentionedPeople=me
   assert.equal((await h.json(TOKENS.bot, 'GET', `/v1/messages/${r.body.id}`)).status, 200);
-  const mine = await h.json<{ items: Msg[] }>(
+  const mine = await h.items<Msg>(
     TOKENS.bot,
-    'GET',
     `/v1/messages?roomId=${h.roomId('general')}&mentionedPeople=me&max=100`,
   );
   assert.deepEqual(
-    mine.body.items.map((m) => m.id),
+    mine.map((m) => m.id),
     [r.body.id],
   );
   assert.equal(
@@ -109,14 +100,9 @@ test('bot visibility: listing a group room without mentionedPeople 403, an unmen
   );
   // in a 1-1 room the bot sees everything and may list
   await h.json(TOKENS.alice, 'POST', '/v1/messages', { roomId: h.roomId('alice-bot'), text: 'hello bot' });
-  const direct = await h.json<{ items: Msg[] }>(
-    TOKENS.bot,
-    'GET',
-    `/v1/messages?roomId=${h.roomId('alice-bot')}`,
-  );
-  assert.equal(direct.status, 200);
-  assert.equal(direct.body.items[0]?.text, 'hello bot');
-  assert.equal(direct.body.items[0]?.roomType, 'direct');
+  const direct = await h.items<Msg>(TOKENS.bot, `/v1/messages?roomId=${h.roomId('alice-bot')}`);
+  assert.equal(direct[0]?.text, 'hello bot');
+  assert.equal(direct[0]?.roomType, 'direct');
 });
 
 test('posting rules: membership 404, announcement-only 403, 7,439 bytes ok and 7,440 refused, bad combinations 400', async () => {
@@ -198,21 +184,13 @@ test('implicit 1-1: the first toPersonEmail message creates the room with events
     text: 'again',
   });
   assert.equal(again.body.roomId, first.body.roomId);
-  const direct = await h.json<{ items: Msg[] }>(
-    TOKENS.bot,
-    'GET',
-    '/v1/messages/direct?personEmail=bob@acme.example',
-  );
+  const direct = await h.items<Msg>(TOKENS.bot, '/v1/messages/direct?personEmail=bob@acme.example');
   assert.deepEqual(
-    direct.body.items.map((m) => m.text),
+    direct.map((m) => m.text),
     ['again', 'hi bot'],
   );
-  const none = await h.json<{ items: Msg[] }>(
-    TOKENS.bot,
-    'GET',
-    `/v1/messages/direct?personId=${h.personId('carol')}`,
-  );
-  assert.deepEqual(none.body.items, []);
+  const none = await h.items<Msg>(TOKENS.bot, `/v1/messages/direct?personId=${h.personId('carol')}`);
+  assert.deepEqual(none, []);
 });
 
 test('edit (PUT) and delete: roomId required, html refused, own only, limit of 10; moderators delete others', async () => {
@@ -253,13 +231,9 @@ test('threads: parentId posts a reply and filters the list', async () => {
     parentId: parent.body.id,
   });
   assert.equal(reply.body.parentId, parent.body.id);
-  const thread = await h.json<{ items: Msg[] }>(
-    TOKENS.bob,
-    'GET',
-    `/v1/messages?roomId=${room}&parentId=${parent.body.id}`,
-  );
+  const thread = await h.items<Msg>(TOKENS.bob, `/v1/messages?roomId=${room}&parentId=${parent.body.id}`);
   assert.deepEqual(
-    thread.body.items.map((m) => m.id),
+    thread.map((m) => m.id),
     [reply.body.id],
   );
 });

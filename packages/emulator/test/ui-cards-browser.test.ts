@@ -4,16 +4,13 @@
  * beside the card; a FactSet shows its facts (not "[object HTMLElement]").
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openBrowserPage, skipWithoutChromium } from '../../../harness/browser.js';
+import { choices } from '../../../harness/cards.js';
 import { type RunningEmulator, startEmulator } from '../src/server.js';
 import { testSeed } from './fixtures.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM} (set CHROMIUM_PATH to run the browser test)`;
 /** A 1×1 PNG: the page shows inline data images and loads nothing from other hosts. */
 const PIXEL =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -57,20 +54,14 @@ const EVERY_ELEMENT = {
       type: 'Input.ChoiceSet',
       id: 'size',
       label: 'Size',
-      choices: [
-        { title: 'Small', value: 's' },
-        { title: 'Large', value: 'l' },
-      ],
+      choices: choices({ Small: 's', Large: 'l' }),
     },
     {
       type: 'Input.ChoiceSet',
       id: 'colour',
       label: 'Colour',
       style: 'expanded',
-      choices: [
-        { title: 'Red', value: 'r' },
-        { title: 'Blue', value: 'b' },
-      ],
+      choices: choices({ Red: 'r', Blue: 'b' }),
     },
     {
       type: 'ActionSet',
@@ -87,21 +78,15 @@ const EVERY_ELEMENT = {
   ],
 };
 
-describe('the chat page renders cards like Webex', { skip }, () => {
+describe('the chat page renders cards like Webex', { skip: skipWithoutChromium }, () => {
   let emu: RunningEmulator;
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   before(async () => {
     emu = await startEmulator({ port: 0, seed: testSeed });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    ({ browser, page, pageErrors } = await openBrowserPage({ height: 900 }));
   });
   after(async () => {
     await browser?.close();

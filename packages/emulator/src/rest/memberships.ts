@@ -4,7 +4,7 @@ import type { Membership, Person } from '../state/types.js';
 import { EmulatorHttpError, type World } from '../state/world.js';
 import { noContent, ok, optBool, optString, type Route } from './env.js';
 import { uuidOf } from './ids.js';
-import { page, parseMax } from './paginate.js';
+import { listRoute } from './paginate.js';
 import { membershipView } from './views.js';
 
 /** A MEMBERSHIP id -> the membership, visible to members of its room only (404 otherwise). */
@@ -29,32 +29,27 @@ function personRef(world: World, body: { personId?: string | null; personEmail?:
 }
 
 export const membershipRoutes: Route[] = [
-  {
-    method: 'GET',
-    pattern: '/memberships',
-    handler: (req, { world, ctx }) => {
-      const q = req.url.searchParams;
-      const max = parseMax(req.url, 100, 1000);
-      const roomParam = q.get('roomId');
-      const personId = q.get('personId');
-      const personEmail = q.get('personEmail');
-      let items: Membership[];
-      if (roomParam === null) {
-        // §7.3: personId/personEmail require roomId (except for compliance officers, not emulated).
-        if (personId || personEmail)
-          throw new EmulatorHttpError(400, 'personId and personEmail require roomId.');
-        items = [...world.memberships.values()].filter((m) => m.personId === req.me.id);
-      } else {
-        const { room } = world.mustRoomOf(req.me.id, uuidOf(roomParam, 'ROOM'));
-        items = world.membersOf(room.id);
-        if (personId || personEmail) {
-          const p = personRef(world, { personId, personEmail });
-          items = items.filter((m) => m.personId === p.id);
-        }
+  listRoute<Membership>('/memberships', (req, { world }) => {
+    const q = req.url.searchParams;
+    const roomParam = q.get('roomId');
+    const personId = q.get('personId');
+    const personEmail = q.get('personEmail');
+    let items: Membership[];
+    if (roomParam === null) {
+      // §7.3: personId/personEmail require roomId (except for compliance officers, not emulated).
+      if (personId || personEmail)
+        throw new EmulatorHttpError(400, 'personId and personEmail require roomId.');
+      items = [...world.memberships.values()].filter((m) => m.personId === req.me.id);
+    } else {
+      const { room } = world.mustRoomOf(req.me.id, uuidOf(roomParam, 'ROOM'));
+      items = world.membersOf(room.id);
+      if (personId || personEmail) {
+        const p = personRef(world, { personId, personEmail });
+        items = items.filter((m) => m.personId === p.id);
       }
-      return page(items, req.url, ctx.baseUrl(), max, (m) => membershipView(world, m));
-    },
-  },
+    }
+    return { items, view: (m) => membershipView(world, m) };
+  }),
   {
     method: 'POST',
     pattern: '/memberships',

@@ -4,7 +4,8 @@
  * an opaque `cursor` parameter (base64url of the offset into the same query's result).
  */
 import { EmulatorHttpError } from '../state/world.js';
-import type { Reply } from './http.js';
+import type { RestEnv, Route } from './env.js';
+import type { Reply, RestRequest } from './http.js';
 
 export function parseMax(url: URL, fallback: number, upper: number): number {
   const raw = url.searchParams.get('max');
@@ -42,4 +43,27 @@ export function page<T>(
     headers.Link = `<${next.href}>; rel="next"`;
   }
   return { status: 200, json: { items: slice.map(view), ...extra }, headers };
+}
+
+/** What a list answers: its items (filtered and sorted), how each is shown, fields beside `items`. */
+export interface Listing<T> {
+  items: readonly T[];
+  view: (item: T) => unknown;
+  extra?: Record<string, unknown> | undefined;
+}
+
+/**
+ * A `GET` list route with the page size most lists have: `max` defaults to 100 and may be up to
+ * 1000, and is checked before anything else in the request. `list` picks the items.
+ */
+export function listRoute<T>(pattern: string, list: (req: RestRequest, env: RestEnv) => Listing<T>): Route {
+  return {
+    method: 'GET',
+    pattern,
+    handler: (req, env) => {
+      const max = parseMax(req.url, 100, 1000);
+      const { items, view, extra } = list(req, env);
+      return page(items, req.url, env.ctx.baseUrl(), max, view, extra);
+    },
+  };
 }

@@ -3,12 +3,12 @@
  * answers 404. Delivery lives in `webhooks/`.
  */
 import { decodeId } from '@herald/webex';
-import type { Person } from '../state/types.js';
+import type { Person, Webhook } from '../state/types.js';
 import { EmulatorHttpError, type World } from '../state/world.js';
 import { applyWebhookUpdate, validateWebhookCreate, validateWebhookUpdate } from '../webhooks/validate.js';
 import { noContent, ok, type Route } from './env.js';
 import { uuidOf } from './ids.js';
-import { page, parseMax } from './paginate.js';
+import { listRoute } from './paginate.js';
 import { webhookView } from './views.js';
 
 /** §7.7 (reported): filtering on a room the caller cannot access is refused. */
@@ -23,15 +23,10 @@ function checkRoomFilter(world: World, me: Person, filter: string | undefined): 
 }
 
 export const webhookRoutes: Route[] = [
-  {
-    method: 'GET',
-    pattern: '/webhooks',
-    handler: (req, { world, ctx }) => {
-      const max = parseMax(req.url, 100, 1000);
-      const own = [...world.webhooks.values()].filter((h) => h.ownerPersonId === req.me.id);
-      return page(own, req.url, ctx.baseUrl(), max, (h) => webhookView(world, h));
-    },
-  },
+  listRoute<Webhook>('/webhooks', (req, { world }) => ({
+    items: [...world.webhooks.values()].filter((h) => h.ownerPersonId === req.me.id),
+    view: (h) => webhookView(world, h),
+  })),
   {
     method: 'POST',
     pattern: '/webhooks',

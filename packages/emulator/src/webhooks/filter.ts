@@ -77,95 +77,71 @@ export function passesFilter(world: World, webhook: Webhook, change: Change): bo
   if (!webhook.filter) return true;
   const pairs = parseFilter(webhook.filter);
   if (!pairs) return false;
-  return pairs.every(([key, value]) => pairMatches(world, webhook.ownerPersonId, change, key, value));
+  const tests = filterTests(world, webhook.ownerPersonId, change);
+  return pairs.every(([key, value]) => Object.hasOwn(tests, key) && tests[key]?.(value) === true);
 }
 
-function pairMatches(world: World, ownerId: string, change: Change, key: string, value: string): boolean {
+/** Per filter key of the change's resource (§7.7 table): does a filter value match the change? */
+function filterTests(
+  world: World,
+  ownerId: string,
+  change: Change,
+): Record<string, (value: string) => boolean> {
   switch (change.kind) {
     case 'message.created':
     case 'message.updated':
     case 'message.deleted': {
       const m = change.message;
-      const room = world.rooms.get(m.roomId);
-      switch (key) {
-        case 'roomId':
-          return sameUuid(value, m.roomId);
-        case 'roomType':
-          return room?.type === value;
-        case 'personId':
-          return sameUuid(value, m.personId);
-        case 'personEmail':
-          return hasEmail(world.people.get(m.personId), value);
-        case 'mentionedPeople':
-          return value
-            .split(',')
-            .some((v) =>
-              v === 'me' ? m.mentionedPeople.includes(ownerId) : m.mentionedPeople.includes(uuidOf(v)),
-            );
-        case 'hasFiles':
-          return String(m.files.length > 0) === value;
-        case 'mentionedGroups':
-          return m.mentionedGroups.includes(value);
-        case 'hasAttachments':
-          return String(m.attachments.length > 0) === value;
-        default:
-          return false;
-      }
+      return {
+        roomId: sameId(m.roomId),
+        roomType: (value) => world.rooms.get(m.roomId)?.type === value,
+        personId: sameId(m.personId),
+        personEmail: (value) => hasEmail(world.people.get(m.personId), value),
+        mentionedPeople: (value) =>
+          value.split(',').some((v) => m.mentionedPeople.includes(v === 'me' ? ownerId : uuidOf(v))),
+        hasFiles: sameFlag(m.files.length > 0),
+        mentionedGroups: (value) => m.mentionedGroups.includes(value),
+        hasAttachments: sameFlag(m.attachments.length > 0),
+      };
     }
     case 'membership.created':
     case 'membership.updated':
-    case 'membership.deleted': {
-      const ms = change.membership;
-      switch (key) {
-        case 'roomId':
-          return sameUuid(value, ms.roomId);
-        case 'personId':
-          return sameUuid(value, ms.personId);
-        case 'personEmail':
-          return hasEmail(world.people.get(ms.personId), value);
-        case 'isModerator':
-          return String(ms.isModerator) === value;
-        default:
-          return false;
-      }
-    }
+    case 'membership.deleted':
+      return {
+        roomId: sameId(change.membership.roomId),
+        personId: sameId(change.membership.personId),
+        personEmail: (value) => hasEmail(world.people.get(change.membership.personId), value),
+        isModerator: sameFlag(change.membership.isModerator),
+      };
     case 'room.created':
-    case 'room.updated': {
-      const r = change.room;
-      switch (key) {
-        case 'roomId':
-          return sameUuid(value, r.id);
-        case 'type':
-          return r.type === value;
-        case 'isLocked':
-          return String(r.isLocked) === value;
-        default:
-          return false;
-      }
-    }
-    case 'attachmentAction.created': {
-      const a = change.action;
-      switch (key) {
-        case 'messageId':
-          return sameUuid(value, a.messageId);
-        case 'personId':
-          return sameUuid(value, a.personId);
-        case 'roomId':
-          return sameUuid(value, a.roomId);
-        default:
-          return false;
-      }
-    }
+    case 'room.updated':
+      return {
+        roomId: sameId(change.room.id),
+        type: (value) => change.room.type === value,
+        isLocked: sameFlag(change.room.isLocked),
+      };
+    case 'attachmentAction.created':
+      return {
+        messageId: sameId(change.action.messageId),
+        personId: sameId(change.action.personId),
+        roomId: sameId(change.action.roomId),
+      };
   }
+}
+
+/** A filter value that names `uuid`: its REST id, or the uuid itself. */
+function sameId(uuid: string): (value: string) => boolean {
+  return (value) => uuidOf(value) === uuid;
+}
+
+/** A filter value `true` or `false` that matches `flag`. */
+function sameFlag(flag: boolean): (value: string) => boolean {
+  return (value) => String(flag) === value;
 }
 
 /** A REST id's uuid part, or the value itself (a filter may carry a raw uuid). */
 export function uuidOf(value: string): string {
   return decodeId(value)?.uuid ?? value;
-}
-
-function sameUuid(filterValue: string, uuid: string): boolean {
-  return uuidOf(filterValue) === uuid;
 }
 
 function hasEmail(person: Person | undefined, email: string): boolean {

@@ -34,8 +34,7 @@ export interface WebhookUpdateInput {
 /** Check a `POST /webhooks` body. */
 export function validateWebhookCreate(body: unknown): WebhookCreateInput {
   const b = record(body);
-  const name = requiredString(b, 'name');
-  const targetUrl = checkTargetUrl(requiredString(b, 'targetUrl'));
+  const target = nameAndTarget(b);
   const resource = requiredString(b, 'resource');
   const event = requiredString(b, 'event');
   if (!(resource in RESOURCE_EVENTS)) {
@@ -55,8 +54,7 @@ export function validateWebhookCreate(body: unknown): WebhookCreateInput {
     throw bad('ownedBy: only "creator" webhooks are supported (org-level webhooks need an admin)');
   }
   return {
-    name,
-    targetUrl,
+    ...target,
     resource,
     event,
     filter: filter === '' ? undefined : filter,
@@ -68,14 +66,12 @@ export function validateWebhookCreate(body: unknown): WebhookCreateInput {
 /** Check a `PUT /webhooks/{id}` body; resource, event and filter in it are ignored (§7.7). */
 export function validateWebhookUpdate(body: unknown): WebhookUpdateInput {
   const b = record(body);
-  const name = requiredString(b, 'name');
-  const targetUrl = checkTargetUrl(requiredString(b, 'targetUrl'));
+  const out: WebhookUpdateInput = nameAndTarget(b);
   const secret = optionalString(b, 'secret');
   const status = optionalString(b, 'status');
   if (status !== undefined && status !== 'active') {
     throw bad('status: only "active" may be set; a webhook cannot be deactivated through PUT');
   }
-  const out: WebhookUpdateInput = { name, targetUrl };
   if (secret !== undefined) out.secret = secret === '' ? undefined : secret;
   if (status === 'active') out.status = 'active';
   return out;
@@ -90,6 +86,11 @@ export function applyWebhookUpdate(webhook: Webhook, input: WebhookUpdateInput):
     webhook.status = 'active';
     webhook.failures = 0;
   }
+}
+
+/** What `POST` and `PUT` both require (§7.7): a `name`, and a `targetUrl` that is an http(s) URL. */
+function nameAndTarget(b: Record<string, unknown>): Pick<Webhook, 'name' | 'targetUrl'> {
+  return { name: requiredString(b, 'name'), targetUrl: checkTargetUrl(requiredString(b, 'targetUrl')) };
 }
 
 function checkFilter(resource: keyof typeof FILTER_KEYS, filter: string): void {
