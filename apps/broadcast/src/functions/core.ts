@@ -8,8 +8,9 @@
  *
  * A drain invocation: claim work with leases, as the long-running workers do, until its budget
  * minus a safety margin; then hand back its leases and return. Drains started at the same time
- * share the work through the leases, so each copy is sent once, except a send in flight when an
- * invocation dies (its lease expires and another drain sends it again).
+ * share the work through the leases, so each copy is sent once, except, when an invocation dies,
+ * a send in flight or a copy whose row was being written (its lease expires and another drain
+ * sends it again).
  */
 import { randomUUID } from 'node:crypto';
 import {

@@ -3,8 +3,9 @@
  * plan.ts, deliveries.ts, cards.ts, copy-tasks.ts, events.ts, retention.ts, work.ts).
  *
  * A delivery row is the unit of truth: claimed with a lease, sent, marked with the created message
- * id. After a crash, expired leases are claimed again, so nothing is lost and at most the one send
- * in flight repeats. On PostgreSQL several instances share the rows (`FOR UPDATE SKIP LOCKED`).
+ * id. After a crash, expired leases are claimed again, so nothing is lost, and per worker at most
+ * the send in flight and the copy whose row was being written repeat. On PostgreSQL several
+ * instances share the rows (`FOR UPDATE SKIP LOCKED`).
  */
 import type { Kysely } from 'kysely';
 import * as broadcasts from './broadcasts.js';
