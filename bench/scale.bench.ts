@@ -127,6 +127,17 @@ function schedstat(): { cpu: number; queued: number } {
   }
 }
 
+/** CPU time of the whole machine so far (every process: emulator, bot, database), ms (`/proc/stat`). */
+function machineCpuMs(): number {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/) ?? [];
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields.map(Number);
+    return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 function sample(): Sampler {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
@@ -391,12 +402,20 @@ async function fanoutRun(store: string) {
   const s = await start(store, FANOUT, 0, 10_000);
   try {
     const rooms = await s.emu.ask<string[]>({ op: 'groups', n: FANOUT });
+    const machine0 = machineCpuMs();
     const loop = await bareLoop(s.emu, rooms, WORKERS);
+    const machine1 = machineCpuMs();
     const cpu = process.cpuUsage();
     statementKinds.clear();
     const b = await broadcast(s, FANOUT, false, 300);
     const used = process.cpuUsage(cpu);
     printStatementKinds(`${store} fan-out`, FANOUT);
+    if (env.SCALE_DEBUG) {
+      const machine2 = machineCpuMs();
+      console.error(
+        `${store} fan-out, CPU of the whole machine per copy: loop ${((machine1 - machine0) / FANOUT).toFixed(2)} ms, bot ${((machine2 - machine1) / FANOUT).toFixed(2)} ms (with planning)`,
+      );
+    }
     // Copies per second while sending (planning excluded), against the loop's.
     const botPerSecond = (FANOUT - 1) / b.sendSeconds;
     return {

@@ -128,12 +128,12 @@ class WorkLoop {
 
 /**
  * Copies one worker claims at once: what it sends in about a quarter of a second at the configured
- * rate, 1 to 16. A process that dies leaves at most this many rows leased per worker; they are not
+ * rate, 1 to 64. A process that dies leaves at most this many rows leased per worker; they are not
  * sent until the lease runs out, and only the send in flight and the copy whose row was being
  * written can repeat.
  */
 export function claimBatch(delivery: { rate_per_second: number; workers: number }): number {
-  return Math.min(16, Math.max(1, Math.ceil(delivery.rate_per_second / delivery.workers / 4)));
+  return Math.min(64, Math.max(1, Math.ceil(delivery.rate_per_second / delivery.workers / 4)));
 }
 
 export class BroadcastBot {

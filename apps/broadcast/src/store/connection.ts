@@ -4,7 +4,16 @@
  */
 import { createRequire } from 'node:module';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type SqliteDatabase,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import type PG from 'pg';
 import type { StoreContext } from './context.js';
 import { StaticMigrations } from './migrations.js';
@@ -50,7 +59,7 @@ export function connect(options: StoreOptions): Connection {
       dialect: 'postgres',
       schema,
       databaseUrl: options.databaseUrl,
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) }),
     };
   }
   const file = new SQLite(options.sqlitePath ?? './herald.sqlite');
@@ -87,6 +96,42 @@ function reusingStatements(file: SQLite.Database): SqliteDatabase {
       if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
       return statement;
     },
+  };
+}
+
+/** Statements each PostgreSQL connection keeps prepared at most; past that, the rest run unnamed. */
+const PREPARED_PER_CONNECTION = 200;
+/** Statements that may be prepared (not DDL, not transaction control). */
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * The pool as kysely's PostgreSQL driver sees it, each connection preparing a statement text once
+ * under a name and running it by that name afterwards: the server parses and plans a statement
+ * once per connection, not once per copy. The names of a connection are its own (pg keeps
+ * them per client), and the texts are kysely's, with their parameters apart.
+ */
+function preparing(pool: PG.Pool): PostgresPool {
+  const clients = new WeakMap<PG.PoolClient, PostgresPoolClient>();
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapped = clients.get(client);
+      if (!wrapped) {
+        const names = new Map<string, string>();
+        const query = (text: string, values: readonly unknown[]) => {
+          let name = names.get(text);
+          if (name === undefined && names.size < PREPARED_PER_CONNECTION && PREPARABLE.test(text)) {
+            name = `herald_${names.size + 1}`;
+            names.set(text, name);
+          }
+          return client.query({ text, values: [...values], ...(name ? { name } : {}) });
+        };
+        wrapped = { query, release: () => client.release() } as unknown as PostgresPoolClient;
+        clients.set(client, wrapped);
+      }
+      return wrapped;
+    },
+    end: () => pool.end(),
   };
 }
 

@@ -1,5 +1,5 @@
 /** Delivery rows: one per destination, claimed with a lease, sent, marked with the copy's id. */
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { StoreContext } from './context.js';
 import { claimQueued, type RequeueArgs, releaseLease, requeue } from './lease.js';
 import type { DeliveryCounts, DeliveryRow } from './rows.js';
@@ -24,31 +24,8 @@ export async function claimDeliveries(
   return claimQueued(ctx, 'deliveries', { owner, now, leaseMs, limit });
 }
 
-/**
- * Record the created message, the content version it shows and whether Webex can edit it; false
- * when the lease was lost to another claimer meanwhile.
- */
 /** What a worker passes to record a sent copy. */
 export type MarkSentArgs = [id: number, owner: string, messageId: string, now: number, copy?: SentCopy];
-
-export async function markSent(
-  ctx: StoreContext,
-  ...[id, owner, messageId, now, copy = FIRST_COPY]: MarkSentArgs
-): Promise<boolean> {
-  return releaseLease(
-    ctx,
-    'deliveries',
-    { id, owner, now },
-    {
-      status: 'sent',
-      message_id: messageId,
-      content_version: copy.version,
-      editable: copy.editable ? 1 : 0,
-      error: null,
-    },
-    (row) => row('status', '=', 'sending'),
-  );
-}
 
 /** One copy sent, waiting for its row to say so. */
 interface SentMark {
@@ -66,10 +43,11 @@ interface SentMark {
 const MARKS_PER_STATEMENT = 64;
 
 /**
- * Group commit of sent copies: `markSent` from every worker of the store goes through here. With
- * no statement running, a mark is written at once; while one runs, the marks that arrive wait and
- * are then written together, one statement for all of them. Each caller learns when its own row
- * is written; a worker sends its next copy meanwhile but no further (bot.ts `deliverStep`).
+ * Group commit of sent copies: `markSent` from every worker of the store goes through here. A
+ * mark is written on the next turn of the event loop, together with the marks that arrived in the
+ * same turn; while a statement runs, the marks that arrive wait and are then written together,
+ * one statement for all of them. Each caller learns when its own row is written; a worker sends
+ * its next copy meanwhile but no further (bot.ts `deliverStep`).
  */
 export class SentMarks {
   private queue: SentMark[] = [];
@@ -77,16 +55,20 @@ export class SentMarks {
 
   constructor(private readonly ctx: StoreContext) {}
 
-  /** Same contract as `markSent`: false when the lease was lost to another claimer meanwhile. */
+  /**
+   * Record the created message, the content version it shows and whether Webex can edit it; false
+   * when the lease was lost to another claimer meanwhile.
+   */
   mark(...[id, owner, messageId, now, copy = FIRST_COPY]: MarkSentArgs): Promise<boolean> {
     return new Promise((done, fail) => {
       this.queue.push({ id, owner, messageId, now, ...copy, done, fail });
-      if (!this.writing) void this.write();
+      if (this.writing) return;
+      this.writing = true;
+      setImmediate(() => void this.write());
     });
   }
 
   private async write(): Promise<void> {
-    this.writing = true;
     try {
       while (this.queue.length > 0) {
         const marks = this.queue.splice(0, MARKS_PER_STATEMENT);
@@ -103,27 +85,36 @@ export class SentMarks {
   }
 }
 
-/** The ids whose rows were still held by the mark's owner, and are now sent. */
-async function writeMarks(ctx: StoreContext, marks: SentMark[]): Promise<Set<number>> {
-  const [only] = marks;
-  if (marks.length === 1 && only)
-    return (await markSent(ctx, only.id, only.owner, only.messageId, only.now, only))
-      ? new Set([only.id])
-      : new Set();
-  const values = sql.join(
-    marks.map(
-      (m) =>
-        sql`(cast(${m.id} as bigint), cast(${m.owner} as text), cast(${m.messageId} as text), cast(${m.version} as integer), cast(${m.editable ? 1 : 0} as integer), cast(${m.now} as bigint))`,
-    ),
-  );
-  const r = await sql<{
-    id: number | string;
-  }>`with v (id, owner, message_id, version, editable, at) as (values ${values})
+/**
+ * The statement that marks `n` copies sent, built once per database and `n`: on the hot path of
+ * every copy, so neither the query builder nor the database's parser works for it more than once
+ * (SQLite keeps it prepared: connection.ts). Six parameters a copy, in `SentMark` order.
+ */
+function markStatement(dialect: StoreContext['dialect'], n: number): string {
+  const key = `${dialect} ${n}`;
+  const known = markStatements.get(key);
+  if (known) return known;
+  let p = 0;
+  const param = (type: string) => `cast(${dialect === 'postgres' ? `$${++p}` : '?'} as ${type})`;
+  const row = () =>
+    `(${param('bigint')}, ${param('text')}, ${param('text')}, ${param('integer')}, ${param('integer')}, ${param('bigint')})`;
+  const text = `with v (id, owner, message_id, version, editable, at) as (values ${Array.from({ length: n }, row).join(', ')})
     update deliveries set status = 'sent', message_id = v.message_id, content_version = v.version,
       editable = v.editable, error = null, lease_owner = null, lease_until = null, updated_at = v.at
     from v
     where deliveries.id = v.id and deliveries.lease_owner = v.owner and deliveries.status = 'sending'
-    returning deliveries.id`.execute(ctx.db);
+    returning deliveries.id`;
+  markStatements.set(key, text);
+  return text;
+}
+const markStatements = new Map<string, string>();
+
+/** The ids whose rows were still held by the mark's owner, and are now sent. */
+async function writeMarks(ctx: StoreContext, marks: SentMark[]): Promise<Set<number>> {
+  const params = marks.flatMap((m) => [m.id, m.owner, m.messageId, m.version, m.editable ? 1 : 0, m.now]);
+  const r = await ctx.db.executeQuery<{ id: number | string }>(
+    CompiledQuery.raw(markStatement(ctx.dialect, marks.length), params),
+  );
   return new Set(r.rows.map((row) => Number(row.id)));
 }
 
