@@ -15,6 +15,7 @@ import {
   sql,
 } from 'kysely';
 import type PG from 'pg';
+import { Checkpointer } from './checkpointer.js';
 import type { StoreContext } from './context.js';
 import { StaticMigrations } from './migrations.js';
 import type { Database } from './schema.js';
@@ -26,6 +27,8 @@ export interface StoreOptions {
   sqlitePath?: string | undefined;
   /** PostgreSQL schema to use (created if missing); default `public`. Tests use one each. */
   schema?: string | undefined;
+  /** SQLite: the checkpoint worker failed, and the connection checkpoints itself again. */
+  onCheckpointError?: ((err: unknown) => void) | undefined;
 }
 
 /** Migration tries when a concurrent DROP elsewhere in the database races kysely's catalog read. */
@@ -36,6 +39,8 @@ export interface Connection extends StoreContext {
   readonly schema: string | undefined;
   /** The PostgreSQL connection string (the work signal listens on a connection of its own). */
   readonly databaseUrl?: string | undefined;
+  /** SQLite in WAL mode: the worker that checkpoints (closed with the store). */
+  readonly checkpointer?: Checkpointer | undefined;
 }
 
 export function connect(options: StoreOptions): Connection {
@@ -62,19 +67,34 @@ export function connect(options: StoreOptions): Connection {
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) }),
     };
   }
-  const file = new SQLite(options.sqlitePath ?? './herald.sqlite');
-  file.pragma('journal_mode = WAL');
+  const path = options.sqlitePath ?? './herald.sqlite';
+  const file = new SQLite(path);
+  const wal = file.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   // In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses
   // nothing committed, only a power cut may lose the last commits (https://sqlite.org/pragma.html#pragma_synchronous).
   file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');
   file.defaultSafeIntegers(false);
-  return {
-    dialect: 'sqlite',
-    schema: undefined,
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(file) }) }),
-  };
+  let checkpointer: Checkpointer | undefined;
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: reusingStatements(file, () => checkpointer?.wrote()) }),
+  });
+  // A file in WAL mode (not ':memory:') written to steadily is checkpointed by a worker thread
+  // (checkpointer.ts).
+  if (wal) {
+    checkpointer = new Checkpointer({
+      path,
+      module: createRequire(import.meta.url).resolve('better-sqlite3'),
+      db,
+      autoCheckpoint: (pages) => file.pragma(`wal_autocheckpoint = ${pages}`),
+      onError: (err) => options.onCheckpointError?.(err),
+    });
+  }
+  return { dialect: 'sqlite', schema: undefined, db, checkpointer };
 }
+
+/** A statement that writes nothing (anything else counts as a write, for the checkpointer). */
+const READS_ONLY = /^\s*select\b/i;
 
 /** Prepared statements kept per SQL text (least recently used dropped past this many). */
 const STATEMENT_CACHE = 200;
@@ -84,11 +104,12 @@ const STATEMENT_CACHE = 200;
  * prepares the statement again for every query, and preparing costs more than running a small one.
  * Safe to share: the driver runs one query at a time and reads each result whole (`all`, `run`).
  */
-function reusingStatements(file: SQLite.Database): SqliteDatabase {
+function reusingStatements(file: SQLite.Database, wrote: () => void): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => file.close(),
     prepare(text: string) {
+      if (!READS_ONLY.test(text)) wrote();
       let statement = cache.get(text);
       if (statement) cache.delete(text);
       else statement = file.prepare(text);
