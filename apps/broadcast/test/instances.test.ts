@@ -49,12 +49,12 @@ describe('instances sharing PostgreSQL', { skip }, () => {
     // Every space and the sender's report.
     assert.equal(one.copies, SPACES + 1);
     assert.equal(three.copies, SPACES + 1);
-    // The bot's budget equals the emulator's limit, so a copy granted early but arriving late
-    // (three processes on a busy machine) can meet a 429 now and then: 0 to 3 with the budget
-    // shared, in either case. With a budget per instance (the key made per instance), the same
-    // test meets 11 to 16. The margin sits between the two.
+    // The bot spends at most half of Webex's burst at once (pipeline/limiter.ts), so neither run
+    // should meet a 429: 0 and 0 in runs here, on a quiet machine and under load. With a budget per
+    // instance instead (the key made per instance), three instances meet 8 to 17. Two are allowed
+    // for a machine that stalls one process for longer than half a second.
     assert.ok(
-      three.rateLimited <= one.rateLimited + 4,
+      three.rateLimited <= one.rateLimited + 2,
       `three instances met ${three.rateLimited} 429s, one met ${one.rateLimited}`,
     );
   });

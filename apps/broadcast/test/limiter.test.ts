@@ -16,11 +16,17 @@ function fakeClock() {
 }
 
 describe('rate limiter', () => {
-  it('hands out a burst, then one token per 1/rate seconds', async () => {
+  it('hands out a burst of half a second, then one token per 1/rate seconds', async () => {
     const c = fakeClock();
-    const l = new RateLimiter({ ratePerSecond: 5, now: c.now, sleep: c.sleep });
+    const l = new RateLimiter({ ratePerSecond: 10, now: c.now, sleep: c.sleep });
+    for (let i = 0; i < 25; i++) await l.take();
+    // 5 from the burst, then 20 more at 100 ms each.
+    assert.equal(c.now(), 2000);
+  });
+  it('takes a burst it is given', async () => {
+    const c = fakeClock();
+    const l = new RateLimiter({ ratePerSecond: 5, burst: 5, now: c.now, sleep: c.sleep });
     for (let i = 0; i < 15; i++) await l.take();
-    // 5 from the burst, then 10 more at 200 ms each.
     assert.equal(c.now(), 2000);
   });
   it('pauses everyone for Retry-After', async () => {

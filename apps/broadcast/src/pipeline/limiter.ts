@@ -1,11 +1,18 @@
 /**
  * One shared send-rate limiter per instance: a token bucket of `ratePerSecond` with a burst of
- * one second's worth, which backs off as a whole when Webex answers 429 (every sender waits the
+ * half a second's worth, which backs off as a whole when Webex answers 429 (every sender waits the
  * Retry-After, not only the one that was refused). Clock and sleep are injected for tests.
+ *
+ * Why half a second: a token is taken before its send, and Webex counts the send when it arrives.
+ * The first sends of a burst arrive later after their tokens than the steady ones that follow
+ * (claims, connections, a busy loop), so a bot that spent Webex's whole allowance at once would be
+ * ahead of Webex's count by that difference and meet a 429 when the refills come. Keeping half of
+ * it back absorbs up to half a second of such skew; the steady rate is unchanged, and a broadcast
+ * takes half a second longer at most.
  */
 export interface LimiterOptions {
   ratePerSecond: number;
-  /** Bucket size; default one second of sends (at least 1). */
+  /** Bucket size; default half a second of sends (at least 1). */
   burst?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -23,7 +30,7 @@ export class RateLimiter {
 
   constructor(options: LimiterOptions) {
     this.rate = options.ratePerSecond;
-    this.burst = Math.max(1, options.burst ?? Math.floor(options.ratePerSecond));
+    this.burst = Math.max(1, options.burst ?? defaultBurst(options.ratePerSecond));
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.tokens = this.burst;
@@ -60,6 +67,11 @@ export class RateLimiter {
       await this.sleep(Math.ceil(((1 - this.tokens) / this.rate) * 1000));
     }
   }
+}
+
+/** Half a second of sends, at least one. */
+function defaultBurst(ratePerSecond: number): number {
+  return Math.max(1, Math.floor(ratePerSecond / 2));
 }
 
 /** What the shared limiter needs of the store: the bucket row (store/rate-budget.ts). */
@@ -117,7 +129,7 @@ export class SharedRateLimiter extends RateLimiter {
         return;
       }
       try {
-        this.ready ??= store.ensureBudget(key, ratePerSecond, Math.max(1, Math.floor(ratePerSecond)));
+        this.ready ??= store.ensureBudget(key, ratePerSecond, defaultBurst(ratePerSecond));
         await this.ready;
         const g = await store.takeBudget(key, this.chunk);
         this.granted = g.granted;
