@@ -25,8 +25,8 @@ import { setPriority, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { RunningBot } from '@herald/broadcast';
-import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { type BenchTable, percentile } from '../harness/table.js';
 import { runBenchBot } from './bench-bot.js';
@@ -46,7 +46,7 @@ const STORES = (env.SCALE_STORES ?? 'sqlite,postgres')
   .split(',')
   .filter((s) => s === 'sqlite' || (s === 'postgres' && env.DATABASE_URL));
 
-/** SQL statements run, counted at the drivers (better-sqlite3 statements, pg queries). */
+/** SQL statements run, counted where they leave the bot (to the SQLite worker, pg queries). */
 const statements = { n: 0 };
 /** With SCALE_DEBUG: statements by their first words (what each copy costs). */
 const statementKinds = new Map<string, number>();
@@ -67,24 +67,17 @@ let countingInstalled = false;
 function countStatements(): void {
   if (countingInstalled) return;
   countingInstalled = true;
-  const probe = new SQLite(':memory:');
-  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, unknown>;
-  probe.close();
-  for (const m of ['run', 'all', 'get', 'iterate']) {
-    const orig = proto[m] as (...a: unknown[]) => unknown;
-    proto[m] = function (this: { source?: string }, ...a: unknown[]) {
+  // The SQLite store's statements go to its worker thread as messages with their SQL.
+  const workerProto = Worker.prototype as unknown as Record<string, unknown>;
+  const post = workerProto.postMessage as (...a: unknown[]) => unknown;
+  workerProto.postMessage = function (this: unknown, ...a: unknown[]) {
+    const text = (a[0] as { sql?: unknown } | undefined)?.sql;
+    if (typeof text === 'string') {
       statements.n++;
-      tally(this.source);
-      if (!env.SCALE_DEBUG) return orig.apply(this, a);
-      const t = performance.now();
-      try {
-        return orig.apply(this, a);
-      } finally {
-        const ms = performance.now() - t;
-        if (ms > 20) console.error(`SQLite statement took ${ms.toFixed(0)} ms: ${this.source?.slice(0, 70)}`);
-      }
-    };
-  }
+      tally(text);
+    }
+    return post.apply(this, a);
+  };
   const pgProto = pg.Client.prototype as unknown as Record<string, unknown>;
   const query = pgProto.query as (...a: unknown[]) => unknown;
   pgProto.query = function (this: unknown, ...a: unknown[]) {

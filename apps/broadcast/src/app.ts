@@ -95,8 +95,6 @@ export async function runBot(settings: Settings, options: RunOptions): Promise<R
     databaseUrl: settings.databaseUrl,
     sqlitePath: settings.sqlitePath,
     schema: options.schema,
-    onCheckpointError: (err) =>
-      log.warn({ error: String(err) }, 'SQLite checkpoint worker failed; checkpointing on the event loop'),
   });
   await store.migrate();
   const bot = new BroadcastBot({

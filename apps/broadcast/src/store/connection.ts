@@ -3,22 +3,12 @@
  * file; the default) or PostgreSQL (pg, when a connection string is given).
  */
 import { createRequire } from 'node:module';
-import SQLite from 'better-sqlite3';
-import {
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  type PostgresPool,
-  type PostgresPoolClient,
-  type SqliteDatabase,
-  SqliteDialect,
-  sql,
-} from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import type PG from 'pg';
-import { Checkpointer } from './checkpointer.js';
 import type { StoreContext } from './context.js';
 import { StaticMigrations } from './migrations.js';
 import type { Database } from './schema.js';
+import { sqliteWorkerDialect } from './sqlite-worker.js';
 
 export interface StoreOptions {
   /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
@@ -27,8 +17,6 @@ export interface StoreOptions {
   sqlitePath?: string | undefined;
   /** PostgreSQL schema to use (created if missing); default `public`. Tests use one each. */
   schema?: string | undefined;
-  /** SQLite: the checkpoint worker failed, and the connection checkpoints itself again. */
-  onCheckpointError?: ((err: unknown) => void) | undefined;
 }
 
 /** Migration tries when a concurrent DROP elsewhere in the database races kysely's catalog read. */
@@ -39,8 +27,6 @@ export interface Connection extends StoreContext {
   readonly schema: string | undefined;
   /** The PostgreSQL connection string (the work signal listens on a connection of its own). */
   readonly databaseUrl?: string | undefined;
-  /** SQLite in WAL mode: the worker that checkpoints (closed with the store). */
-  readonly checkpointer?: Checkpointer | undefined;
 }
 
 export function connect(options: StoreOptions): Connection {
@@ -67,57 +53,15 @@ export function connect(options: StoreOptions): Connection {
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) }),
     };
   }
-  const path = options.sqlitePath ?? './herald.sqlite';
-  const file = new SQLite(path);
-  const wal = file.pragma('journal_mode = WAL', { simple: true }) === 'wal';
-  // In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses
-  // nothing committed, only a power cut may lose the last commits (https://sqlite.org/pragma.html#pragma_synchronous).
-  file.pragma('synchronous = NORMAL');
-  file.pragma('busy_timeout = 5000');
-  file.defaultSafeIntegers(false);
-  let checkpointer: Checkpointer | undefined;
+  // The connection lives in a worker thread (sqlite-worker.ts): a commit waiting for the disk
+  // holds the store, not the event loop.
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: reusingStatements(file, () => checkpointer?.wrote()) }),
-  });
-  // A file in WAL mode (not ':memory:') written to steadily is checkpointed by a worker thread
-  // (checkpointer.ts).
-  if (wal) {
-    checkpointer = new Checkpointer({
-      path,
+    dialect: sqliteWorkerDialect({
+      path: options.sqlitePath ?? './herald.sqlite',
       module: createRequire(import.meta.url).resolve('better-sqlite3'),
-      db,
-      autoCheckpoint: (pages) => file.pragma(`wal_autocheckpoint = ${pages}`),
-      onError: (err) => options.onCheckpointError?.(err),
-    });
-  }
-  return { dialect: 'sqlite', schema: undefined, db, checkpointer };
-}
-
-/** A statement that writes nothing (anything else counts as a write, for the checkpointer). */
-const READS_ONLY = /^\s*select\b/i;
-
-/** Prepared statements kept per SQL text (least recently used dropped past this many). */
-const STATEMENT_CACHE = 200;
-
-/**
- * The database as kysely's SQLite driver sees it, preparing each SQL text once: the driver
- * prepares the statement again for every query, and preparing costs more than running a small one.
- * Safe to share: the driver runs one query at a time and reads each result whole (`all`, `run`).
- */
-function reusingStatements(file: SQLite.Database, wrote: () => void): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => file.close(),
-    prepare(text: string) {
-      if (!READS_ONLY.test(text)) wrote();
-      let statement = cache.get(text);
-      if (statement) cache.delete(text);
-      else statement = file.prepare(text);
-      cache.set(text, statement);
-      if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
-      return statement;
-    },
-  };
+    }),
+  });
+  return { dialect: 'sqlite', schema: undefined, db };
 }
 
 /** Statements each PostgreSQL connection keeps prepared at most; past that, the rest run unnamed. */

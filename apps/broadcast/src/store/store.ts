@@ -67,7 +67,6 @@ export class Store implements StoreContext {
 
   async close(): Promise<void> {
     await this.signal.close();
-    await this.conn.checkpointer?.close();
     await this.db.destroy();
   }
 

@@ -1,0 +1,166 @@
+/**
+ * The SQLite store runs its connection in a worker thread (store/sqlite-worker.ts): the event loop
+ * goes on while a statement runs, results and errors come back as from better-sqlite3, the log
+ * stays small under steady writes, and a store left open does not hold the process.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import { Store } from '../src/store/store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'herald-sqlite-worker-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function openStore(name: string): Promise<Store> {
+  const store = new Store({ sqlitePath: join(dir, name) });
+  await store.migrate();
+  return store;
+}
+
+describe('SQLite store in a worker thread', () => {
+  it('the event loop keeps turning while a long statement runs', async () => {
+    const store = await openStore('busy.sqlite');
+    try {
+      let last = performance.now();
+      let longestGap = 0;
+      const ticks = setInterval(() => {
+        const now = performance.now();
+        longestGap = Math.max(longestGap, now - last);
+        last = now;
+      }, 5);
+      const t = performance.now();
+      // A statement of a few hundred ms of SQLite's own work.
+      const r = await sql<{ n: number }>`with recursive c(x) as (select 1 union all select x + 1 from c
+        where x < 3000000) select count(*) as n from c`.execute(store.db);
+      const took = performance.now() - t;
+      clearInterval(ticks);
+      assert.equal(r.rows[0]?.n, 3_000_000);
+      assert.ok(took > 150, `the statement took ${took.toFixed(0)} ms: too short to show anything`);
+      // On the event loop the gap would be the whole statement.
+      assert.ok(
+        longestGap < took / 2,
+        `timers stopped for ${longestGap.toFixed(0)} ms during a ${took.toFixed(0)} ms statement`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('blobs come back as Buffers, errors carry SQLite’s code, a failed transaction leaves nothing', async () => {
+    const store = await openStore('values.sqlite');
+    try {
+      const bytes = Buffer.from([0, 1, 2, 250, 255]);
+      await store.db
+        .insertInto('files')
+        .values({ broadcast_id: 'b1', name: 'a.bin', content_type: 'application/octet-stream', bytes })
+        .execute();
+      const row = await store.db
+        .selectFrom('files')
+        .selectAll()
+        .where('broadcast_id', '=', 'b1')
+        .executeTakeFirstOrThrow();
+      assert.ok(Buffer.isBuffer(row.bytes), 'a Buffer');
+      assert.deepEqual([...(row.bytes as Buffer)], [...bytes]);
+
+      const again = store.db
+        .insertInto('files')
+        .values({ broadcast_id: 'b1', name: 'b.bin', content_type: 'text/plain', bytes })
+        .execute();
+      await assert.rejects(again, (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'SQLITE_CONSTRAINT_PRIMARYKEY');
+        assert.match(err.message, /UNIQUE constraint failed: files\.broadcast_id/);
+        return true;
+      });
+
+      const failing = store.db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('files')
+          .values({ broadcast_id: 'b2', name: 'c.bin', content_type: 'text/plain', bytes })
+          .execute();
+        throw new Error('stop');
+      });
+      await assert.rejects(failing, /stop/);
+      const left = await store.db.selectFrom('files').select('broadcast_id').execute();
+      assert.deepEqual(
+        left.map((r) => r.broadcast_id),
+        ['b1'],
+      );
+      // The update count comes back as kysely reports it.
+      const updated = await store.db
+        .updateTable('files')
+        .set({ name: 'renamed.bin' })
+        .where('broadcast_id', '=', 'b1')
+        .executeTakeFirst();
+      assert.equal(updated.numUpdatedRows, 1n);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the log stays a fraction of its size without checkpoints under steady small commits', async () => {
+    /** 3,000 small commits, 30 a turn of the event loop with 10 ms between turns. */
+    async function steadyWrites(write: (i: number) => unknown): Promise<void> {
+      for (let i = 0; i < 3000; i++) {
+        await write(i);
+        if (i % 30 === 29) await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    const walBytes = (path: string) => statSync(`${path}-wal`).size;
+    // The same writes on a plain connection with checkpoints off: how large the log grows.
+    const plainPath = join(dir, 'plain.sqlite');
+    const plain = new SQLite(plainPath);
+    plain.pragma('journal_mode = WAL');
+    plain.pragma('wal_autocheckpoint = 0');
+    plain.exec('create table seen_events (key text primary key, created_at integer not null)');
+    const insert = plain.prepare('insert into seen_events (key, created_at) values (?, ?)');
+    await steadyWrites((i) => insert.run(`event-${i}`, i));
+    const unchecked = walBytes(plainPath);
+    plain.close();
+
+    const path = join(dir, 'steady.sqlite');
+    const store = new Store({ sqlitePath: path });
+    try {
+      await store.migrate();
+      await steadyWrites((i) => store.markSeen(`event-${i}`, i));
+      const checked = walBytes(path);
+      assert.ok(
+        checked * 4 < unchecked,
+        `the log is ${checked} bytes, ${unchecked} bytes without checkpoints`,
+      );
+      // Every write is in place for a reader of the file.
+      const reader = new SQLite(path, { readonly: true });
+      try {
+        const row = reader.prepare('select count(*) as n from seen_events').get() as { n: number };
+        assert.equal(row.n, 3000);
+      } finally {
+        reader.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a store that is never closed does not keep the process alive', () => {
+    const script = join(dir, 'left-open.mts');
+    const storeUrl = pathToFileURL(join(import.meta.dirname, '../src/store/store.ts')).href;
+    writeFileSync(
+      script,
+      `import { Store } from ${JSON.stringify(storeUrl)};
+const store = new Store({ sqlitePath: ${JSON.stringify(join(dir, 'open.sqlite'))} });
+await store.migrate();
+await store.markSeen('k', 1);
+console.log('written');
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.signal, null, 'ended by itself, not by the timeout');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /written/);
+  });
+});
