@@ -9,11 +9,12 @@ import { encodeId } from '@herald/webex';
 
 export type Ask =
   | { id: number; op: 'post'; text: string }
-  | { id: number; op: 'status'; copies: number }
+  | { id: number; op: 'status'; report: boolean }
   | { id: number; op: 'calls' }
   | { id: number; op: 'clear' }
   | { id: number; op: 'limit'; perSecond: number | undefined }
   | { id: number; op: 'groups'; n: number }
+  | { id: number; op: 'cpu' }
   | { id: number; op: 'stop' };
 
 function scaleSeed(groups: number, directs: number): Seed {
@@ -46,6 +47,9 @@ const direct = world.findRoom('alice-bot')!;
 let seen = 0;
 let copies = 0;
 let lastReport = '';
+/** When the first and the last copy were created (the world's clock, ms). */
+let firstAt = 0;
+let lastAt = 0;
 
 process.on('message', async (ask: Ask) => {
   const answer = (value: unknown) => process.send?.({ id: ask.id, value });
@@ -54,6 +58,8 @@ process.on('message', async (ask: Ask) => {
       seen = world.messages.size;
       copies = 0;
       lastReport = '';
+      firstAt = 0;
+      lastAt = 0;
       world.postMessage(alice.id, { roomId: direct.id, text: ask.text });
       return answer(null);
     case 'status': {
@@ -63,12 +69,18 @@ process.on('message', async (ask: Ask) => {
         seen++;
         if (m.personId !== bot.id) continue;
         if (m.roomId === direct.id) lastReport = m.markdown ?? '';
-        else copies++;
+        else {
+          copies++;
+          lastAt = Date.parse(m.created);
+          if (firstAt === 0) firstAt = lastAt;
+        }
       }
-      // The last report card may have been deleted and replaced: read the live one.
-      for (const m of [...world.messages.values()].slice(-50))
-        if (m.personId === bot.id && m.roomId === direct.id && !m.deleted) lastReport = m.markdown ?? '';
-      return answer({ copies, report: lastReport });
+      // The last report card may have been deleted and replaced: read the live one (this copies
+      // every message, so only when the report is asked for).
+      if (ask.report)
+        for (const m of [...world.messages.values()].slice(-50))
+          if (m.personId === bot.id && m.roomId === direct.id && !m.deleted) lastReport = m.markdown ?? '';
+      return answer({ copies, report: lastReport, firstAt, lastAt });
     }
     case 'calls': {
       const calls = emu.control.requests({ personId: bot.id }).filter((r) => r.path.startsWith('/v1/'));
@@ -100,6 +112,10 @@ process.on('message', async (ask: Ask) => {
           .slice(0, ask.n)
           .map((r) => encodeId('ROOM', r.id)),
       );
+    case 'cpu': {
+      const u = process.cpuUsage();
+      return answer((u.user + u.system) / 1000);
+    }
     case 'stop':
       await emu.stop();
       answer(null);
