@@ -15,6 +15,7 @@ export type Ask =
   | { id: number; op: 'limit'; perSecond: number | undefined }
   | { id: number; op: 'groups'; n: number }
   | { id: number; op: 'cpu' }
+  | { id: number; op: 'copy' }
   | { id: number; op: 'stop' };
 
 function scaleSeed(groups: number, directs: number): Seed {
@@ -112,6 +113,14 @@ process.on('message', async (ask: Ask) => {
           .slice(0, ask.n)
           .map((r) => encodeId('ROOM', r.id)),
       );
+    case 'copy': {
+      // The markdown of the bot's last copy in a group: what the bare loop sends, so that the
+      // emulator does the same work for both.
+      let markdown = '';
+      for (const m of world.messages.values())
+        if (m.personId === bot.id && m.roomId !== direct.id) markdown = m.markdown ?? '';
+      return answer(markdown);
+    }
     case 'cpu': {
       const u = process.cpuUsage();
       return answer((u.user + u.system) / 1000);

@@ -332,6 +332,7 @@ async function bareLoop(
   emu: RemoteEmulator,
   rooms: string[],
   concurrency: number,
+  markdown = 'bare loop',
 ): Promise<{ perSecond: number; cpuMs: number }> {
   let next = 0;
   const cpu = process.cpuUsage();
@@ -344,7 +345,7 @@ async function bareLoop(
         const res = await fetch(`${emu.url}/v1/messages`, {
           method: 'POST',
           headers: { authorization: 'Bearer SCALE_BOT', 'content-type': 'application/json' },
-          body: JSON.stringify({ roomId, markdown: 'bare loop' }),
+          body: JSON.stringify({ roomId, markdown }),
         });
         await res.arrayBuffer();
         if (!res.ok) throw new Error(`bare loop: ${res.status}`);
@@ -420,9 +421,11 @@ async function fanoutRun(store: string) {
     // after it, and the bot is held against the mean: this machine's speed drifts within a minute.
     await bareLoop(s.emu, rooms, WORKERS);
     await broadcast(s, FANOUT, false, 300);
+    // The loop sends what the bot sends.
+    const markdown = await s.emu.ask<string>({ op: 'copy' });
     const machine0 = machineCpuMs();
     const emu0 = await s.emu.ask<number>({ op: 'cpu' });
-    const before = await bareLoop(s.emu, rooms, WORKERS);
+    const before = await bareLoop(s.emu, rooms, WORKERS, markdown);
     const machine1 = machineCpuMs();
     const emu1 = await s.emu.ask<number>({ op: 'cpu' });
     const cpu = process.cpuUsage();
@@ -431,7 +434,7 @@ async function fanoutRun(store: string) {
     const used = process.cpuUsage(cpu);
     const machine2 = machineCpuMs();
     const emu2 = await s.emu.ask<number>({ op: 'cpu' });
-    const after = await bareLoop(s.emu, rooms, WORKERS);
+    const after = await bareLoop(s.emu, rooms, WORKERS, markdown);
     printStatementKinds(`${store} fan-out`, FANOUT);
     if (env.SCALE_DEBUG) {
       const per = (ms: number) => (ms / FANOUT).toFixed(2);
