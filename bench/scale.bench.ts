@@ -29,6 +29,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RunningBot } from '@herald/broadcast';
+import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { type BenchTable, percentile } from '../harness/table.js';
 import { runBenchBot } from './bench-bot.js';
@@ -48,7 +49,7 @@ const STORES = (env.SCALE_STORES ?? 'sqlite,postgres')
   .split(',')
   .filter((s) => s === 'sqlite' || (s === 'postgres' && env.DATABASE_URL));
 
-/** SQL statements run, counted where they leave the bot (to the SQLite worker, pg queries). */
+/** SQL statements run, counted where they leave the bot (better-sqlite3 statements, messages to the SQLite worker, pg queries). */
 const statements = { n: 0 };
 /** With SCALE_DEBUG: statements by their first words (what each copy costs). */
 const statementKinds = new Map<string, number>();
@@ -69,7 +70,19 @@ let countingInstalled = false;
 function countStatements(): void {
   if (countingInstalled) return;
   countingInstalled = true;
-  // The SQLite store's statements go to its worker thread as messages with their SQL.
+  // The SQLite store's statements run on its connection on the event loop while it is quiet…
+  const probe = new SQLite(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<string, unknown>;
+  probe.close();
+  for (const m of ['run', 'all', 'get', 'iterate']) {
+    const orig = proto[m] as (...a: unknown[]) => unknown;
+    proto[m] = function (this: { source?: string }, ...a: unknown[]) {
+      statements.n++;
+      tally(this.source);
+      return orig.apply(this, a);
+    };
+  }
+  // …and go to its worker thread as messages with their SQL while it is busy.
   const workerProto = Worker.prototype as unknown as Record<string, unknown>;
   const post = workerProto.postMessage as (...a: unknown[]) => unknown;
   workerProto.postMessage = function (this: unknown, ...a: unknown[]) {

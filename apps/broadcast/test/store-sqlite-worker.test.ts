@@ -1,7 +1,8 @@
 /**
- * The SQLite store runs its connection in a worker thread (store/sqlite-worker.ts): the event loop
- * goes on while a statement runs, results and errors come back as from better-sqlite3, the log
- * stays small under steady writes, and a store left open does not hold the process.
+ * The SQLite store's connection (store/sqlite-worker.ts): busy, its statements run in a worker
+ * thread and the event loop goes on meanwhile; quiet again, they run on the event loop and the
+ * thread ends. Results and errors come back as from better-sqlite3 either way, the log stays small
+ * under steady writes, and a store left open does not hold the process.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -23,81 +24,119 @@ async function openStore(name: string): Promise<Store> {
   return store;
 }
 
-describe('SQLite store in a worker thread', () => {
-  it('the event loop keeps turning while a long statement runs', async () => {
+/** A hundred small writes at once: more than the fifty a second that make the store busy. */
+async function makeBusy(store: Store, prefix: string): Promise<void> {
+  for (let i = 0; i < 100; i++) await store.markSeen(`${prefix}-${i}`, i);
+}
+
+/** How long one statement of a few hundred ms of SQLite's own work took, and the longest timer gap meanwhile. */
+async function longStatement(store: Store): Promise<{ took: number; longestGap: number }> {
+  let last = performance.now();
+  let longestGap = 0;
+  const ticks = setInterval(() => {
+    const now = performance.now();
+    longestGap = Math.max(longestGap, now - last);
+    last = now;
+  }, 5);
+  const t = performance.now();
+  const r = await sql<{ n: number }>`with recursive c(x) as (select 1 union all select x + 1 from c
+    where x < 3000000) select count(*) as n from c`.execute(store.db);
+  const took = performance.now() - t;
+  clearInterval(ticks);
+  const now = performance.now();
+  longestGap = Math.max(longestGap, now - last);
+  assert.equal(r.rows[0]?.n, 3_000_000);
+  assert.ok(took > 150, `the statement took ${took.toFixed(0)} ms: too short to show anything`);
+  return { took, longestGap };
+}
+
+/** Blobs, SQLite's error codes, a rolled-back transaction and update counts, with ids under `p`. */
+async function checkValues(store: Store, p: string): Promise<void> {
+  const bytes = Buffer.from([0, 1, 2, 250, 255]);
+  const file = (id: string, name: string) => ({
+    broadcast_id: id,
+    name,
+    content_type: 'application/octet-stream',
+    bytes,
+  });
+  await store.db
+    .insertInto('files')
+    .values(file(`${p}1`, 'a.bin'))
+    .execute();
+  const row = await store.db
+    .selectFrom('files')
+    .selectAll()
+    .where('broadcast_id', '=', `${p}1`)
+    .executeTakeFirstOrThrow();
+  assert.ok(Buffer.isBuffer(row.bytes), 'a Buffer');
+  assert.deepEqual([...(row.bytes as Buffer)], [...bytes]);
+
+  await assert.rejects(
+    store.db
+      .insertInto('files')
+      .values(file(`${p}1`, 'b.bin'))
+      .execute(),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'SQLITE_CONSTRAINT_PRIMARYKEY');
+      assert.match(err.message, /UNIQUE constraint failed: files\.broadcast_id/);
+      return true;
+    },
+  );
+
+  const failing = store.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('files')
+      .values(file(`${p}2`, 'c.bin'))
+      .execute();
+    throw new Error('stop');
+  });
+  await assert.rejects(failing, /stop/);
+  const left = await store.db
+    .selectFrom('files')
+    .select('broadcast_id')
+    .where('broadcast_id', 'like', `${p}%`)
+    .execute();
+  assert.deepEqual(
+    left.map((r) => r.broadcast_id),
+    [`${p}1`],
+  );
+  const updated = await store.db
+    .updateTable('files')
+    .set({ name: 'renamed.bin' })
+    .where('broadcast_id', '=', `${p}1`)
+    .executeTakeFirst();
+  assert.equal(updated.numUpdatedRows, 1n);
+}
+
+describe('SQLite store connection', () => {
+  it('busy, a long statement leaves the event loop turning; quiet again, the thread ends', async () => {
     const store = await openStore('busy.sqlite');
     try {
-      let last = performance.now();
-      let longestGap = 0;
-      const ticks = setInterval(() => {
-        const now = performance.now();
-        longestGap = Math.max(longestGap, now - last);
-        last = now;
-      }, 5);
-      const t = performance.now();
-      // A statement of a few hundred ms of SQLite's own work.
-      const r = await sql<{ n: number }>`with recursive c(x) as (select 1 union all select x + 1 from c
-        where x < 3000000) select count(*) as n from c`.execute(store.db);
-      const took = performance.now() - t;
-      clearInterval(ticks);
-      assert.equal(r.rows[0]?.n, 3_000_000);
-      assert.ok(took > 150, `the statement took ${took.toFixed(0)} ms: too short to show anything`);
+      await makeBusy(store, 'warm');
+      const busy = await longStatement(store);
       // On the event loop the gap would be the whole statement.
       assert.ok(
-        longestGap < took / 2,
-        `timers stopped for ${longestGap.toFixed(0)} ms during a ${took.toFixed(0)} ms statement`,
+        busy.longestGap < busy.took / 2,
+        `busy: timers stopped for ${busy.longestGap.toFixed(0)} ms during a ${busy.took.toFixed(0)} ms statement`,
+      );
+      // Two seconds without a statement (and the check that notices it): the event loop's connection again.
+      await new Promise((r) => setTimeout(r, 3000));
+      const quiet = await longStatement(store);
+      assert.ok(
+        quiet.longestGap > quiet.took / 2,
+        `quiet: timers ran every ${quiet.longestGap.toFixed(0)} ms during a ${quiet.took.toFixed(0)} ms statement, as if a thread still ran it`,
       );
     } finally {
       await store.close();
     }
   });
 
-  it('blobs come back as Buffers, errors carry SQLite’s code, a failed transaction leaves nothing', async () => {
+  it('blobs come back as Buffers, errors carry SQLite’s code, a failed transaction leaves nothing, on either connection', async () => {
     const store = await openStore('values.sqlite');
     try {
-      const bytes = Buffer.from([0, 1, 2, 250, 255]);
-      await store.db
-        .insertInto('files')
-        .values({ broadcast_id: 'b1', name: 'a.bin', content_type: 'application/octet-stream', bytes })
-        .execute();
-      const row = await store.db
-        .selectFrom('files')
-        .selectAll()
-        .where('broadcast_id', '=', 'b1')
-        .executeTakeFirstOrThrow();
-      assert.ok(Buffer.isBuffer(row.bytes), 'a Buffer');
-      assert.deepEqual([...(row.bytes as Buffer)], [...bytes]);
-
-      const again = store.db
-        .insertInto('files')
-        .values({ broadcast_id: 'b1', name: 'b.bin', content_type: 'text/plain', bytes })
-        .execute();
-      await assert.rejects(again, (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'SQLITE_CONSTRAINT_PRIMARYKEY');
-        assert.match(err.message, /UNIQUE constraint failed: files\.broadcast_id/);
-        return true;
-      });
-
-      const failing = store.db.transaction().execute(async (tx) => {
-        await tx
-          .insertInto('files')
-          .values({ broadcast_id: 'b2', name: 'c.bin', content_type: 'text/plain', bytes })
-          .execute();
-        throw new Error('stop');
-      });
-      await assert.rejects(failing, /stop/);
-      const left = await store.db.selectFrom('files').select('broadcast_id').execute();
-      assert.deepEqual(
-        left.map((r) => r.broadcast_id),
-        ['b1'],
-      );
-      // The update count comes back as kysely reports it.
-      const updated = await store.db
-        .updateTable('files')
-        .set({ name: 'renamed.bin' })
-        .where('broadcast_id', '=', 'b1')
-        .executeTakeFirst();
-      assert.equal(updated.numUpdatedRows, 1n);
+      await checkValues(store, 'quiet');
+      await makeBusy(store, 'warm');
+      await checkValues(store, 'busy');
     } finally {
       await store.close();
     }
@@ -146,7 +185,7 @@ describe('SQLite store in a worker thread', () => {
     }
   });
 
-  it('a store that is never closed does not keep the process alive', () => {
+  it('a busy store that is never closed does not keep the process alive', () => {
     const script = join(dir, 'left-open.mts');
     const storeUrl = pathToFileURL(join(import.meta.dirname, '../src/store/store.ts')).href;
     writeFileSync(
@@ -154,13 +193,17 @@ describe('SQLite store in a worker thread', () => {
       `import { Store } from ${JSON.stringify(storeUrl)};
 const store = new Store({ sqlitePath: ${JSON.stringify(join(dir, 'open.sqlite'))} });
 await store.migrate();
-await store.markSeen('k', 1);
-console.log('written');
+// Busy: the worker thread runs when the script ends.
+for (let i = 0; i < 100; i++) await store.markSeen('k' + i, i);
+const written = performance.now();
+process.on('exit', () => console.log('written, exit after ' + Math.round(performance.now() - written) + ' ms'));
 `,
     );
     const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.signal, null, 'ended by itself, not by the timeout');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /written/);
+    // At once, not when the idle thread is closed two seconds later.
+    const after = Number(/exit after (\d+) ms/.exec(r.stdout)?.[1] ?? Number.NaN);
+    assert.ok(after < 1000, `the process ended ${after} ms after its last write`);
   });
 });

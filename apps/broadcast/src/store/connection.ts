@@ -3,12 +3,13 @@
  * file; the default) or PostgreSQL (pg, when a connection string is given).
  */
 import { createRequire } from 'node:module';
+import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from 'kysely';
 import type PG from 'pg';
 import type { StoreContext } from './context.js';
 import { StaticMigrations } from './migrations.js';
 import type { Database } from './schema.js';
-import { sqliteWorkerDialect } from './sqlite-worker.js';
+import { sqliteDialect } from './sqlite-worker.js';
 
 export interface StoreOptions {
   /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
@@ -53,13 +54,18 @@ export function connect(options: StoreOptions): Connection {
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) }),
     };
   }
-  // The connection lives in a worker thread (sqlite-worker.ts): a commit waiting for the disk
-  // holds the store, not the event loop.
+  const path = options.sqlitePath ?? './herald.sqlite';
+  const file = new SQLite(path);
+  file.pragma('journal_mode = WAL');
+  // In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses
+  // nothing committed, only a power cut may lose the last commits (https://sqlite.org/pragma.html#pragma_synchronous).
+  file.pragma('synchronous = NORMAL');
+  file.pragma('busy_timeout = 5000');
+  file.defaultSafeIntegers(false);
+  // While the store is busy, its statements run in a worker thread (sqlite-worker.ts): a commit
+  // waiting for the disk holds the store, not the event loop.
   const db = new Kysely<Database>({
-    dialect: sqliteWorkerDialect({
-      path: options.sqlitePath ?? './herald.sqlite',
-      module: createRequire(import.meta.url).resolve('better-sqlite3'),
-    }),
+    dialect: sqliteDialect({ path, file, module: createRequire(import.meta.url).resolve('better-sqlite3') }),
   });
   return { dialect: 'sqlite', schema: undefined, db };
 }

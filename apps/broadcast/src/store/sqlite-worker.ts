@@ -1,22 +1,26 @@
 /**
- * SQLite off the event loop: the store's one SQLite connection (better-sqlite3, which is
- * synchronous) lives in a worker thread, and kysely's queries go to it as messages.
+ * The SQLite connection, on the event loop while the store is quiet and in a worker thread while
+ * it is busy.
  *
- * On the event loop, a single commit could hold the bot for 30 to 110 ms: the write() of a commit
- * waits for the file system now and then (a journal commit of ext4, a checkpoint's fsync), and
- * with a synchronous driver the whole process waits with it. In the worker, only the store waits;
- * webhooks are answered and sends go out meanwhile. SQLite checkpoints as it does by default,
- * inside the commit that fills the log, now on the worker's thread; with one connection and no
- * reader in another, every checkpoint copies the whole log, so the log starts again from its
- * beginning and stays small.
+ * better-sqlite3 is synchronous, and on the event loop a single commit could hold the bot for 30
+ * to 110 ms now and then: its write() waits for the file system (a journal commit of ext4, a
+ * checkpoint's fsync), and the whole process waits with it. From `BUSY_STATEMENTS` statements in a
+ * second on (a broadcast under way), the statements go to a worker thread with a connection of
+ * its own: only the store waits for the disk, and webhooks are answered and copies sent
+ * meanwhile. SQLite checkpoints as it does by default, inside the commit that fills the log, on
+ * whichever connection made that commit; with the connections used one at a time, every
+ * checkpoint copies the whole log, so the log starts again from its beginning and stays small.
+ * Quiet for `QUIET_MS`, the worker's connection closes and its thread ends: an idle bot holds no
+ * thread (one costs about 11 MB).
  *
- * One connection, one statement at a time (kysely's SQLite driver works the same way): a query
- * waits for the connection, a transaction holds it. The worker prepares each SQL text once.
- * It holds the process open only while a query waits for it (a store never closed does not keep
- * the process alive, as a synchronous connection did not), and a worker that dies answers its
- * waiting queries with the error; the next query starts another.
+ * One connection at a time, one statement at a time (kysely's SQLite driver works the same way):
+ * a query waits for the connection, a transaction holds it, and the switch happens between them.
+ * Each connection prepares each SQL text once. The thread holds the process open only while a
+ * query waits for it (a store never closed does not keep the process alive), and a thread that
+ * dies answers its waiting queries with the error; the next query starts another.
  */
 import { Worker } from 'node:worker_threads';
+import type SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -95,12 +99,19 @@ interface Reply {
 
 type Waiting = { resolve: (reply: Reply) => void; reject: (err: unknown) => void };
 
-export interface SqliteWorkerOptions {
-  /** The database file (or ':memory:', which lasts as long as one worker). */
+export interface SqliteOptions {
+  /** The database file; ':memory:' (or '') stays on the event loop, a thread cannot share it. */
   path: string;
+  /** The event loop's connection, opened with the store's pragmas (connection.ts). */
+  file: SQLite.Database;
   /** Where better-sqlite3 is (`require.resolve`), for the worker. */
   module: string;
 }
+
+/** Statements within one second that move the store to the worker thread. */
+const BUSY_STATEMENTS = 50;
+/** How long the worker stays after the store's last statement, ms. */
+const QUIET_MS = 2000;
 
 /** The thread and its messages: one request, one reply, matched by id. */
 class SqliteThread {
@@ -108,7 +119,7 @@ class SqliteThread {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
 
-  constructor(private readonly options: SqliteWorkerOptions) {}
+  constructor(private readonly options: { path: string; module: string }) {}
 
   ask(message: { sql: string; params: readonly unknown[] } | { close: true }): Promise<Reply> {
     const worker = this.start();
@@ -175,13 +186,17 @@ function withBuffers(row: Record<string, unknown>): Record<string, unknown> {
   return row;
 }
 
-class WorkerConnection implements DatabaseConnection {
-  constructor(private readonly thread: SqliteThread) {}
+/** A connection as kysely's driver runs it: rows for statements that return rows, else the changes. */
+abstract class Connection implements DatabaseConnection {
+  constructor(private readonly counted: () => void) {}
+
+  protected abstract run(sql: string, params: readonly unknown[]): Promise<Reply>;
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const reply = await this.thread.ask({ sql: compiled.sql, params: compiled.parameters });
+    this.counted();
+    const reply = await this.run(compiled.sql, compiled.parameters);
     if (reply.error) throw sqliteError(reply.error);
-    if (reply.rows) return { rows: reply.rows.map(withBuffers) as R[] };
+    if (reply.rows) return { rows: reply.rows as R[] };
     return {
       rows: [],
       numAffectedRows: BigInt(reply.changes ?? 0),
@@ -195,27 +210,78 @@ class WorkerConnection implements DatabaseConnection {
   }
 }
 
-class WorkerDriver implements Driver {
-  private readonly connection: WorkerConnection;
-  /** The one connection's holder: the next waits for its release. */
+/** The event loop's connection: each SQL text prepared once. */
+class MainConnection extends Connection {
+  private readonly cache = new Map<string, SQLite.Statement>();
+
+  constructor(
+    private readonly file: SQLite.Database,
+    counted: () => void,
+  ) {
+    super(counted);
+  }
+
+  protected async run(sql: string, params: readonly unknown[]): Promise<Reply> {
+    let statement = this.cache.get(sql);
+    if (statement) this.cache.delete(sql);
+    else statement = this.file.prepare(sql);
+    this.cache.set(sql, statement);
+    if (this.cache.size > STATEMENT_CACHE) this.cache.delete(this.cache.keys().next().value as string);
+    if (statement.reader) return { id: 0, rows: statement.all(params) as Record<string, unknown>[] };
+    const r = statement.run(params);
+    return { id: 0, changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+  }
+
+  close(): void {
+    this.file.close();
+  }
+}
+
+/** The worker's connection: each statement a message to the thread. */
+class WorkerConnection extends Connection {
+  constructor(
+    private readonly thread: SqliteThread,
+    counted: () => void,
+  ) {
+    super(counted);
+  }
+
+  protected async run(sql: string, params: readonly unknown[]): Promise<Reply> {
+    const reply = await this.thread.ask({ sql, params });
+    reply.rows?.forEach(withBuffers);
+    return reply;
+  }
+}
+
+class HybridDriver implements Driver {
+  private readonly main: MainConnection;
+  /** None for a database in memory, which a second connection would not see. */
+  private readonly worker: { thread: SqliteThread; connection: WorkerConnection } | undefined;
+  /** Statements go to the worker. */
+  private busy = false;
+  private windowStart = 0;
+  private windowStatements = 0;
+  private lastStatementAt = 0;
+  private quietCheck: NodeJS.Timeout | undefined;
+  /** The connection's holder: the next waits for its release. */
   private held: Promise<void> = Promise.resolve();
   private release: (() => void) | undefined;
 
-  constructor(private readonly thread: SqliteThread) {
-    this.connection = new WorkerConnection(thread);
+  constructor(options: SqliteOptions) {
+    const counted = () => this.counted();
+    this.main = new MainConnection(options.file, counted);
+    const inMemory = options.path === '' || options.path === ':memory:';
+    if (!inMemory) {
+      const thread = new SqliteThread({ path: options.path, module: options.module });
+      this.worker = { thread, connection: new WorkerConnection(thread, counted) };
+    }
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.held;
-    let release!: () => void;
-    this.held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await previous;
-    this.release = release;
-    return this.connection;
+    await this.lock();
+    return this.busy && this.worker ? this.worker.connection : this.main;
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -231,22 +297,73 @@ class WorkerDriver implements Driver {
   }
 
   async releaseConnection(): Promise<void> {
+    this.unlock();
+  }
+
+  async destroy(): Promise<void> {
+    clearInterval(this.quietCheck);
+    await this.lock();
+    try {
+      await this.worker?.thread.close();
+      this.main.close();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private async lock(): Promise<void> {
+    const previous = this.held;
+    let release!: () => void;
+    this.held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    this.release = release;
+  }
+
+  private unlock(): void {
     const release = this.release;
     this.release = undefined;
     release?.();
   }
 
-  async destroy(): Promise<void> {
-    await this.thread.close();
+  /** A statement ran: busy from `BUSY_STATEMENTS` in a second on. */
+  private counted(): void {
+    if (!this.worker) return;
+    const now = Date.now();
+    this.lastStatementAt = now;
+    if (this.busy) return;
+    if (now - this.windowStart > 1000) {
+      this.windowStart = now;
+      this.windowStatements = 0;
+    }
+    if (++this.windowStatements < BUSY_STATEMENTS) return;
+    this.busy = true;
+    this.quietCheck = setInterval(() => void this.quietened(), QUIET_MS / 4);
+    this.quietCheck.unref();
+  }
+
+  /** Quiet for `QUIET_MS`: back to the event loop's connection, and the thread ends. */
+  private async quietened(): Promise<void> {
+    if (Date.now() - this.lastStatementAt < QUIET_MS) return;
+    clearInterval(this.quietCheck);
+    this.quietCheck = undefined;
+    await this.lock();
+    try {
+      this.busy = false;
+      this.windowStatements = 0;
+      await this.worker?.thread.close();
+    } finally {
+      this.unlock();
+    }
   }
 }
 
-/** kysely's SQLite dialect, with the connection in a worker thread. */
-export function sqliteWorkerDialect(options: SqliteWorkerOptions): Dialect {
-  const thread = new SqliteThread(options);
+/** kysely's SQLite dialect, with the connection moving to a worker thread while the store is busy. */
+export function sqliteDialect(options: SqliteOptions): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new WorkerDriver(thread),
+    createDriver: () => new HybridDriver(options),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
   };
