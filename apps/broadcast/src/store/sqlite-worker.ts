@@ -253,7 +253,13 @@ class WorkerConnection extends Connection {
   }
 }
 
-class HybridDriver implements Driver {
+/** What the store may ask of the driver beyond kysely's calls. */
+export interface SqliteControl {
+  /** Run `fn` without its statements counting toward busy (migrations at start are a burst, not a load). */
+  uncounted<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+class HybridDriver implements Driver, SqliteControl {
   private readonly main: MainConnection;
   /** None for a database in memory, which a second connection would not see. */
   private readonly worker: { thread: SqliteThread; connection: WorkerConnection } | undefined;
@@ -262,6 +268,7 @@ class HybridDriver implements Driver {
   private windowStart = 0;
   private windowStatements = 0;
   private lastStatementAt = 0;
+  private counting = true;
   private quietCheck: NodeJS.Timeout | undefined;
   /** The connection's holder: the next waits for its release. */
   private held: Promise<void> = Promise.resolve();
@@ -311,6 +318,15 @@ class HybridDriver implements Driver {
     }
   }
 
+  async uncounted<T>(fn: () => Promise<T>): Promise<T> {
+    this.counting = false;
+    try {
+      return await fn();
+    } finally {
+      this.counting = true;
+    }
+  }
+
   private async lock(): Promise<void> {
     const previous = this.held;
     let release!: () => void;
@@ -329,7 +345,7 @@ class HybridDriver implements Driver {
 
   /** A statement ran: busy from `BUSY_STATEMENTS` in a second on. */
   private counted(): void {
-    if (!this.worker) return;
+    if (!this.worker || !this.counting) return;
     const now = Date.now();
     this.lastStatementAt = now;
     if (this.busy) return;
@@ -359,12 +375,19 @@ class HybridDriver implements Driver {
   }
 }
 
-/** kysely's SQLite dialect, with the connection moving to a worker thread while the store is busy. */
-export function sqliteDialect(options: SqliteOptions): Dialect {
+/**
+ * kysely's SQLite dialect, with the connection moving to a worker thread while the store is busy,
+ * and the driver's own controls.
+ */
+export function sqliteDialect(options: SqliteOptions): { dialect: Dialect; control: SqliteControl } {
+  const driver = new HybridDriver(options);
   return {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new HybridDriver(options),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-    createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => driver,
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+      createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
+    },
+    control: driver,
   };
 }
