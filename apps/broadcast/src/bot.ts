@@ -428,16 +428,23 @@ export class BroadcastBot {
     // A copy's row is written while the next copy is sent, and never later: a worker holds one send
     // in flight and one sent copy waiting for its row at most, so a crash repeats at most two
     // copies per worker. Paced by the rate limit, a row is written long before the next send.
+    // The last copy's mark lingers for others while the next copy is sent (store/deliveries.ts
+    // `SentMarks`); the worker asks for it when it needs it, with its own next mark queued too.
+    const { store } = this.options;
     let previous: Promise<void> = Promise.resolve();
+    let previousId: number | undefined;
     try {
       for (const d of claimed) {
         const { recorded } = await deliver(deps, this.cache, d, this.owner);
+        if (previousId !== undefined) store.hurryMark(previousId);
         await previous;
         previous = recorded;
+        previousId = d.id;
         // Awaited on the next turn or below; a failure meanwhile is not an unhandled rejection.
         previous.catch(() => {});
       }
     } finally {
+      if (previousId !== undefined) store.hurryMark(previousId);
       await previous;
     }
     return true;

@@ -27,6 +27,53 @@ for (const factory of storeFactories()) {
       await store.close();
     });
 
+    it('a mark lingers for others until its worker asks for it; then one statement writes all that wait', async () => {
+      const store = await factory.open();
+      await store.createBroadcast(
+        { id: 'h1', sourceMessageId: 'M1', sourceRoomId: 'R', senderId: 'P', request: {} },
+        0,
+      );
+      await store.claimBroadcasts('received', 'me', 10, 1000, 1);
+      const rooms = Array.from({ length: 4 }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
+      await store.savePlan('h1', 'me', { v: 1 }, undefined, rooms, 20);
+      const [a, b, c, d] = await store.claimDeliveries('w', 100, 1000, 4);
+      // Count the statements that mark copies sent, as they reach the database.
+      let marks = 0;
+      const db = store.db as unknown as { executeQuery: (q: { sql: string }) => Promise<unknown> };
+      const run = db.executeQuery.bind(db);
+      db.executeQuery = (q) => {
+        if (/^with v \(id, owner, message_id/.test(q.sql)) marks++;
+        return run(q);
+      };
+      const first = store.markSent(a!.id, 'w', 'A', 200);
+      const second = store.markSent(b!.id, 'w', 'B', 200);
+      assert.equal(marks, 0, 'nothing written while the marks linger');
+      store.hurryMark(a!.id);
+      assert.equal(marks, 1, 'asked for: written at once, with the mark queued beside it');
+      // Asking again for a mark already under way writes nothing more.
+      store.hurryMark(a!.id);
+      store.hurryMark(b!.id);
+      assert.equal(marks, 1);
+      assert.deepEqual(await Promise.all([first, second]), [true, true]);
+      // Not asked for, a mark is written after the linger, with the ones that came meanwhile.
+      const third = store.markSent(c!.id, 'w', 'C', 300);
+      await new Promise((r) => setImmediate(r));
+      const fourth = store.markSent(d!.id, 'w', 'D', 300);
+      assert.deepEqual(await Promise.all([third, fourth]), [true, true]);
+      assert.equal(marks, 2);
+      const rows = await store.deliveriesOf('h1');
+      assert.deepEqual(
+        rows.map((r) => [r.room_id, r.status, r.message_id]),
+        [
+          ['R0', 'sent', 'A'],
+          ['R1', 'sent', 'B'],
+          ['R2', 'sent', 'C'],
+          ['R3', 'sent', 'D'],
+        ],
+      );
+      await store.close();
+    });
+
     it('marks sent that arrive together are written together, each with its own copy and outcome', async () => {
       const store = await factory.open();
       await store.createBroadcast(
@@ -38,7 +85,7 @@ for (const factory of storeFactories()) {
       await store.savePlan('g1', 'me', { v: 1 }, undefined, rooms, 20);
       const mine = await store.claimDeliveries('w1', 100, 1000, 4);
       const [theirs] = await store.claimDeliveries('w2', 100, 1000, 1);
-      // Called at once: the first is written alone, the others wait for it and go in one statement.
+      // Called at once: they linger together and go in one statement.
       const held = await Promise.all([
         ...mine.map((d, i) =>
           store.markSent(d.id, 'w1', `MSG${i}`, 200 + i, { version: i + 1, editable: i % 2 === 0 }),

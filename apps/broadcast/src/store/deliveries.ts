@@ -41,17 +41,23 @@ interface SentMark {
 
 /** Rows one completion statement writes at most. */
 const MARKS_PER_STATEMENT = 64;
+/** How long a mark waits for others to go in its statement, unless its worker asks for it sooner. */
+const LINGER_MS = 5;
 
 /**
  * Group commit of sent copies: `markSent` from every worker of the store goes through here. A
- * mark is written on the next turn of the event loop, together with the marks that arrived in the
- * same turn; while a statement runs, the marks that arrive wait and are then written together,
- * one statement for all of them. Each caller learns when its own row is written; a worker sends
- * its next copy meanwhile but no further (bot.ts `deliverStep`).
+ * mark waits up to `LINGER_MS` for others, and is written sooner when its worker needs it
+ * (`hurry`): a worker sends its next copy while the last one's mark waits, and asks for that mark
+ * only when the next send is done (bot.ts `deliverStep`). By then its newer mark and the other
+ * workers' are queued too, and one statement writes them all. While a statement runs, the marks
+ * that arrive wait for it. Each caller learns when its own row is written.
  */
 export class SentMarks {
   private queue: SentMark[] = [];
   private writing = false;
+  /** A mark in the queue was asked for: the next statement starts without lingering. */
+  private hurried = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: StoreContext) {}
 
@@ -62,25 +68,42 @@ export class SentMarks {
   mark(...[id, owner, messageId, now, copy = FIRST_COPY]: MarkSentArgs): Promise<boolean> {
     return new Promise((done, fail) => {
       this.queue.push({ id, owner, messageId, now, ...copy, done, fail });
-      if (this.writing) return;
-      this.writing = true;
-      setImmediate(() => void this.write());
+      this.schedule();
     });
   }
 
+  /** The mark of delivery `id` is waited for: write it now if it is still queued. */
+  hurry(id: number): void {
+    if (!this.queue.some((m) => m.id === id)) return;
+    this.hurried = true;
+    if (this.writing) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.write();
+  }
+
+  private schedule(): void {
+    if (this.writing || this.timer || this.queue.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.write();
+    }, LINGER_MS);
+  }
+
   private async write(): Promise<void> {
+    if (this.writing || this.queue.length === 0) return;
+    this.writing = true;
+    this.hurried = false;
+    const marks = this.queue.splice(0, MARKS_PER_STATEMENT);
     try {
-      while (this.queue.length > 0) {
-        const marks = this.queue.splice(0, MARKS_PER_STATEMENT);
-        try {
-          const held = await writeMarks(this.ctx, marks);
-          for (const m of marks) m.done(held.has(m.id));
-        } catch (err) {
-          for (const m of marks) m.fail(err);
-        }
-      }
+      const held = await writeMarks(this.ctx, marks);
+      for (const m of marks) m.done(held.has(m.id));
+    } catch (err) {
+      for (const m of marks) m.fail(err);
     } finally {
       this.writing = false;
+      if (this.hurried) void this.write();
+      else this.schedule();
     }
   }
 }

@@ -110,6 +110,8 @@ export class Store implements StoreContext {
    * in one statement (`SentMarks`).
    */
   readonly markSent = (...a: Parameters<deliveries.SentMarks['mark']>) => this.sentMarks.mark(...a);
+  /** A worker waits for the mark of delivery `id`: write it without lingering. */
+  readonly hurryMark = (id: number) => this.sentMarks.hurry(id);
   readonly markFailed = on(this, deliveries.markFailed);
   readonly retryLater = on(this, deliveries.retryLater);
   readonly deliveriesOf = on(this, deliveries.deliveriesOf);
