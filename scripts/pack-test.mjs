@@ -140,6 +140,18 @@ for (const name of ['MercurySocket', 'KmsClient', 'DeviceManager', 'encryptCompa
 console.log('require ok: ' + webex.encodeId('MESSAGE', '00000000-0000-4000-8000-000000000000'));
 `;
 
+// The SQLite store as installed: busy, its statements go to a worker thread that loads
+// better-sqlite3 from the installed package by its resolved path.
+const STORE = `import { Store } from '@herald/broadcast';
+const store = new Store({ sqlitePath: 'store-check.sqlite' });
+await store.migrate();
+let fresh = 0;
+for (let i = 0; i < 200; i++) if (await store.markSeen('event-' + i, i)) fresh++;
+if (fresh !== 200 || (await store.markSeen('event-7', 1)) !== false) throw new Error('the store lost or repeated a key');
+await store.close();
+console.log('the installed SQLite store kept 200 keys through its worker thread');
+`;
+
 // The README's examples, as one file a TypeScript user might write.
 const CONSUMER = `import {
   createExpressMiddleware,
@@ -274,6 +286,9 @@ async function check({ node, version, project, env, seconds }) {
 
   writeFileSync(join(project, 'check.cjs'), CJS);
   log(run(node, ['check.cjs'], { cwd: project, env }).stdout.trim());
+
+  writeFileSync(join(project, 'store-check.mjs'), STORE);
+  log(run(node, ['store-check.mjs'], { cwd: project, env }).stdout.trim());
 
   writeFileSync(join(project, 'consumer.ts'), CONSUMER);
   writeFileSync(join(project, 'tsconfig.json'), `${JSON.stringify(TSCONFIG, null, 2)}\n`);

@@ -20,7 +20,6 @@
  * dies answers its waiting queries with the error; the next query starts another.
  */
 import { Worker } from 'node:worker_threads';
-import type SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -99,11 +98,24 @@ interface Reply {
 
 type Waiting = { resolve: (reply: Reply) => void; reject: (err: unknown) => void };
 
+/** What the driver uses of a better-sqlite3 statement (kept structural: the published types do not need better-sqlite3's). */
+interface SqliteStatement {
+  readonly reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+}
+
+/** What the driver uses of a better-sqlite3 database. */
+export interface SqliteFile {
+  prepare(sql: string): SqliteStatement;
+  close(): void;
+}
+
 export interface SqliteOptions {
   /** The database file; ':memory:' (or '') stays on the event loop, a thread cannot share it. */
   path: string;
   /** The event loop's connection, opened with the store's pragmas (connection.ts). */
-  file: SQLite.Database;
+  file: SqliteFile;
   /** Where better-sqlite3 is (`require.resolve`), for the worker. */
   module: string;
 }
@@ -212,10 +224,10 @@ abstract class Connection implements DatabaseConnection {
 
 /** The event loop's connection: each SQL text prepared once. */
 class MainConnection extends Connection {
-  private readonly cache = new Map<string, SQLite.Statement>();
+  private readonly cache = new Map<string, SqliteStatement>();
 
   constructor(
-    private readonly file: SQLite.Database,
+    private readonly file: SqliteFile,
     counted: () => void,
   ) {
     super(counted);
