@@ -29,13 +29,7 @@ for (const factory of storeFactories()) {
 
     it('a mark lingers for others until its worker asks for it; then one statement writes all that wait', async () => {
       const store = await factory.open();
-      await store.createBroadcast(
-        { id: 'h1', sourceMessageId: 'M1', sourceRoomId: 'R', senderId: 'P', request: {} },
-        0,
-      );
-      await store.claimBroadcasts('received', 'me', 10, 1000, 1);
-      const rooms = Array.from({ length: 4 }, (_, i) => ({ roomId: `R${i}`, roomType: 'group' as const }));
-      await store.savePlan('h1', 'me', { v: 1 }, undefined, rooms, 20);
+      await plannedBroadcast(store, groupRooms(4), { id: 'h1', at: 20 });
       const [a, b, c, d] = await store.claimDeliveries('w', 100, 1000, 4);
       // Count the statements that mark copies sent, as they reach the database.
       let marks = 0;
