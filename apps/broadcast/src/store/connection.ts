@@ -9,7 +9,7 @@ import type PG from 'pg';
 import type { StoreContext } from './context.js';
 import { StaticMigrations } from './migrations.js';
 import type { Database } from './schema.js';
-import { type SqliteControl, sqliteDialect } from './sqlite-worker.js';
+import { type SqliteControl, sqliteDialect } from './sqlite-driver.js';
 
 export interface StoreOptions {
   /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
@@ -28,7 +28,7 @@ export interface Connection extends StoreContext {
   readonly schema: string | undefined;
   /** The PostgreSQL connection string (the work signal listens on a connection of its own). */
   readonly databaseUrl?: string | undefined;
-  /** SQLite: the driver's controls (sqlite-worker.ts). */
+  /** SQLite: the driver's controls (sqlite-driver.ts). */
   readonly sqlite?: SqliteControl | undefined;
 }
 
@@ -64,7 +64,7 @@ export function connect(options: StoreOptions): Connection {
   file.pragma('synchronous = NORMAL');
   file.pragma('busy_timeout = 5000');
   file.defaultSafeIntegers(false);
-  // While the store is busy, its statements run in a worker thread (sqlite-worker.ts): a commit
+  // While the store is busy, its statements run in a worker thread (sqlite-driver.ts): a commit
   // waiting for the disk holds the store, not the event loop.
   const { dialect, control } = sqliteDialect({
     path,

@@ -1,5 +1,5 @@
 /**
- * The SQLite store's connection (store/sqlite-worker.ts): busy, its statements run in a worker
+ * The SQLite store's connection (store/sqlite-driver.ts): busy, its statements run in a worker
  * thread and the event loop goes on meanwhile; quiet again, they run on the event loop and the
  * thread ends. Results and errors come back as from better-sqlite3 either way, the log stays small
  * under steady writes, and a store left open does not hold the process.
@@ -15,7 +15,7 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { Store } from '../src/store/store.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'herald-sqlite-worker-'));
+const dir = mkdtempSync(join(tmpdir(), 'herald-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function openStore(name: string): Promise<Store> {
