@@ -17,8 +17,8 @@
  *
  * Knobs (environment): SCALE_GROUPS (9000), SCALE_DIRECTS (1000), SCALE_RATE (100 per second),
  * SCALE_FANOUT (2000 spaces for the fan-out runs), SCALE_IDLE_S (5), SCALE_STORES (`sqlite,postgres`;
- * PostgreSQL needs DATABASE_URL), SCALE_RUNS (`scale,fanout`); SCALE_DEBUG=1 prints each stall and
- * the statements run most.
+ * PostgreSQL needs DATABASE_URL), SCALE_RUNS (`scale,fanout`); SCALE_DEBUG=1 prints each stall,
+ * the statements run most and the fan-out's CPU per copy.
  */
 
 import { type ChildProcess, fork } from 'node:child_process';

@@ -25,7 +25,7 @@ import { templates as loadTemplates, type Templates } from './locales.js';
 import { onBotAdded } from './membership.js';
 import type { BroadcastRequest } from './pipeline/content.js';
 import { type CopyWorkDeps, performTask } from './pipeline/copy-work.js';
-import { ContentCache, type DispatcherDeps, deliver } from './pipeline/dispatcher.js';
+import { ContentCache, type Delivered, type DispatcherDeps, deliver } from './pipeline/dispatcher.js';
 import { RateLimiter, SharedRateLimiter } from './pipeline/limiter.js';
 import { type PlannerDeps, planBroadcast } from './pipeline/planner.js';
 import { postCard, postFinalReport } from './pipeline/reporter.js';
@@ -427,25 +427,17 @@ export class BroadcastBot {
     };
     // A copy's row is written while the next copy is sent, and never later: a worker holds one send
     // in flight and one sent copy waiting for its row at most, so a crash repeats at most two
-    // copies per worker. Paced by the rate limit, a row is written long before the next send.
-    // The last copy's mark lingers for others while the next copy is sent (store/deliveries.ts
-    // `SentMarks`); the worker asks for it when it needs it, with its own next mark queued too.
-    const { store } = this.options;
-    let previous: Promise<void> = Promise.resolve();
-    let previousId: number | undefined;
+    // copies per worker. The row lingers for other workers' marks (store/deliveries.ts
+    // `SentMarks`) until the worker asks for it, with its next copy's mark queued beside it.
+    let previous: Delivered | undefined;
     try {
       for (const d of claimed) {
-        const { recorded } = await deliver(deps, this.cache, d, this.owner);
-        if (previousId !== undefined) store.hurryMark(previousId);
-        await previous;
-        previous = recorded;
-        previousId = d.id;
-        // Awaited on the next turn or below; a failure meanwhile is not an unhandled rejection.
-        previous.catch(() => {});
+        const next = await deliver(deps, this.cache, d, this.owner);
+        await previous?.written();
+        previous = next;
       }
     } finally {
-      if (previousId !== undefined) store.hurryMark(previousId);
-      await previous;
+      await previous?.written();
     }
     return true;
   }

@@ -151,16 +151,17 @@ async function send(
   return { id: (await deps.client.messages.create({ roomId, markdown })).id, editable: true };
 }
 
-/** What `deliver` leaves to do: the sent copy's row being written (resolved at once otherwise). */
+/** What `deliver` leaves to do: the sent copy's row, still being written. */
 export interface Delivered {
-  recorded: Promise<void>;
+  /** Resolves once the row is written; asking writes it without waiting for other marks. */
+  written(): Promise<void>;
 }
 
-const NOTHING_LEFT: Delivered = { recorded: Promise.resolve() };
+const NOTHING_LEFT: Delivered = { written: () => Promise.resolve() };
 
 /**
  * Send one claimed delivery and record the outcome. A failure is recorded before this resolves; a
- * sent copy's row is still being written in `recorded`, so that the worker may send its next copy
+ * sent copy's row is still being written (`written`), so that the worker may send its next copy
  * meanwhile (bot.ts `deliverStep` waits for it before the one after).
  */
 export async function deliver(
@@ -181,7 +182,14 @@ export async function deliver(
     const recorded = deps.store
       .markSent(d.id, owner, copy.id, deps.now(), { version: loaded.version, editable: copy.editable })
       .then(() => deps.count('sent'));
-    return { recorded };
+    // Awaited through `written`; a failure before that is not an unhandled rejection.
+    recorded.catch(() => {});
+    return {
+      written: () => {
+        deps.store.hurryMark(d.id);
+        return recorded;
+      },
+    };
   } catch (err) {
     const now = deps.now();
     const later = (at: number, why: string, rateLimited: boolean) =>

@@ -111,7 +111,8 @@ export class SentMarks {
 /**
  * The statement that marks `n` copies sent, built once per database and `n`: on the hot path of
  * every copy, so neither the query builder nor the database's parser works for it more than once
- * (SQLite keeps it prepared: connection.ts). Six parameters a copy, in `SentMark` order.
+ * (each SQLite connection keeps it prepared, sqlite-driver.ts; each PostgreSQL connection too,
+ * connection.ts). Six parameters a copy, in `SentMark` order.
  */
 function markStatement(dialect: StoreContext['dialect'], n: number): string {
   const key = `${dialect} ${n}`;
