@@ -9,7 +9,7 @@ import type PG from 'pg';
 import type { StoreContext } from './context.js';
 import { StaticMigrations } from './migrations.js';
 import type { Database } from './schema.js';
-import { type SqliteControl, sqliteDialect } from './sqlite-driver.js';
+import { sqliteDialect } from './sqlite-driver.js';
 
 export interface StoreOptions {
   /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
@@ -28,8 +28,6 @@ export interface Connection extends StoreContext {
   readonly schema: string | undefined;
   /** The PostgreSQL connection string (the work signal listens on a connection of its own). */
   readonly databaseUrl?: string | undefined;
-  /** SQLite: the driver's controls (sqlite-driver.ts). */
-  readonly sqlite?: SqliteControl | undefined;
 }
 
 export function connect(options: StoreOptions): Connection {
@@ -66,12 +64,12 @@ export function connect(options: StoreOptions): Connection {
   file.defaultSafeIntegers(false);
   // While the store is busy, its statements run in a worker thread (sqlite-driver.ts): a commit
   // waiting for the disk holds the store, not the event loop.
-  const { dialect, control } = sqliteDialect({
+  const dialect = sqliteDialect({
     path,
     file,
     module: createRequire(import.meta.url).resolve('better-sqlite3'),
   });
-  return { dialect: 'sqlite', schema: undefined, db: new Kysely<Database>({ dialect }), sqlite: control };
+  return { dialect: 'sqlite', schema: undefined, db: new Kysely<Database>({ dialect }) };
 }
 
 /** Statements each PostgreSQL connection keeps prepared at most; past that, the rest run unnamed. */
@@ -123,9 +121,7 @@ export async function migrate(conn: Connection): Promise<void> {
   // fails that read (3F000, 42P01) though nothing of ours changed. Migrations run in a
   // transaction on PostgreSQL, so trying again shortly after is safe.
   for (let attempt = 1; ; attempt++) {
-    // On SQLite, the burst of migration statements at start does not make the store busy.
-    const latest = () => migrator.migrateToLatest();
-    const { error } = await (conn.sqlite ? conn.sqlite.uncounted(latest) : latest());
+    const { error } = await migrator.migrateToLatest();
     if (!error) return;
     const code = (error as { code?: unknown }).code;
     const raced = dialect === 'postgres' && (code === '3F000' || code === '42P01');

@@ -4,8 +4,10 @@
  *
  * better-sqlite3 is synchronous, and on the event loop a single commit could hold the bot for 30
  * to 110 ms now and then: its write() waits for the file system (a journal commit of ext4, a
- * checkpoint's fsync), and the whole process waits with it. From `BUSY_STATEMENTS` statements in a
- * second on (a broadcast under way), the statements go to a worker thread with a connection of
+ * checkpoint's fsync), and the whole process waits with it. Once the store has run at least
+ * `BUSY_STATEMENTS` statements in each of two seconds in a row (a broadcast under way; a burst
+ * such as the migrations at start or a small broadcast does not count), the statements go to a
+ * worker thread with a connection of
  * its own: only the store waits for the disk, and webhooks are answered and copies sent
  * meanwhile. SQLite checkpoints as it does by default, inside the commit that fills the log, on
  * whichever connection made that commit; with the connections used one at a time, every
@@ -124,13 +126,7 @@ class WorkerConnection extends Connection {
   }
 }
 
-/** What the store may ask of the driver beyond kysely's calls. */
-export interface SqliteControl {
-  /** Run `fn` without its statements counting toward busy (migrations at start are a burst, not a load). */
-  uncounted<T>(fn: () => Promise<T>): Promise<T>;
-}
-
-class HybridDriver implements Driver, SqliteControl {
+class HybridDriver implements Driver {
   private readonly main: MainConnection;
   /** None for a database in memory, which a second connection would not see. */
   private readonly worker: { thread: SqliteThread; connection: WorkerConnection } | undefined;
@@ -138,8 +134,9 @@ class HybridDriver implements Driver, SqliteControl {
   private busy = false;
   private windowStart = 0;
   private windowStatements = 0;
+  /** The window before the current one held `BUSY_STATEMENTS` or more. */
+  private lastWindowBusy = false;
   private lastStatementAt = 0;
-  private counting = true;
   private quietCheck: NodeJS.Timeout | undefined;
   /** The connection's holder: the next waits for its release. */
   private held: Promise<void> = Promise.resolve();
@@ -189,15 +186,6 @@ class HybridDriver implements Driver, SqliteControl {
     }
   }
 
-  async uncounted<T>(fn: () => Promise<T>): Promise<T> {
-    this.counting = false;
-    try {
-      return await fn();
-    } finally {
-      this.counting = true;
-    }
-  }
-
   private async lock(): Promise<void> {
     const previous = this.held;
     let release!: () => void;
@@ -214,17 +202,19 @@ class HybridDriver implements Driver, SqliteControl {
     release?.();
   }
 
-  /** A statement ran: busy from `BUSY_STATEMENTS` in a second on. */
+  /** A statement ran: busy once a second of `BUSY_STATEMENTS` or more follows another. */
   private counted(): void {
-    if (!this.worker || !this.counting) return;
+    if (!this.worker) return;
     const now = Date.now();
     this.lastStatementAt = now;
     if (this.busy) return;
-    if (now - this.windowStart > 1000) {
+    if (now - this.windowStart >= 1000) {
+      // A window ended; one that ended more than a window ago was followed by a quiet one.
+      this.lastWindowBusy = now - this.windowStart < 2000 && this.windowStatements >= BUSY_STATEMENTS;
       this.windowStart = now;
       this.windowStatements = 0;
     }
-    if (++this.windowStatements < BUSY_STATEMENTS) return;
+    if (++this.windowStatements < BUSY_STATEMENTS || !this.lastWindowBusy) return;
     this.busy = true;
     this.quietCheck = setInterval(() => void this.quietened(), QUIET_MS / 4);
     this.quietCheck.unref();
@@ -239,6 +229,7 @@ class HybridDriver implements Driver, SqliteControl {
     try {
       this.busy = false;
       this.windowStatements = 0;
+      this.lastWindowBusy = false;
       await this.worker?.thread.close();
     } finally {
       this.unlock();
@@ -246,19 +237,12 @@ class HybridDriver implements Driver, SqliteControl {
   }
 }
 
-/**
- * kysely's SQLite dialect, with the connection moving to a worker thread while the store is busy,
- * and the driver's own controls.
- */
-export function sqliteDialect(options: SqliteOptions): { dialect: Dialect; control: SqliteControl } {
-  const driver = new HybridDriver(options);
+/** kysely's SQLite dialect, with the connection moving to a worker thread while the store is busy. */
+export function sqliteDialect(options: SqliteOptions): Dialect {
   return {
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => driver,
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-      createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
-    },
-    control: driver,
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new HybridDriver(options),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
   };
 }
