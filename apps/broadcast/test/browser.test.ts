@@ -143,6 +143,9 @@ describe('the chat page in a browser, with the bot', { skip: skipWithoutChromium
 
   it('a JSON card file sent to the bot arrives as a card; Bob submits it', async () => {
     await space('Herald').click();
+    // The composer sends to the open space: wait until it is this one, or the file goes where the
+    // last test was.
+    await page.locator('.room-title', { hasText: 'Herald' }).waitFor();
     await page.locator('#file-input').setInputFiles({
       name: 'lunch.json',
       mimeType: 'application/json',

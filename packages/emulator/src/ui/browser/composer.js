@@ -35,13 +35,14 @@ function withMentions(text) {
 
 export async function send(e) {
   e?.preventDefault();
-  if (!state.space) return;
+  // The space chosen, even while it is still loading: not the one shown before it.
+  if (!state.spaceId) return;
   const textarea = /** @type {HTMLTextAreaElement} */ ($('text'));
   const text = textarea.value.trim();
   const file = state.file;
   if (!text && !file) return;
   composerError('');
-  const body = { room: state.space.id };
+  const body = { room: state.spaceId };
   if (text) body.markdown = withMentions(text);
   const button = $('send');
   button.setAttribute('disabled', '');
