@@ -13,7 +13,12 @@ export interface HeadersLike {
   get(name: string): string | null;
 }
 
-/** What a transport answers: a WHATWG `Response` fits; so does Mercury's `nodeFetch`. */
+/** The headers of an answer the REST client hands out: what both `Headers` and `nodeTransport`'s have. */
+export interface ResponseHeaders extends HeadersLike {
+  has(name: string): boolean;
+}
+
+/** What a transport answers: a WHATWG `Response` fits; so does the library's `nodeTransport`. */
 export interface FetchResponseLike {
   status: number;
   /** The URL that answered (after redirects), when the transport knows it. */
@@ -21,7 +26,9 @@ export interface FetchResponseLike {
   headers: HeadersLike;
   /** The body as a stream (fetch)… */
   body?: ReadableStream<Uint8Array> | null;
-  /** …or read at once (`nodeFetch`). */
+  /** …or read whole, `undefined` past `limit` bytes (`nodeTransport`)… */
+  read?(limit: number): Promise<Buffer | undefined>;
+  /** …or as text (a transport written for tests, say). */
   text?(): Promise<string>;
 }
 
@@ -35,7 +42,7 @@ export interface FetchInit {
   dispatcher?: unknown;
 }
 
-/** The transport the core sends through: the global `fetch`, an injected one, or `nodeFetch`. */
+/** The transport the core sends through: `nodeTransport` (node-http.ts), the global `fetch` or an injected one. */
 export type FetchLike = (url: string, init: FetchInit) => Promise<FetchResponseLike>;
 
 export interface ExchangeSpec {
@@ -122,16 +129,16 @@ export async function exchange(fetch: FetchLike, spec: ExchangeSpec): Promise<Ra
 async function readBody(res: FetchResponseLike, limit: number, path: string): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
-    await res.body?.cancel().catch(() => {});
+    await (res.read ? res.read(0) : res.body?.cancel())?.catch(() => {});
     throw new ProtocolError(`${path} answered with ${declared} bytes, over the limit of ${limit}`);
   }
-  if (!res.body) {
-    const text = res.text ? await res.text() : '';
-    if (Buffer.byteLength(text) > limit)
-      throw new ProtocolError(`${path} answered with more than ${limit} bytes`);
-    return Buffer.from(text, 'utf8');
+  let bytes: Uint8Array | undefined;
+  if (res.read) bytes = await res.read(limit);
+  else if (res.body) bytes = await readStreamWithin(res.body, limit);
+  else {
+    const text = Buffer.from(res.text ? await res.text() : '', 'utf8');
+    bytes = text.length > limit ? undefined : text;
   }
-  const bytes = await readStreamWithin(res.body, limit);
   if (!bytes) throw new ProtocolError(`${path} answered with more than ${limit} bytes`);
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

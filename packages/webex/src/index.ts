@@ -5,7 +5,7 @@ export * from './cards.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './guard.js';
-export type { FetchInit, FetchResponseLike, HeadersLike } from './http.js';
+export type { FetchInit, FetchResponseLike, HeadersLike, ResponseHeaders } from './http.js';
 export {
   contentId,
   type DecodedId,

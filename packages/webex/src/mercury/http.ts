@@ -1,13 +1,11 @@
 /**
  * The few HTTP calls the Mercury receiver makes itself (U2C, WDM, KMS, `/people/me`), sent through
- * the library's one HTTP core (`../http.ts`): the bearer header, the injected `fetch` or `nodeFetch`,
+ * the library's one HTTP core (`../http.ts`): the bearer header, the injected `fetch` or `nodeTransport`,
  * the proxy dispatcher and the error mapping live there. Bodies are bounded; paths in errors never
  * carry a query string or the token. These calls try once: retrying is the caller's (`setupCall`).
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { AuthError, ProtocolError, ProxyError, WebexNetworkError } from '../errors.js';
-import { apiErrorFrom, ExchangeFailure, exchange, type FetchLike, type FetchResponseLike } from '../http.js';
+import { apiErrorFrom, ExchangeFailure, exchange, type FetchLike } from '../http.js';
 
 export type { FetchLike } from '../http.js';
 
@@ -78,66 +76,4 @@ export async function requestJson<T>(
     }
   }
   return { status: res.status, body: parsed as T };
-}
-
-/**
- * A `FetchLike` on `node:http`/`node:https`, the default of the receiver's native mode without a proxy
- * dispatcher. Why not the global `fetch`: its first use loads undici, about 13 MB of resident memory
- * that a connected, idle receiver otherwise does without (measured by `bench/mercury.bench.ts`; `ws`
- * already loads `node:https`). The body is capped at `maxBytes` while it is read.
- */
-export function nodeFetch(maxBytes: number): FetchLike {
-  return (url, init) =>
-    new Promise<FetchResponseLike>((resolve, reject) => {
-      let u: URL;
-      try {
-        u = new URL(url);
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-        reject(new TypeError(`unsupported protocol ${u.protocol}`));
-        return;
-      }
-      if (init.body !== undefined && typeof init.body !== 'string') {
-        reject(new TypeError('nodeFetch sends string bodies only'));
-        return;
-      }
-      const headers: Record<string, string | number> = { ...init.headers };
-      const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
-      if (body) headers['content-length'] = body.length;
-      const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(u, { method: init.method, headers, signal: init.signal }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const text = new Promise<string>((ok, fail) => {
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > maxBytes) {
-              res.destroy(new Error('response body too large'));
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on('end', () => ok(Buffer.concat(chunks, size).toString('utf8')));
-          res.on('error', fail);
-          res.on('aborted', () => fail(new Error('response aborted')));
-        });
-        text.catch(() => {});
-        resolve({
-          status: res.statusCode ?? 0,
-          url,
-          headers: {
-            get(name: string): string | null {
-              const v = res.headers[name.toLowerCase()];
-              return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-            },
-          },
-          text: () => text,
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
 }

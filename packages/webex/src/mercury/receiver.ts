@@ -23,6 +23,7 @@ import { messageDataFromRest, type WebexEvent, type WebexEventMap } from '../eve
 import type { FetchLike } from '../http.js';
 import { idToUuid } from '../ids.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { nodeTransport } from '../node-http.js';
 import {
   DEFAULT_HANDLER_TIMEOUT_MS,
   type EventSink,
@@ -38,7 +39,7 @@ import { type Clock, holdOpen, systemClock } from './clock.js';
 import { MessageDecryptor } from './decrypt.js';
 import { DEFAULT_U2C_URL, DeviceManager } from './device.js';
 import { HandOff } from './handoff.js';
-import { type HttpOptions, MAX_BODY, nodeFetch, requestJson } from './http.js';
+import { type HttpOptions, requestJson } from './http.js';
 import { KmsClient } from './kms.js';
 import { type DisconnectReason, MercurySocket, type WebSocketFactory } from './socket.js';
 import type { Activity } from './types.js';
@@ -254,14 +255,15 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? systemClock;
     this.policy = compileUrlPolicy(options.allowedOrigins ?? []);
-    // Native mode uses node:http(s) for its own few calls (see `nodeFetch`); a proxy needs a fetch
-    // that takes its dispatcher: the proxy's own, else the global one.
+    // Native mode uses node:http(s) for its own few calls (`nodeTransport`, node-http.ts: the global
+    // fetch would load undici, about 13 MB that an idle receiver does without); a proxy needs a
+    // fetch that takes its dispatcher: the proxy's own, else the global one.
     const proxyFetch =
       options.proxy?.fetch ?? (options.proxy?.dispatcher !== undefined ? globalThis.fetch : undefined);
     const fetchImpl =
       (options.fetch as unknown as FetchLike | undefined) ??
       (proxyFetch as unknown as FetchLike | undefined) ??
-      nodeFetch(MAX_BODY);
+      nodeTransport;
     this.http = {
       token: options.token,
       fetch: fetchImpl,
@@ -393,8 +395,8 @@ export class WebexMessageHandler extends EventEmitter<HandlerEvents> implements 
   }
 
   /**
-   * The REST client for reconciliation, made on first use: it runs on the global fetch (undici), which
-   * a handler that never reconciles does not need to load (memory, see `nodeFetch`).
+   * The REST client for reconciliation, made on first use (a receiver that never reconciles does
+   * not need one); on the receiver's transport.
    */
   private get rest(): WebexClient {
     if (!this.restClient || this.restClientBase !== this.restBase) {

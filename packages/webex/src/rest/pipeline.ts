@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AbortedError, ProtocolError, UrlNotAllowedError, WebexNetworkError } from '../errors.js';
-import { apiErrorFrom, ExchangeFailure, exchange, type FetchLike } from '../http.js';
+import { apiErrorFrom, ExchangeFailure, exchange, type ResponseHeaders } from '../http.js';
 import { backoff, canRetry } from '../retry.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -40,7 +40,7 @@ export interface RequestSpec {
 
 export interface PipelineResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   body: Buffer;
   /** The URL that answered (after redirects). */
   url: string;
@@ -187,7 +187,7 @@ export class Pipeline {
       body = JSON.stringify(spec.json);
       headers['content-type'] = 'application/json;charset=utf-8';
     }
-    const res = await exchange(this.options.fetch as unknown as FetchLike, {
+    const res = await exchange(this.options.fetch, {
       method: spec.method,
       url,
       headers,
@@ -197,8 +197,8 @@ export class Pipeline {
       dispatcher: this.options.dispatcher,
       maxBytes: spec.maxBytes ?? this.options.maxResponseBytes,
     });
-    // The client's transport is a fetch, so these are its `Headers`.
-    return { ...res, headers: res.headers as Headers, requestTrackingId: trackingId };
+    // The client's transports (a fetch, or `nodeTransport`) answer with headers that have `has` too.
+    return { ...res, headers: res.headers as ResponseHeaders, requestTrackingId: trackingId };
   }
 }
 
