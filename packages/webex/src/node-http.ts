@@ -115,16 +115,23 @@ function decoded(res: IncomingMessage): Readable {
   return res.pipe(decoder);
 }
 
-/** Read to the end, or stop past `limit` bytes (`undefined` then, the answer dropped). */
+/**
+ * Read to the end, or stop past `limit` bytes (`undefined` then, the answer dropped). An answer
+ * cut short (the connection closed, or the caller's signal destroyed it) rejects: its error
+ * reaches `stream` through the decoder too (`decoded`).
+ */
 function readAll(res: IncomingMessage, stream: Readable, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let ended = false;
+    let settled = false;
+    const cut = () => {
+      if (!settled) reject(new Error('the answer ended before its body did'));
+    };
     stream.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        ended = true;
+        settled = true;
         stream.destroy();
         res.destroy();
         resolve(undefined);
@@ -133,12 +140,13 @@ function readAll(res: IncomingMessage, stream: Readable, limit: number): Promise
       chunks.push(c);
     });
     stream.on('end', () => {
-      ended = true;
+      settled = true;
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
-    stream.on('error', reject);
-    stream.on('close', () => {
-      if (!ended) reject(new Error('the answer ended before its body did'));
+    stream.on('error', (err) => {
+      settled = true;
+      reject(err);
     });
+    stream.on('close', cut);
   });
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { ProtocolError, WebexNetworkError } from '../src/errors.js';
 import { WebexClient } from '../src/rest/index.js';
+import { json } from './json-answer.js';
 
 const TOKEN = 'secret-token-OTg3NjU0MzIxMDk4NzY1NDMyMTA';
 
@@ -58,21 +59,6 @@ async function serve(
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, seen, connections: () => connections };
-}
-
-function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
 }
 
 const client = (url: string, extra: Record<string, unknown> = {}) =>
@@ -188,6 +174,20 @@ describe('node:http transport (the REST client without a fetch)', () => {
     const c = client(srv.url, { maxResponseBytes: 1000 });
     for (const path of ['/announced', '/chunked'])
       await assert.rejects(c.request({ method: 'GET', path }), ProtocolError);
+  });
+
+  it('ends a compressed answer cut short with a network error, not a wait without end', async () => {
+    const srv = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      // Half of a gzip body, and then nothing: the client's time limit ends it.
+      const body = gzipSync(Buffer.from(JSON.stringify({ id: 'p1', padding: 'x'.repeat(5000) })));
+      res.write(body.subarray(0, body.length >> 1));
+    });
+    await assert.rejects(client(srv.url, { timeoutMs: 200 }).people.me(), (err) => {
+      assert.ok(err instanceof WebexNetworkError);
+      assert.equal(err.code, 'HERALD_TIMEOUT');
+      return true;
+    });
   });
 
   it('loads neither undici nor the global fetch for REST calls', () => {

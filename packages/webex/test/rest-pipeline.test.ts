@@ -14,6 +14,7 @@ import {
   WebexNetworkError,
 } from '../src/errors.js';
 import { WebexClient, type WebexClientOptions } from '../src/rest/index.js';
+import { json } from './json-answer.js';
 
 const TOKEN = 'secret-token-MzQ1Njc4OTAxMjM0NTY3ODkw';
 
@@ -68,16 +69,6 @@ async function serve(handler: Handler): Promise<TestServer> {
         server.close(() => r());
       }),
   };
-}
-
-function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(body === undefined ? undefined : JSON.stringify(body));
 }
 
 function client(
