@@ -31,7 +31,7 @@ export const nodeTransport: FetchLike = async (url, init) => {
     const res = await send(target, method, headers, body, init.signal);
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
-    if (init.redirect !== 'follow' || !REDIRECTS.has(status) || !location) return answer(res, target);
+    if (init.redirect !== 'follow' || !REDIRECTS.has(status) || !location) return answer(res, target, method);
     res.resume();
     if (hops === MAX_REDIRECTS) throw new TypeError(`more than ${MAX_REDIRECTS} redirects`);
     const next = new URL(location, target);
@@ -83,7 +83,9 @@ function send(
   });
 }
 
-function answer(res: IncomingMessage, url: URL): FetchResponseLike {
+function answer(res: IncomingMessage, url: URL, method: string): FetchResponseLike {
+  // No body follows a HEAD, a 204 or a 304, whatever `content-encoding` says (a HEAD names the GET's).
+  const bodiless = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
   const headers: ResponseHeaders = {
     get(name) {
       const v = res.headers[name.toLowerCase()];
@@ -95,7 +97,7 @@ function answer(res: IncomingMessage, url: URL): FetchResponseLike {
     status: res.statusCode ?? 0,
     url: url.href,
     headers,
-    read: (limit) => readAll(res, decoded(res), limit),
+    read: (limit) => readAll(res, bodiless ? res : decoded(res), limit),
   };
 }
 

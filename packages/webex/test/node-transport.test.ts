@@ -134,6 +134,20 @@ describe('node:http transport (the REST client without a fetch)', () => {
     });
   }
 
+  it('reads no body after a HEAD, even one that names the compression of the GET', async () => {
+    const srv = await serve((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/pdf',
+        'content-encoding': 'gzip',
+        'content-length': '1234',
+        'content-disposition': 'attachment; filename="q3.pdf"',
+      });
+      res.end();
+    });
+    const info = await client(srv.url).contents.info('Y29udGVudA');
+    assert.deepEqual(info, { filename: 'q3.pdf', contentType: 'application/pdf', size: 1234 });
+  });
+
   it('sends a file as multipart with its boundary, and downloads bytes exactly as sent', async () => {
     const bytes = Buffer.from([0, 255, 254, 10, 13, 128, 0xc3, 0x28]);
     const srv = await serve((req, res) => {
