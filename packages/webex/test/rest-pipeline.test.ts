@@ -344,7 +344,7 @@ describe('errors', () => {
 });
 
 describe('token containment', () => {
-  it('a redirect to another origin does not carry the token (fetch drops Authorization)', async () => {
+  it('a redirect to another origin does not carry the token (the transport drops Authorization)', async () => {
     const other = await serve((_req, res) => json(res, 200, ME));
     const srv = await serve((_req, res) => {
       res.writeHead(302, { location: `${other.url}/people/me` });
