@@ -68,6 +68,28 @@ for (const factory of storeFactories()) {
       await store.close();
     });
 
+    it('more marks than one statement holds: the next statement follows at once, without lingering', async () => {
+      const store = await factory.open();
+      await plannedBroadcast(store, groupRooms(130), { id: 'full', at: 20 });
+      const claimed = await store.claimDeliveries('w', 100, 1000, 130);
+      let marks = 0;
+      const db = store.db as unknown as { executeQuery: (q: { sql: string }) => Promise<unknown> };
+      const run = db.executeQuery.bind(db);
+      db.executeQuery = (q) => {
+        if (/^with v \(id, owner, message_id/.test(q.sql)) marks++;
+        return run(q);
+      };
+      const all = claimed.map((d) => store.markSent(d.id, 'w', `M${d.id}`, 200));
+      store.hurryMark(claimed[0]!.id);
+      await all[0];
+      // 64 written; 66 still queued, more than a statement's worth: already under way.
+      assert.equal(marks, 2);
+      assert.ok((await Promise.all(all)).every(Boolean));
+      assert.equal(marks, 3, '64, 64 and the last 2');
+      assert.equal((await store.countDeliveries('full')).sent, 130);
+      await store.close();
+    });
+
     it('marks sent that arrive together are written together, each with its own copy and outcome', async () => {
       const store = await factory.open();
       await store.createBroadcast(

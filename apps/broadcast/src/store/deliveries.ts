@@ -102,7 +102,8 @@ export class SentMarks {
       for (const m of marks) m.fail(err);
     } finally {
       this.writing = false;
-      if (this.hurried) void this.write();
+      // A full statement's worth does not linger for more.
+      if (this.hurried || this.queue.length >= MARKS_PER_STATEMENT) void this.write();
       else this.schedule();
     }
   }
