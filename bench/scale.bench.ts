@@ -23,7 +23,7 @@
  * profile of the bench process during the first fan-out broadcast there.
  */
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -405,7 +405,6 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | undef
   await session.post('Profiler.start');
   return async (name) => {
     const { profile } = await session.post('Profiler.stop');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
     session.disconnect();
   };

@@ -142,7 +142,15 @@ console.log('require ok: ' + webex.encodeId('MESSAGE', '00000000-0000-4000-8000-
 
 // The SQLite store as installed: busy, its statements go to a worker thread that loads
 // better-sqlite3 from the installed package by its resolved path.
-const STORE = `import { Store } from '@herald/broadcast';
+const STORE = `import { Worker } from 'node:worker_threads';
+import { Store } from '@herald/broadcast';
+// Counts the statements sent to a worker thread.
+let threaded = 0;
+const post = Worker.prototype.postMessage;
+Worker.prototype.postMessage = function (...a) {
+  if (typeof a[0]?.sql === 'string') threaded++;
+  return post.apply(this, a);
+};
 const store = new Store({ sqlitePath: 'store-check.sqlite' });
 await store.migrate();
 // Two seconds in a row of writes: the store is busy and its statements go to the thread.
@@ -152,8 +160,9 @@ for (let i = 0; i < 200; i++) {
   if (await store.markSeen('event-' + i, i)) fresh++;
 }
 if (fresh !== 200 || (await store.markSeen('event-7', 1)) !== false) throw new Error('the store lost or repeated a key');
+if (threaded === 0) throw new Error('no statement went to the worker thread');
 await store.close();
-console.log('the installed SQLite store kept 200 keys, the last through its worker thread');
+console.log('the installed SQLite store kept 200 keys, ' + threaded + ' statements through its worker thread');
 `;
 
 // The README's examples, as one file a TypeScript user might write.

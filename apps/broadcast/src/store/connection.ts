@@ -10,6 +10,7 @@ import type { StoreContext } from './context.js';
 import { StaticMigrations } from './migrations.js';
 import type { Database } from './schema.js';
 import { sqliteDialect } from './sqlite-driver.js';
+import { SQLITE_PRAGMAS } from './sqlite-thread.js';
 
 export interface StoreOptions {
   /** PostgreSQL connection string; without it SQLite at `sqlitePath`. */
@@ -56,11 +57,7 @@ export function connect(options: StoreOptions): Connection {
   }
   const path = options.sqlitePath ?? './herald.sqlite';
   const file = new SQLite(path);
-  file.pragma('journal_mode = WAL');
-  // In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses
-  // nothing committed, only a power cut may lose the last commits (https://sqlite.org/pragma.html#pragma_synchronous).
-  file.pragma('synchronous = NORMAL');
-  file.pragma('busy_timeout = 5000');
+  for (const pragma of SQLITE_PRAGMAS) file.pragma(pragma);
   file.defaultSafeIntegers(false);
   // While the store is busy, its statements run in a worker thread (sqlite-driver.ts): a commit
   // waiting for the disk holds the store, not the event loop.

@@ -59,11 +59,14 @@ const BUSY_STATEMENTS = 50;
 /** How long the worker stays after the store's last statement, ms. */
 const QUIET_MS = 2000;
 
+/** What a statement gave: the thread's reply without its id. */
+type Result = Omit<Reply, 'id'>;
+
 /** A connection as kysely's driver runs it: rows for statements that return rows, else the changes. */
 abstract class Connection implements DatabaseConnection {
   constructor(private readonly counted: () => void) {}
 
-  protected abstract run(sql: string, params: readonly unknown[]): Promise<Reply>;
+  protected abstract run(sql: string, params: readonly unknown[]): Promise<Result>;
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     this.counted();
@@ -94,15 +97,15 @@ class MainConnection extends Connection {
     super(counted);
   }
 
-  protected async run(sql: string, params: readonly unknown[]): Promise<Reply> {
+  protected async run(sql: string, params: readonly unknown[]): Promise<Result> {
     let statement = this.cache.get(sql);
     if (statement) this.cache.delete(sql);
     else statement = this.file.prepare(sql);
     this.cache.set(sql, statement);
     if (this.cache.size > STATEMENT_CACHE) this.cache.delete(this.cache.keys().next().value as string);
-    if (statement.reader) return { id: 0, rows: statement.all(params) as Record<string, unknown>[] };
+    if (statement.reader) return { rows: statement.all(params) as Record<string, unknown>[] };
     const r = statement.run(params);
-    return { id: 0, changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+    return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
   }
 
   close(): void {
@@ -119,7 +122,7 @@ class WorkerConnection extends Connection {
     super(counted);
   }
 
-  protected async run(sql: string, params: readonly unknown[]): Promise<Reply> {
+  protected async run(sql: string, params: readonly unknown[]): Promise<Result> {
     const reply = await this.thread.ask({ sql, params });
     reply.rows?.forEach(withBuffers);
     return reply;

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * The worker (CommonJS, run with `eval`): opens the file with the store's settings, then answers
+ * The worker (CommonJS, run with `eval`): opens the file with `SQLITE_PRAGMAS`, then answers
  * `{ id, sql, params }` with rows (statements that return rows) or the changes, or an error.
  */
 const WORKER_SOURCE = `
@@ -18,11 +18,7 @@ let db;
 let openError;
 try {
   db = new SQLite(workerData.path);
-  db.pragma('journal_mode = WAL');
-  // In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses
-  // nothing committed, only a power cut may lose the last commits (https://sqlite.org/pragma.html#pragma_synchronous).
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  for (const pragma of workerData.pragmas) db.pragma(pragma);
   db.defaultSafeIntegers(false);
 } catch (err) {
   openError = err;
@@ -59,6 +55,17 @@ parentPort.on('message', (m) => {
   }
 });
 `;
+
+/**
+ * The settings of both of the store's connections (connection.ts opens the event loop's). In WAL
+ * mode NORMAL syncs at checkpoints, not at every commit: a crash of the process loses nothing
+ * committed, only a power cut may lose the last commits (https://sqlite.org/pragma.html#pragma_synchronous).
+ */
+export const SQLITE_PRAGMAS: readonly string[] = [
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'busy_timeout = 5000',
+];
 
 /** Prepared statements a connection keeps per SQL text (least recently used dropped past this many). */
 export const STATEMENT_CACHE = 200;
@@ -106,7 +113,12 @@ export class SqliteThread {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path: this.options.path, module: this.options.module, statements: STATEMENT_CACHE },
+      workerData: {
+        path: this.options.path,
+        module: this.options.module,
+        statements: STATEMENT_CACHE,
+        pragmas: SQLITE_PRAGMAS,
+      },
     });
     worker.on('message', (reply: Reply) => {
       const w = this.waiting.get(reply.id);
