@@ -4,6 +4,8 @@
  * Answers the parent's questions over the IPC channel.
  */
 
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { type Seed, seedBot, seedBotDirect, seedOrg, seedPerson, startEmulator } from '@herald/emulator';
 import { encodeId } from '@herald/webex';
 
@@ -15,6 +17,7 @@ export type Ask =
   | { id: number; op: 'limit'; perSecond: number | undefined }
   | { id: number; op: 'groups'; n: number }
   | { id: number; op: 'cpu' }
+  | { id: number; op: 'profile'; file: string | undefined }
   | { id: number; op: 'copy' }
   | { id: number; op: 'stop' };
 
@@ -51,6 +54,8 @@ let lastReport = '';
 /** When the first and the last copy were created (the world's clock, ms). */
 let firstAt = 0;
 let lastAt = 0;
+/** With SCALE_PROF: the profiler of this process (the `profile` question). */
+let profiler: Session | undefined;
 
 process.on('message', async (ask: Ask) => {
   const answer = (value: unknown) => process.send?.({ id: ask.id, value });
@@ -125,6 +130,20 @@ process.on('message', async (ask: Ask) => {
       const u = process.cpuUsage();
       return answer((u.user + u.system) / 1000);
     }
+    case 'profile':
+      // Start a CPU profile, or write the one running to `file`.
+      if (ask.file === undefined) {
+        profiler ??= new Session();
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+        await profiler.post('Profiler.start');
+      } else if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        writeFileSync(ask.file, JSON.stringify(profile));
+        profiler.disconnect();
+      }
+      return answer(null);
     case 'stop':
       await emu.stop();
       answer(null);

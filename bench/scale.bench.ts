@@ -16,11 +16,14 @@
  * only asks the emulator a few times a second).
  *
  * Knobs (environment): SCALE_GROUPS (9000), SCALE_DIRECTS (1000), SCALE_RATE (100 per second),
- * SCALE_FANOUT (2000 spaces for the fan-out runs), SCALE_FANOUT_ROUNDS (3), SCALE_IDLE_S (5),
+ * SCALE_FANOUT (2000 spaces for the fan-out runs), SCALE_FANOUT_ROUNDS (7: this machine's speed
+ * drifts by a fifth within a minute, and a round takes three seconds), SCALE_IDLE_S (5),
  * SCALE_STORES (`sqlite,postgres`; PostgreSQL needs DATABASE_URL), SCALE_RUNS (`scale,fanout`).
- * SCALE_DEBUG=1 prints each stall, the statements run most and the fan-out's CPU per copy (the
- * whole machine's, the emulator's and the database server's); SCALE_PROF=<dir> writes a CPU
- * profile of the bench process during the first fan-out broadcast there.
+ * SCALE_DEBUG=1 prints each stall, the statements run most and the fan-out's CPU per copy and per
+ * bare-loop call (the whole machine's, the emulator's and the database server's, the latter by
+ * process kind; SCALE_DEBUG=pid by process); SCALE_PROF=<dir> writes CPU profiles of the bench
+ * process and of the emulator during the first fan-out broadcast there, and of the emulator
+ * during the loop after it.
  */
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -40,7 +43,7 @@ const GROUPS = Number(env.SCALE_GROUPS ?? 9000);
 const DIRECTS = Number(env.SCALE_DIRECTS ?? 1000);
 const R = Number(env.SCALE_RATE ?? 100);
 const FANOUT = Number(env.SCALE_FANOUT ?? 2000);
-const FANOUT_ROUNDS = Number(env.SCALE_FANOUT_ROUNDS ?? 3);
+const FANOUT_ROUNDS = Number(env.SCALE_FANOUT_ROUNDS ?? 7);
 const IDLE_S = Number(env.SCALE_IDLE_S ?? 5);
 const WORKERS = 4;
 /** Which parts run: `scale` (the 10,000-space broadcast) and `fanout`; default both. */
@@ -145,19 +148,38 @@ function schedstat(): { cpu: number; queued: number } {
   }
 }
 
-/** CPU time of the database server's processes so far, ms (`/proc/<pid>/stat` of every `postgres`). */
-function databaseCpuMs(): number {
-  let ms = 0;
+/**
+ * CPU time of the database server's processes so far, ms, by kind: backend, walwriter, autovacuum
+ * and so on (`/proc/<pid>/stat` and `cmdline` of every `postgres`); with SCALE_DEBUG=pid, by process.
+ */
+function databaseCpuByKind(): Map<string, number> {
+  const kinds = new Map<string, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       if (comm !== 'postgres') continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const kind =
+        (env.SCALE_DEBUG === 'pid' ? `${pid} ` : '') +
+        cmd
+          .replace(/^postgres: (\d+\/main: )?/, '')
+          .replace(/ \d+\.\d+\.\d+\.\d+\(\d+\)/, '')
+          .replace(/ (idle|SELECT|UPDATE|INSERT|COMMIT).*$/, '')
+          .trim()
+          .slice(0, 40);
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ms += ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+      kinds.set(kind, (kinds.get(kind) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / 100);
     } catch {}
   }
+  return kinds;
+}
+
+/** CPU time of the database server's processes so far, ms. */
+function databaseCpuMs(): number {
+  let ms = 0;
+  for (const v of databaseCpuByKind().values()) ms += v;
   return ms;
 }
 
@@ -317,6 +339,8 @@ async function bareLoop(
   markdown = 'bare loop',
 ): Promise<{ perSecond: number; cpuMs: number }> {
   let next = 0;
+  const emu0 = env.SCALE_DEBUG ? await emu.ask<number>({ op: 'cpu' }) : 0;
+  const db0 = databaseCpuMs();
   const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
@@ -336,6 +360,13 @@ async function bareLoop(
   );
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  if (env.SCALE_DEBUG) {
+    const emu1 = await emu.ask<number>({ op: 'cpu' });
+    const per = (ms: number) => (ms / rooms.length).toFixed(2);
+    console.error(
+      `bare loop: ${(rooms.length / seconds).toFixed(0)}/s, CPU per call: loop ${per((used.user + used.system) / 1000)} ms, emulator ${per(emu1 - emu0)} ms, database server ${per(databaseCpuMs() - db0)} ms`,
+    );
+  }
   return { perSecond: rooms.length / seconds, cpuMs: (used.user + used.system) / 1000 };
 }
 
@@ -434,19 +465,40 @@ async function fanoutRun(store: string) {
     let before = await bareLoop(s.emu, rooms, WORKERS, markdown);
     for (let round = 0; round < FANOUT_ROUNDS; round++) {
       const machine0 = machineCpuMs();
+      const kinds0 = databaseCpuByKind();
       const db0 = databaseCpuMs();
       const emu0 = await s.emu.ask<number>({ op: 'cpu' });
       const cpu = process.cpuUsage();
       statementKinds.clear();
       const prof = round === 0 ? await startProfile() : undefined;
+      if (prof) await s.emu.ask({ op: 'profile', file: undefined });
       const b = await broadcast(s, FANOUT, false, 300);
       await prof?.(`fanout-${store}`);
+      if (prof)
+        await s.emu.ask({
+          op: 'profile',
+          file: join(env.SCALE_PROF ?? '', `fanout-${store}-emulator.cpuprofile`),
+        });
       const used = process.cpuUsage(cpu);
       const machine1 = machineCpuMs();
       const db1 = databaseCpuMs();
+      const kinds1 = databaseCpuByKind();
       const emu1 = await s.emu.ask<number>({ op: 'cpu' });
+      if (prof) await s.emu.ask({ op: 'profile', file: undefined });
       const after = await bareLoop(s.emu, rooms, WORKERS, markdown);
+      if (prof)
+        await s.emu.ask({
+          op: 'profile',
+          file: join(env.SCALE_PROF ?? '', `loop-${store}-emulator.cpuprofile`),
+        });
       if (env.SCALE_DEBUG) {
+        if (store === 'postgres')
+          console.error(
+            [...kinds1]
+              .map(([k, ms]) => `${k}: ${(ms - (kinds0.get(k) ?? 0)).toFixed(0)} ms`)
+              .filter((l) => !l.endsWith(': 0 ms'))
+              .join('; '),
+          );
         printStatementKinds(`${store} fan-out`, FANOUT);
         const per = (ms: number) => (ms / FANOUT).toFixed(2);
         console.error(

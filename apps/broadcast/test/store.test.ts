@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { groupRooms, plannedBroadcast, storeFactories } from './helpers.js';
 
 for (const factory of storeFactories()) {
@@ -33,7 +34,9 @@ for (const factory of storeFactories()) {
       const [a, b, c, d] = await store.claimDeliveries('w', 100, 1000, 4);
       // Count the statements that mark copies sent, as they reach the database.
       let marks = 0;
-      const db = store.db as unknown as { executeQuery: (q: { sql: string }) => Promise<unknown> };
+      const db = (store.marksDb ?? store.db) as unknown as {
+        executeQuery: (q: { sql: string }) => Promise<unknown>;
+      };
       const run = db.executeQuery.bind(db);
       db.executeQuery = (q) => {
         if (/^with v \(id, owner, message_id/.test(q.sql)) marks++;
@@ -73,7 +76,9 @@ for (const factory of storeFactories()) {
       await plannedBroadcast(store, groupRooms(130), { id: 'full', at: 20 });
       const claimed = await store.claimDeliveries('w', 100, 1000, 130);
       let marks = 0;
-      const db = store.db as unknown as { executeQuery: (q: { sql: string }) => Promise<unknown> };
+      const db = (store.marksDb ?? store.db) as unknown as {
+        executeQuery: (q: { sql: string }) => Promise<unknown>;
+      };
       const run = db.executeQuery.bind(db);
       db.executeQuery = (q) => {
         if (/^with v \(id, owner, message_id/.test(q.sql)) marks++;
@@ -89,6 +94,38 @@ for (const factory of storeFactories()) {
       assert.equal((await store.countDeliveries('full')).sent, 130);
       await store.close();
     });
+
+    // SQLite has one file and one setting for every statement (synchronous = NORMAL, sqlite-thread.ts).
+    if (factory.name === 'postgres')
+      it('a sent copy is committed on a connection of its own that does not wait for the disk', async (t) => {
+        const store = await factory.open('marks');
+        const setting = async (db: typeof store.db) =>
+          (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(db)).rows[0]
+            ?.synchronous_commit;
+        assert.equal(await setting(store.db), 'on', 'claims, plans and reports wait for the disk');
+        assert.ok(store.marksDb);
+        assert.equal(await setting(store.marksDb), 'off', 'marks do not');
+        await plannedBroadcast(store, groupRooms(2), { id: 'm1', at: 20 });
+        const [a, b] = await store.claimDeliveries('w', 100, 1000, 2);
+        const marked = Promise.all([
+          store.markSent(a!.id, 'w', 'A', 200),
+          store.markSent(b!.id, 'w', 'B', 200),
+        ]);
+        store.hurryMark(a!.id);
+        assert.deepEqual(await marked, [true, true]);
+        // Committed, not held in a transaction: another instance on the database sees both at once.
+        const other = await factory.open('marks');
+        t.after(() => other.close());
+        const rows = await other.deliveriesOf('m1');
+        assert.deepEqual(
+          rows.map((r) => [r.status, r.message_id, r.lease_owner]),
+          [
+            ['sent', 'A', null],
+            ['sent', 'B', null],
+          ],
+        );
+        await store.close();
+      });
 
     it('marks sent that arrive together are written together, each with its own copy and outcome', async () => {
       const store = await factory.open();

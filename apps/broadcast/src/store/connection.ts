@@ -38,21 +38,32 @@ export function connect(options: StoreOptions): Connection {
       throw new Error('invalid schema name');
     // Loaded only for PostgreSQL: a bot on SQLite does not carry pg in memory.
     const pg = createRequire(import.meta.url)('pg') as typeof PG;
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
-      max: 5,
-      ...(schema ? { options: `-c search_path=${schema}` } : {}),
-      // bigint columns hold millisecond times: read them as numbers.
-      types: {
-        getTypeParser: ((oid: number, format?: string) =>
-          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as never,
-      },
-    });
+    const pool = (max: number, settings: string[]) =>
+      new pg.Pool({
+        connectionString: options.databaseUrl,
+        max,
+        ...(settings.length > 0 ? { options: settings.map((s) => `-c ${s}`).join(' ') } : {}),
+        // bigint columns hold millisecond times: read them as numbers.
+        types: {
+          getTypeParser: ((oid: number, format?: string) =>
+            oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as never,
+        },
+      });
+    const path = schema ? [`search_path=${schema}`] : [];
+    const kysely = (p: PG.Pool) =>
+      new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(p) }) });
     return {
       dialect: 'postgres',
       schema,
       databaseUrl: options.databaseUrl,
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing(pool) }) }),
+      db: kysely(pool(5, path)),
+      // Sent copies are recorded on a connection of their own (one statement at a time, deliveries.ts
+      // `SentMarks`), committed without waiting for the server's disk: a commit is then a fraction
+      // of the cost of a copy, and the worker waiting for it is not held up by the disk. A crash of
+      // the bot loses none of them (the server has them); a crash of the server may lose its last
+      // fraction of a second (`wal_writer_delay`, three times over at most), and those copies are
+      // sent again, as after a crash of the bot mid-send. Everything else commits as configured.
+      marksDb: kysely(pool(1, [...path, 'synchronous_commit=off'])),
     };
   }
   const path = options.sqlitePath ?? './herald.sqlite';

@@ -8,4 +8,10 @@ export type { Dialect } from './migrations.js';
 export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /**
+   * PostgreSQL: a connection of its own whose commits do not wait for the disk
+   * (`synchronous_commit = off`), for the statements that record sent copies (deliveries.ts
+   * `SentMarks`). Absent on SQLite.
+   */
+  readonly marksDb?: Kysely<Database> | undefined;
 }

@@ -50,7 +50,8 @@ const LINGER_MS = 5;
  * (`hurry`): a worker sends its next copy while the last one's mark waits, and asks for that mark
  * only when the next send is done (bot.ts `deliverStep`). By then its newer mark and the other
  * workers' are queued too, and one statement writes them all. While a statement runs, the marks
- * that arrive wait for it. Each caller learns when its own row is written.
+ * that arrive wait for it. Each caller learns when its own row is written. On PostgreSQL they are
+ * written on a connection of their own whose commits do not wait for the disk (connection.ts).
  */
 export class SentMarks {
   private queue: SentMark[] = [];
@@ -137,7 +138,7 @@ const markStatements = new Map<string, string>();
 /** The ids whose rows were still held by the mark's owner, and are now sent. */
 async function writeMarks(ctx: StoreContext, marks: SentMark[]): Promise<Set<number>> {
   const params = marks.flatMap((m) => [m.id, m.owner, m.messageId, m.version, m.editable ? 1 : 0, m.now]);
-  const r = await ctx.db.executeQuery<{ id: number | string }>(
+  const r = await (ctx.marksDb ?? ctx.db).executeQuery<{ id: number | string }>(
     CompiledQuery.raw(markStatement(ctx.dialect, marks.length), params),
   );
   return new Set(r.rows.map((row) => Number(row.id)));

@@ -125,8 +125,20 @@ export function queueClaims<T extends QueueTable>(ctx: LeaseContext, table: T, l
 }
 
 /**
+ * How often (in the claimers' time, ms) a claim looks for expired leases before pending rows even
+ * when pending rows fill it: a lease outlives its holder only after a crash or a stall, so most
+ * claims need not ask, and a row whose holder is gone waits this long at most behind a full queue.
+ */
+export const EXPIRED_CHECK_MS = 1000;
+/** Per store and table: the claimers' time of the last claim that looked for expired leases first. */
+const expiredChecked = new WeakMap<LeaseContext, Partial<Record<QueueTable, number>>>();
+
+/**
  * Lease up to `limit` queued rows that are due: in-flight ones whose lease expired (their holder
- * is gone) and pending ones past their `not_before`. Oldest first; each claim is an attempt.
+ * is gone) and pending ones past their `not_before`; each claim is an attempt. Returned by id.
+ *
+ * Expired leases come first once every `EXPIRED_CHECK_MS`; otherwise pending rows do, and expired
+ * ones fill what is left. A claim that pending rows fill is then one statement, not two.
  */
 export async function claimQueued<T extends QueueTable>(
   ctx: LeaseContext,
@@ -134,8 +146,18 @@ export async function claimQueued<T extends QueueTable>(
   lease: QueueLease,
 ): Promise<Array<Selectable<Database[T]> & { id: number }>> {
   const claims = queueClaims(ctx, table, lease);
-  const rows: unknown[] = await claims.expired(lease.limit).execute();
+  const checked = expiredChecked.get(ctx) ?? {};
+  expiredChecked.set(ctx, checked);
+  const last = checked[table];
+  const expiredFirst = last === undefined || lease.now - last >= EXPIRED_CHECK_MS || lease.now < last;
+  const rows: unknown[] = [];
+  if (expiredFirst) {
+    checked[table] = lease.now;
+    rows.push(...(await claims.expired(lease.limit).execute()));
+  }
   if (rows.length < lease.limit) rows.push(...(await claims.pending(lease.limit - rows.length).execute()));
+  if (!expiredFirst && rows.length < lease.limit)
+    rows.push(...(await claims.expired(lease.limit - rows.length).execute()));
   return rows
     .map((r) => ({ ...(r as Selectable<Database[T]>), id: Number((r as { id: unknown }).id) }))
     .sort((a, b) => a.id - b.id);

@@ -47,6 +47,7 @@ function on<A extends unknown[], R>(ctx: StoreContext, f: (ctx: StoreContext, ..
 export class Store implements StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  readonly marksDb: Kysely<Database> | undefined;
   /** Deletes and edits of copies already sent. */
   readonly tasks: CopyTaskStore;
   /** New work: wakes the workers here and, on PostgreSQL, in the other instances. */
@@ -57,6 +58,7 @@ export class Store implements StoreContext {
     this.conn = connect(options);
     this.db = this.conn.db;
     this.dialect = this.conn.dialect;
+    this.marksDb = this.conn.marksDb;
     this.tasks = new CopyTaskStore(this);
     this.signal = new WorkSignal(this, this.conn.databaseUrl, this.conn.schema);
   }
@@ -68,6 +70,7 @@ export class Store implements StoreContext {
   async close(): Promise<void> {
     await this.signal.close();
     await this.db.destroy();
+    await this.conn.marksDb?.destroy();
   }
 
   // events.ts
