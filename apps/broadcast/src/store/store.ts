@@ -47,6 +47,7 @@ function on<A extends unknown[], R>(ctx: StoreContext, f: (ctx: StoreContext, ..
 export class Store implements StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /** PostgreSQL: the connection that records sent copies, its commits not waiting for the disk (connection.ts). */
   readonly marksDb: Kysely<Database> | undefined;
   /** Deletes and edits of copies already sent. */
   readonly tasks: CopyTaskStore;
