@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { EXPIRED_CHECK_MS, queueClaims } from '../src/store/lease.js';
 import type { Store } from '../src/store/store.js';
 import { groupRooms, plannedBroadcast, storeFactories } from './helpers.js';
@@ -53,6 +53,23 @@ for (const factory of storeFactories()) {
         first.map((d) => d.room_id),
         Array.from({ length: 8 }, (_, i) => `R${i}`),
       );
+      await store.close();
+    });
+
+    it(`a recall of ${PENDING} sent copies: the delete tasks are claimed off their index too, without a sort`, async () => {
+      const store = await factory.open('recall');
+      await planMany(store, PENDING);
+      // Every copy sent (as the workers would leave them), then recalled: one delete task each.
+      await store.db
+        .updateTable('deliveries')
+        .set({ status: 'sent', message_id: sql<string>`'M' || cast(id as text)` })
+        .execute();
+      assert.equal(await store.tasks.requestRecall('b', 'P', 20), true);
+      const claims = queueClaims(store, 'copy_tasks', { owner: 'w', now: 30, leaseMs: 1000, limit: 8 });
+      const text = (await explain(store, claims.pending(8).compile())).join('\n');
+      assert.match(text, /copy_tasks_due/, `the task claim uses copy_tasks_due:\n${text}`);
+      assert.doesNotMatch(text, /TEMP B-TREE|Sort|Bitmap/i, `the task claim sorts:\n${text}`);
+      assert.equal((await store.tasks.claim('w', 30, 1000, 8)).length, 8);
       await store.close();
     });
 

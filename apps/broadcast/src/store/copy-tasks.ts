@@ -14,7 +14,7 @@ import {
   type RecallProgress,
   recallProgress,
 } from './copy-progress.js';
-import { claimQueued, type RequeueArgs, releaseLease, requeue } from './lease.js';
+import { claimQueued, type RequeueArgs, recountAfter, releaseLease, requeue } from './lease.js';
 import type { CopyTaskKind, CopyTasksTable } from './schema.js';
 import { openRows } from './work.js';
 
@@ -140,7 +140,7 @@ export class CopyTaskStore {
     version: number,
     now: number,
   ): Promise<void> {
-    await this.db
+    const r = await this.db
       .insertInto('copy_tasks')
       .columns([
         'broadcast_id',
@@ -175,7 +175,8 @@ export class CopyTaskStore {
         return copies;
       })
       .onConflict((oc) => oc.columns(['delivery_id', 'kind', 'version']).doNothing())
-      .execute();
+      .executeTakeFirst();
+    await recountAfter(this.ctx, 'copy_tasks', Number(r.numInsertedOrUpdatedRows ?? 0));
   }
 
   /** Pending edits of the broadcast will not be made (all of them, or those below `belowVersion`). */

@@ -1,14 +1,13 @@
 /** Storing a plan (the content, the file, one delivery per destination) and the decisions on it. */
 
-import { sql, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
+import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { StoreContext } from './context.js';
+import { recountAfter } from './lease.js';
 import type { PlannedDelivery, PlanStatus, StoredFile } from './rows.js';
 import type { Database } from './schema.js';
 
 /** Delivery rows one insert writes; between two the event loop runs (a plan may be 10,000 rows). */
 const PLAN_CHUNK = 250;
-/** A plan of this many rows or more has PostgreSQL count the table again (`analyze`). */
-const ANALYZE_AFTER = 1000;
 
 type WhereBroadcast = UpdateQueryBuilder<Database, 'broadcasts', 'broadcasts', UpdateResult>;
 
@@ -81,12 +80,8 @@ export async function savePlan(
       .onConflict((oc) => oc.columns(['broadcast_id', 'room_id']).doNothing())
       .execute();
   }
-  // PostgreSQL plans the claims on its statistics: right after thousands of new pending rows they
-  // still describe the table before, and the claim sorts every pending row (a bitmap scan) instead
-  // of reading the first ones off the index. Counted again here, not a minute later by autovacuum.
-  // Only a matter of speed: a plan does not fail for it.
-  if (ctx.dialect === 'postgres' && deliveries.length >= ANALYZE_AFTER)
-    await sql`analyze deliveries`.execute(ctx.db).catch(() => {});
+  // The claims are planned on fresh statistics (lease.ts `recountAfter`).
+  await recountAfter(ctx, 'deliveries', deliveries.length);
   // A preview or approval card at once. A broadcast that is sending gets its first progress card
   // after PROGRESS_CARD_INTERVAL_MS (bumpMilestones): a short one costs only its final report.
   const wantCard = status !== 'sending';
