@@ -176,11 +176,16 @@ function databaseCpuByKind(): Map<string, number> {
   return kinds;
 }
 
+/** The sum of a `databaseCpuByKind` reading, ms. */
+function total(kinds: Map<string, number>): number {
+  let ms = 0;
+  for (const v of kinds.values()) ms += v;
+  return ms;
+}
+
 /** CPU time of the database server's processes so far, ms. */
 function databaseCpuMs(): number {
-  let ms = 0;
-  for (const v of databaseCpuByKind().values()) ms += v;
-  return ms;
+  return total(databaseCpuByKind());
 }
 
 /** CPU time of the whole machine so far (every process: emulator, bot, database), ms (`/proc/stat`). */
@@ -340,7 +345,7 @@ async function bareLoop(
 ): Promise<{ perSecond: number; cpuMs: number }> {
   let next = 0;
   const emu0 = env.SCALE_DEBUG ? await emu.ask<number>({ op: 'cpu' }) : 0;
-  const db0 = databaseCpuMs();
+  const db0 = env.SCALE_DEBUG ? databaseCpuMs() : 0;
   const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
@@ -424,20 +429,33 @@ async function scaleRun(store: string) {
   }
 }
 
-/** With SCALE_PROF=<dir>: a CPU profile of this process while the bot sends, written there. */
-async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
+/**
+ * With SCALE_PROF=<dir>: CPU profiles until the returned function writes them there as
+ * `<name>.cpuprofile` and `<name>-emulator.cpuprofile`; `self` false profiles the emulator alone.
+ */
+async function startProfile(
+  emu: RemoteEmulator,
+  self: boolean,
+): Promise<((name: string) => Promise<void>) | undefined> {
   const dir = env.SCALE_PROF;
   if (!dir) return undefined;
-  const { Session } = await import('node:inspector/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 100 });
-  await session.post('Profiler.start');
+  await emu.ask({ op: 'profile', file: undefined });
+  let session: import('node:inspector/promises').Session | undefined;
+  if (self) {
+    const { Session } = await import('node:inspector/promises');
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
   return async (name) => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
-    session.disconnect();
+    if (session) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    }
+    await emu.ask({ op: 'profile', file: join(dir, `${name}-emulator.cpuprofile`) });
   };
 }
 
@@ -466,31 +484,19 @@ async function fanoutRun(store: string) {
     for (let round = 0; round < FANOUT_ROUNDS; round++) {
       const machine0 = machineCpuMs();
       const kinds0 = databaseCpuByKind();
-      const db0 = databaseCpuMs();
       const emu0 = await s.emu.ask<number>({ op: 'cpu' });
       const cpu = process.cpuUsage();
       statementKinds.clear();
-      const prof = round === 0 ? await startProfile() : undefined;
-      if (prof) await s.emu.ask({ op: 'profile', file: undefined });
+      const prof = round === 0 ? await startProfile(s.emu, true) : undefined;
       const b = await broadcast(s, FANOUT, false, 300);
       await prof?.(`fanout-${store}`);
-      if (prof)
-        await s.emu.ask({
-          op: 'profile',
-          file: join(env.SCALE_PROF ?? '', `fanout-${store}-emulator.cpuprofile`),
-        });
       const used = process.cpuUsage(cpu);
       const machine1 = machineCpuMs();
-      const db1 = databaseCpuMs();
       const kinds1 = databaseCpuByKind();
       const emu1 = await s.emu.ask<number>({ op: 'cpu' });
-      if (prof) await s.emu.ask({ op: 'profile', file: undefined });
+      const loopProf = round === 0 ? await startProfile(s.emu, false) : undefined;
       const after = await bareLoop(s.emu, rooms, WORKERS, markdown);
-      if (prof)
-        await s.emu.ask({
-          op: 'profile',
-          file: join(env.SCALE_PROF ?? '', `loop-${store}-emulator.cpuprofile`),
-        });
+      await loopProf?.(`loop-${store}`);
       if (env.SCALE_DEBUG) {
         if (store === 'postgres')
           console.error(
@@ -502,7 +508,7 @@ async function fanoutRun(store: string) {
         printStatementKinds(`${store} fan-out`, FANOUT);
         const per = (ms: number) => (ms / FANOUT).toFixed(2);
         console.error(
-          `${store} fan-out, the bot's CPU per copy (with planning): whole machine ${per(machine1 - machine0)} ms, emulator ${per(emu1 - emu0)} ms, database server ${per(db1 - db0)} ms`,
+          `${store} fan-out, the bot's CPU per copy (with planning): whole machine ${per(machine1 - machine0)} ms, emulator ${per(emu1 - emu0)} ms, database server ${per(total(kinds1) - total(kinds0))} ms`,
         );
       }
       // Copies per second while sending (planning excluded), against the loops'.

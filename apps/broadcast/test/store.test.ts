@@ -1,7 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import type { Store } from '../src/store/store.js';
 import { groupRooms, plannedBroadcast, storeFactories } from './helpers.js';
+
+/** Counts the statements that mark copies sent as they reach the database (`n`). */
+function countMarkStatements(store: Store): { n: number } {
+  const marks = { n: 0 };
+  const db = (store.marksDb ?? store.db) as unknown as {
+    executeQuery: (q: { sql: string }) => Promise<unknown>;
+  };
+  const run = db.executeQuery.bind(db);
+  db.executeQuery = (q) => {
+    if (/^with v \(id, owner, message_id/.test(q.sql)) marks.n++;
+    return run(q);
+  };
+  return marks;
+}
 
 for (const factory of storeFactories()) {
   describe(`store on ${factory.name}`, { skip: factory.skip }, () => {
@@ -32,32 +47,23 @@ for (const factory of storeFactories()) {
       const store = await factory.open();
       await plannedBroadcast(store, groupRooms(4), { id: 'h1', at: 20 });
       const [a, b, c, d] = await store.claimDeliveries('w', 100, 1000, 4);
-      // Count the statements that mark copies sent, as they reach the database.
-      let marks = 0;
-      const db = (store.marksDb ?? store.db) as unknown as {
-        executeQuery: (q: { sql: string }) => Promise<unknown>;
-      };
-      const run = db.executeQuery.bind(db);
-      db.executeQuery = (q) => {
-        if (/^with v \(id, owner, message_id/.test(q.sql)) marks++;
-        return run(q);
-      };
+      const marks = countMarkStatements(store);
       const first = store.markSent(a!.id, 'w', 'A', 200);
       const second = store.markSent(b!.id, 'w', 'B', 200);
-      assert.equal(marks, 0, 'nothing written while the marks linger');
+      assert.equal(marks.n, 0, 'nothing written while the marks linger');
       store.hurryMark(a!.id);
-      assert.equal(marks, 1, 'asked for: written at once, with the mark queued beside it');
+      assert.equal(marks.n, 1, 'asked for: written at once, with the mark queued beside it');
       // Asking again for a mark already under way writes nothing more.
       store.hurryMark(a!.id);
       store.hurryMark(b!.id);
-      assert.equal(marks, 1);
+      assert.equal(marks.n, 1);
       assert.deepEqual(await Promise.all([first, second]), [true, true]);
       // Not asked for, a mark is written after the linger, with the ones that came meanwhile.
       const third = store.markSent(c!.id, 'w', 'C', 300);
       await new Promise((r) => setImmediate(r));
       const fourth = store.markSent(d!.id, 'w', 'D', 300);
       assert.deepEqual(await Promise.all([third, fourth]), [true, true]);
-      assert.equal(marks, 2);
+      assert.equal(marks.n, 2);
       const rows = await store.deliveriesOf('h1');
       assert.deepEqual(
         rows.map((r) => [r.room_id, r.status, r.message_id]),
@@ -75,22 +81,14 @@ for (const factory of storeFactories()) {
       const store = await factory.open();
       await plannedBroadcast(store, groupRooms(130), { id: 'full', at: 20 });
       const claimed = await store.claimDeliveries('w', 100, 1000, 130);
-      let marks = 0;
-      const db = (store.marksDb ?? store.db) as unknown as {
-        executeQuery: (q: { sql: string }) => Promise<unknown>;
-      };
-      const run = db.executeQuery.bind(db);
-      db.executeQuery = (q) => {
-        if (/^with v \(id, owner, message_id/.test(q.sql)) marks++;
-        return run(q);
-      };
+      const marks = countMarkStatements(store);
       const all = claimed.map((d) => store.markSent(d.id, 'w', `M${d.id}`, 200));
       store.hurryMark(claimed[0]!.id);
       await all[0];
       // 64 written; 66 still queued, more than a statement's worth: already under way.
-      assert.equal(marks, 2);
+      assert.equal(marks.n, 2);
       assert.ok((await Promise.all(all)).every(Boolean));
-      assert.equal(marks, 3, '64, 64 and the last 2');
+      assert.equal(marks.n, 3, '64, 64 and the last 2');
       assert.equal((await store.countDeliveries('full')).sent, 130);
       await store.close();
     });

@@ -71,7 +71,7 @@ export class Store implements StoreContext {
   async close(): Promise<void> {
     await this.signal.close();
     await this.db.destroy();
-    await this.conn.marksDb?.destroy();
+    await this.marksDb?.destroy();
   }
 
   // events.ts
