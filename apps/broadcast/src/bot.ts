@@ -31,6 +31,7 @@ import { type PlannerDeps, planBroadcast } from './pipeline/planner.js';
 import { postCard, postFinalReport } from './pipeline/reporter.js';
 import type { BotSelf } from './policy.js';
 import { workBackoffMs } from './retry.js';
+import type { DeliveryRow } from './store/rows.js';
 import {
   FILE_RETENTION_MS,
   PRUNE_FILES_BATCH,
@@ -128,12 +129,18 @@ class WorkLoop {
 
 /**
  * Copies one worker claims at once: what it sends in about a quarter of a second at the configured
- * rate, 1 to 64. A process that dies leaves at most this many rows leased per worker; they are not
- * sent until the lease runs out, and only the send in flight and the copy whose row was being
- * written can repeat.
+ * rate, 1 to 64. The next batch is claimed while the last quarter of this one goes out
+ * (`deliverStep`), so a process that dies leaves at most a batch and a quarter leased per worker;
+ * they are not sent until the lease runs out, and only the send in flight and the copy whose row
+ * was being written can repeat. A bot that stops hands back what it claimed ahead.
  */
 export function claimBatch(delivery: { rate_per_second: number; workers: number }): number {
   return Math.min(64, Math.max(1, Math.ceil(delivery.rate_per_second / delivery.workers / 4)));
+}
+
+/** A worker's next batch, claimed while it sends the last of its current one (`deliverStep`). */
+interface ClaimAhead {
+  next?: Promise<DeliveryRow[] | undefined> | undefined;
 }
 
 export class BroadcastBot {
@@ -152,6 +159,9 @@ export class BroadcastBot {
   private readonly log: Logger;
   private readonly instance: string;
   private readonly owner: string;
+  /** Each worker loop's claim ahead (`deliverStep`), handed back at `stop`. */
+  private readonly aheads: ClaimAhead[] = [];
+  private stopping = false;
   private limiter: RateLimiter;
   private readonly cache: ContentCache;
   private loops: WorkLoop[] = [];
@@ -218,10 +228,12 @@ export class BroadcastBot {
     // Workers send copies first; with none due, they delete or edit copies already sent.
     const workers = Array.from({ length: this.options.config.delivery.workers }, () => {
       let busy = false;
+      const ahead: ClaimAhead = {};
+      this.aheads.push(ahead);
       return new WorkLoop(
         async () => {
           const was = busy;
-          busy = (await this.deliverStep()) || (await this.taskStep());
+          busy = (await this.deliverStep(ahead)) || (await this.taskStep());
           if (was && !busy) await this.queueDrained();
           return busy;
         },
@@ -253,9 +265,26 @@ export class BroadcastBot {
 
   async stop(): Promise<void> {
     clearTimeout(this.dueTimer);
+    this.stopping = true;
     await Promise.all([...this.loops, ...(this.watch ? [this.watch] : [])].map((l) => l.stop()));
     this.loops = [];
     this.watch = undefined;
+    // Copies claimed ahead and not started go back to the queue, for the next run or another instance.
+    const aheads = this.aheads.splice(0);
+    for (const ahead of aheads) {
+      const rows = (await ahead.next) ?? [];
+      ahead.next = undefined;
+      const ids = rows.map((d) => d.id);
+      await this.options.store
+        .unclaimDeliveries(ids, this.owner, this.now())
+        .catch((err: unknown) =>
+          this.log.warn(
+            { error: describe(err), copies: ids.length },
+            'could not hand back copies claimed ahead',
+          ),
+        );
+    }
+    this.stopping = false;
   }
 
   /**
@@ -412,12 +441,19 @@ export class BroadcastBot {
     return true;
   }
 
-  /** Send a batch of due copies (`claimBatch`), one after another: one claim per batch, not per copy. */
-  private async deliverStep(): Promise<boolean> {
+  /**
+   * Send a batch of due copies (`claimBatch`), one after another: one claim per batch, not per copy.
+   * A worker's loop passes `ahead`: with a quarter of the batch left, the next batch is claimed
+   * while these copies go out, so that the worker does not wait for the claim between batches.
+   */
+  private async deliverStep(ahead?: ClaimAhead): Promise<boolean> {
     const { delivery } = this.options.config;
     const leaseMs = delivery.lease_seconds * 1000;
     const batch = claimBatch(delivery);
-    const claimed = await this.options.store.claimDeliveries(this.owner, this.now(), leaseMs, batch);
+    const claim = () => this.options.store.claimDeliveries(this.owner, this.now(), leaseMs, batch);
+    const early = ahead?.next;
+    if (ahead) ahead.next = undefined;
+    const claimed = (early && (await early)) || (await claim());
     if (claimed.length === 0) return false;
     const deps: DispatcherDeps = {
       ...this.deps(),
@@ -425,13 +461,17 @@ export class BroadcastBot {
       limiter: this.limiter,
       count: (outcome) => this.metrics.deliveries[outcome]++,
     };
+    // Claimed ahead of need only when these copies fill the batch (more are likely due), and not
+    // once the bot is stopping. A failed claim ahead is not an error: the next step claims again.
+    const aheadAt = claimed.length === batch && ahead ? claimed.length - Math.ceil(batch / 4) : -1;
     // A copy's row is written while the next copy is sent, and never later: a worker holds one send
     // in flight and one sent copy waiting for its row at most, so a crash repeats at most two
     // copies per worker. The row lingers for other workers' marks (store/deliveries.ts
     // `SentMarks`) until the worker asks for it, with its next copy's mark queued beside it.
     let previous: Delivered | undefined;
     try {
-      for (const d of claimed) {
+      for (const [i, d] of claimed.entries()) {
+        if (i === aheadAt && ahead && !this.stopping) ahead.next = claim().catch(() => undefined);
         const next = await deliver(deps, this.cache, d, this.owner);
         await previous?.written();
         previous = next;

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
+import { markStatement } from '../src/store/deliveries.js';
 import { EXPIRED_CHECK_MS, queueClaims } from '../src/store/lease.js';
 import type { Store } from '../src/store/store.js';
 import { groupRooms, plannedBroadcast, storeFactories } from './helpers.js';
@@ -53,6 +54,36 @@ for (const factory of storeFactories()) {
         first.map((d) => d.room_id),
         Array.from({ length: 8 }, (_, i) => `R${i}`),
       );
+      await store.close();
+    });
+
+    it('a statement of sent copies finds each row by its key, with 160 copies in flight', async () => {
+      const store = await factory.open('marks');
+      await planMany(store, PENDING);
+      // Four workers with a claim of 40 each, as in a fan-out: the statistics see none in flight.
+      const held = [];
+      for (let w = 0; w < 4; w++) held.push(await store.claimDeliveries(`w${w}`, 10, 60_000, 40));
+      const mine = (held[0] ?? []).slice(0, 4).map((d) => d.id);
+      const params = mine.flatMap((id) => [id, 'w0', `M${id}`, 1, 1, 20]);
+      const plan = (await explain(store, CompiledQuery.raw(markStatement(store.dialect, 4), params))).join(
+        '\n',
+      );
+      // Not a read of every in-flight row (deliveries_lease) joined to the marks.
+      assert.match(
+        plan,
+        store.dialect === 'sqlite'
+          ? /SEARCH deliveries USING INTEGER PRIMARY KEY/
+          : /Index Scan using deliveries_pkey/,
+        `the marks read the primary key:\n${plan}`,
+      );
+      assert.doesNotMatch(plan, /deliveries_lease|deliveries_due|SCAN deliveries|Seq Scan/, plan);
+      // And they write what they say: w0's rows are sent, one w1 holds is not w0's to mark.
+      const marked = await Promise.all(mine.map((id) => store.markSent(id, 'w0', `M${id}`, 20)));
+      assert.deepEqual(marked, [true, true, true, true]);
+      const theirs = held[1]?.[0]?.id ?? 0;
+      assert.equal(await store.markSent(theirs, 'w0', 'M-x', 20), false);
+      const counts = await store.countDeliveries('b');
+      assert.equal(counts.sent, 4);
       await store.close();
     });
 

@@ -107,6 +107,7 @@ export class Store implements StoreContext {
   readonly cardPosted = on(this, cards.cardPosted);
   // deliveries.ts
   readonly claimDeliveries = on(this, deliveries.claimDeliveries);
+  readonly unclaimDeliveries = on(this, deliveries.unclaimDeliveries);
   private readonly sentMarks = new deliveries.SentMarks(this);
   /**
    * Record the created message, the content version it shows and whether Webex can edit it; false
