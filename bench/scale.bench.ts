@@ -29,7 +29,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { RunningBot } from '@herald/broadcast';
 import SQLite from 'better-sqlite3';
@@ -202,6 +202,18 @@ function machineCpuMs(): number {
 function sample(): Sampler {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
+  const t0 = performance.now();
+  // With SCALE_DEBUG: garbage collections that paused the main thread 10 ms or more.
+  const gc = env.SCALE_DEBUG
+    ? new PerformanceObserver((list) => {
+        for (const e of list.getEntries())
+          if (e.duration >= 10)
+            console.error(
+              `gc ${((e as { detail?: { kind?: number } }).detail)?.kind ?? '?'} ${e.duration.toFixed(0)} ms at ${((e.startTime - t0) / 1000).toFixed(1)} s`,
+            );
+      })
+    : undefined;
+  gc?.observe({ entryTypes: ['gc'] });
   let rss = 0;
   let heap = 0;
   let own = 0;
@@ -223,7 +235,7 @@ function sample(): Sampler {
       own = Math.max(own, stall - queued);
       if (env.SCALE_DEBUG && stall > 40)
         console.error(
-          `stall ${stall.toFixed(0)} ms (on CPU ${(sched.cpu - lastSched.cpu).toFixed(0)}, waiting for a CPU ${queued.toFixed(0)}) at ${new Date().toISOString()}`,
+          `stall ${stall.toFixed(0)} ms (on CPU ${(sched.cpu - lastSched.cpu).toFixed(0)}, waiting for a CPU ${queued.toFixed(0)}) at ${((t - t0) / 1000).toFixed(1)} s`,
         );
     }
     last = t;
@@ -233,6 +245,7 @@ function sample(): Sampler {
   return {
     stop() {
       clearInterval(timer);
+      gc?.disconnect();
       tick();
       h.disable();
       return { rssMb: rss / 2 ** 20, heapMb: heap / 2 ** 20, stallMs: h.max / 1e6, ownStallMs: own };

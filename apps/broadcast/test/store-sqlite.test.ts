@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { Store } from '../src/store/store.js';
+import { groupRooms, plannedBroadcast } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -135,6 +136,29 @@ describe('SQLite store connection', () => {
         quiet.longestGap > quiet.took / 2,
         `quiet: timers ran every ${quiet.longestGap.toFixed(0)} ms during a ${quiet.took.toFixed(0)} ms statement, as if a thread still ran it`,
       );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a plan of more than one chunk moves the store to the thread before its first row; a small one does not', async () => {
+    const store = await openStore('plan.sqlite');
+    try {
+      // 250 rows (one chunk): planned on the event loop, which a long statement then holds.
+      assert.equal(await plannedBroadcast(store, groupRooms(250), { id: 'small' }), true);
+      const small = await longStatement(store);
+      assert.ok(
+        small.longestGap > small.took / 2,
+        'after a one-chunk plan, statements still run on the event loop',
+      );
+      // 2,000 rows: every chunk off the event loop, without two busy seconds first.
+      assert.equal(await plannedBroadcast(store, groupRooms(2000), { id: 'large' }), true);
+      const large = await longStatement(store);
+      assert.ok(
+        large.longestGap < large.took / 2,
+        `after a large plan: timers stopped for ${large.longestGap.toFixed(0)} ms during a ${large.took.toFixed(0)} ms statement`,
+      );
+      assert.equal((await store.countDeliveries('large')).pending, 2000);
     } finally {
       await store.close();
     }

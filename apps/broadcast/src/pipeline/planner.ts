@@ -19,6 +19,7 @@ import { type BotSelf, type Identity, isDestination, needsApproval, senderDecisi
 import { workBackoffMs } from '../retry.js';
 import type { BroadcastRow, PlannedDelivery, PlanStatus, StoredFile } from '../store/store.js';
 import { renderCompose } from '../ui/cards.js';
+import { yieldToLoop } from '../yield.js';
 import type { BroadcastContent, BroadcastRequest } from './content.js';
 import type { StageDeps } from './deps.js';
 import { errorText, readSource } from './source.js';
@@ -128,13 +129,26 @@ export async function planBroadcast(
     const senderDirect = config.destination.include_sender_direct
       ? undefined
       : await senderDirectRoom(deps, req, sender, listed);
-    const rooms = listed.filter((room) =>
-      isDestination(
-        config,
-        { id: room.id, type: room.type, ownerId: room.ownerId, title: room.title },
-        { bot, sender: senderIdentity, sourceRoomId: req.roomId, senderDirectRoomId: senderDirect },
-      ),
-    );
+    // In chunks that let the loop run between them: 10,000 spaces in one pass held it 20 to 40 ms.
+    const rooms: Room[] = [];
+    const context = {
+      bot,
+      sender: senderIdentity,
+      sourceRoomId: req.roomId,
+      senderDirectRoomId: senderDirect,
+    };
+    for (let i = 0; i < listed.length; i += FILTER_CHUNK) {
+      if (i > 0) await yieldToLoop();
+      for (const room of listed.slice(i, i + FILTER_CHUNK))
+        if (
+          isDestination(
+            config,
+            { id: room.id, type: room.type, ownerId: room.ownerId, title: room.title },
+            context,
+          )
+        )
+          rooms.push(room);
+    }
     const cannotPost =
       command.kind === 'preview' ? await notModerator(client, rooms, bot.id) : new Set<string>();
     const destinations: PlannedDelivery[] = rooms.map((room) => ({
@@ -223,6 +237,8 @@ async function senderDirectRoom(
 
 /** 1-1s named like the sender whose membership is checked at most (namesakes are rare). */
 const SENDER_DIRECT_CANDIDATES = 3;
+/** Listed spaces weighed against the policies between two turns of the event loop. */
+const FILTER_CHUNK = 1000;
 
 /**
  * The first file, downloaded once. One that cannot be had in time (still being scanned past the

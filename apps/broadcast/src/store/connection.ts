@@ -77,7 +77,12 @@ export function connect(options: StoreOptions): Connection {
     file,
     module: createRequire(import.meta.url).resolve('better-sqlite3'),
   });
-  return { dialect: 'sqlite', schema: undefined, db: new Kysely<Database>({ dialect }) };
+  return {
+    dialect: 'sqlite',
+    schema: undefined,
+    db: new Kysely<Database>({ dialect }),
+    expectBusy: () => dialect.expectBusy(),
+  };
 }
 
 /** Statements each PostgreSQL connection keeps prepared at most; past that, the rest run unnamed. */

@@ -14,4 +14,9 @@ export interface StoreContext {
    * `SentMarks`). Absent on SQLite.
    */
   readonly marksDb?: Kysely<Database> | undefined;
+  /**
+   * SQLite on a file: a long write is coming, so its statements go to the worker thread at once
+   * rather than once the store has been busy two seconds (sqlite-driver.ts). Absent elsewhere.
+   */
+  readonly expectBusy?: (() => void) | undefined;
 }

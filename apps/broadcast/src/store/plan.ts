@@ -1,6 +1,7 @@
 /** Storing a plan (the content, the file, one delivery per destination) and the decisions on it. */
 
 import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
+import { yieldToLoop } from '../yield.js';
 import type { StoreContext } from './context.js';
 import { recountAfter } from './lease.js';
 import type { PlannedDelivery, PlanStatus, StoredFile } from './rows.js';
@@ -53,8 +54,11 @@ export async function savePlan(
     return true;
   });
   if (!started) return false;
+  // SQLite: thousands of rows are a second or more of commits, off the event loop from the first.
+  if (deliveries.length > PLAN_CHUNK) ctx.expectBusy?.();
   for (let i = 0; i < deliveries.length; i += PLAN_CHUNK) {
-    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    // Every chunk after a turn of the loop, the first too: it follows the planner's own work.
+    await yieldToLoop();
     await ctx.db
       .insertInto('deliveries')
       .values(

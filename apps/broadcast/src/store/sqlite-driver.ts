@@ -218,6 +218,22 @@ class HybridDriver implements Driver {
       this.windowStatements = 0;
     }
     if (++this.windowStatements < BUSY_STATEMENTS || !this.lastWindowBusy) return;
+    this.goBusy();
+  }
+
+  /**
+   * Busy before the statements come: planning a large broadcast writes for a second or more at
+   * once, and its first commits on the event loop held the bot up to 110 ms waiting for the disk
+   * before two busy seconds had passed. From the next statement on (one in flight finishes where
+   * it is), the worker runs them; quiet for `QUIET_MS`, the store comes back as usual.
+   */
+  expectBusy(): void {
+    if (!this.worker || this.busy) return;
+    this.lastStatementAt = Date.now();
+    this.goBusy();
+  }
+
+  private goBusy(): void {
     this.busy = true;
     this.quietCheck = setInterval(() => void this.quietened(), QUIET_MS / 4);
     this.quietCheck.unref();
@@ -241,11 +257,21 @@ class HybridDriver implements Driver {
 }
 
 /** kysely's SQLite dialect, with the connection moving to a worker thread while the store is busy. */
-export function sqliteDialect(options: SqliteOptions): Dialect {
+export interface HybridDialect extends Dialect {
+  /** A long write is coming (a plan of thousands of copies): to the worker thread now (`HybridDriver.expectBusy`). */
+  expectBusy(): void;
+}
+
+export function sqliteDialect(options: SqliteOptions): HybridDialect {
+  let driver: HybridDriver | undefined;
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new HybridDriver(options),
+    createDriver: () => {
+      driver = new HybridDriver(options);
+      return driver;
+    },
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
+    expectBusy: () => driver?.expectBusy(),
   };
 }

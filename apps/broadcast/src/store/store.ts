@@ -49,6 +49,8 @@ export class Store implements StoreContext {
   readonly dialect: Dialect;
   /** PostgreSQL: the connection that records sent copies, its commits not waiting for the disk (connection.ts). */
   readonly marksDb: Kysely<Database> | undefined;
+  /** SQLite on a file: move the statements to the worker thread ahead of a long write (context.ts). */
+  readonly expectBusy: (() => void) | undefined;
   /** Deletes and edits of copies already sent. */
   readonly tasks: CopyTaskStore;
   /** New work: wakes the workers here and, on PostgreSQL, in the other instances. */
@@ -60,6 +62,7 @@ export class Store implements StoreContext {
     this.db = this.conn.db;
     this.dialect = this.conn.dialect;
     this.marksDb = this.conn.marksDb;
+    this.expectBusy = this.conn.expectBusy;
     this.tasks = new CopyTaskStore(this);
     this.signal = new WorkSignal(this, this.conn.databaseUrl, this.conn.schema);
   }
