@@ -14,6 +14,7 @@ export type { BucketSpec, RateLimitOptions } from './rest/ratelimit.js';
 export type { RequestLogEntry } from './rest/requestlog.js';
 export type { RunningEmulator, ServerControl, StartEmulatorOptions } from './server.js';
 export { startEmulator } from './server.js';
+export { MembershipIndex } from './state/memberships.js';
 export {
   type ManySpacesOptions,
   manySpacesSeed,

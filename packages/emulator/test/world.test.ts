@@ -214,3 +214,46 @@ test('reset returns to the seed and emits reset', () => {
   assert.equal(world.messages.size, 0);
   assert.equal(world.keys.people.get('alice'), before);
 });
+
+test('a room’s members and a person’s rooms follow every join, leave, deletion and reset, in joining order', () => {
+  const { world, id, room } = seeded();
+  // What the indexes must answer: every membership read in order and filtered.
+  const check = () => {
+    const all = [...world.memberships.values()];
+    for (const r of world.rooms.keys())
+      assert.deepEqual(
+        world.membersOf(r),
+        all.filter((m) => m.roomId === r),
+      );
+    for (const p of world.people.keys())
+      assert.deepEqual(
+        world.roomsOf(p),
+        all.filter((m) => m.personId === p).map((m) => world.rooms.get(m.roomId)),
+      );
+  };
+  check();
+  const before = world.membersOf(room('news')).map((m) => m.personId);
+  world.addMember(id('alice'), room('news'), id('carol'));
+  world.updateMember(id('alice'), room('news'), id('carol'), true);
+  assert.deepEqual(
+    world.membersOf(room('news')).map((m) => m.personId),
+    [...before, id('carol')],
+    'a new member comes last; a changed one keeps its place',
+  );
+  check();
+  world.removeMember(id('bob'), room('news'), id('bob'));
+  assert.ok(!world.roomsOf(id('bob')).some((r) => r.id === room('news')));
+  const made = world.createRoom(id('carol'), { title: 'Later' });
+  world.addMember(id('carol'), made.id, id('bob'));
+  assert.equal(world.roomsOf(id('bob')).at(-1)?.id, made.id);
+  check();
+  world.deleteRoom(id('carol'), made.id);
+  assert.deepEqual(world.membersOf(made.id), []);
+  check();
+  world.reset();
+  check();
+  assert.deepEqual(
+    world.membersOf(room('news')).map((m) => m.personId),
+    before,
+  );
+});

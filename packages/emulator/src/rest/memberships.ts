@@ -39,7 +39,7 @@ export const membershipRoutes: Route[] = [
       // §7.3: personId/personEmail require roomId (except for compliance officers, not emulated).
       if (personId || personEmail)
         throw new EmulatorHttpError(400, 'personId and personEmail require roomId.');
-      items = [...world.memberships.values()].filter((m) => m.personId === req.me.id);
+      items = [...world.memberships.ofPerson(req.me.id)];
     } else {
       const { room } = world.mustRoomOf(req.me.id, uuidOf(roomParam, 'ROOM'));
       items = world.membersOf(room.id);

@@ -32,9 +32,7 @@ export function findRoom(w: WorldState, ref: string): Room | undefined {
 }
 
 export function membersOf(w: WorldState, roomId: string): Membership[] {
-  const out: Membership[] = [];
-  for (const m of w.memberships.values()) if (m.roomId === roomId) out.push(m);
-  return out;
+  return [...w.memberships.ofRoom(roomId)];
 }
 
 export function membership(w: WorldState, personId: string, roomId: string): Membership | undefined {
@@ -44,8 +42,7 @@ export function membership(w: WorldState, personId: string, roomId: string): Mem
 /** Rooms `personId` is a member of, in creation order. */
 export function roomsOf(w: WorldState, personId: string): Room[] {
   const out: Room[] = [];
-  for (const m of w.memberships.values()) {
-    if (m.personId !== personId) continue;
+  for (const m of w.memberships.ofPerson(personId)) {
     const room = w.rooms.get(m.roomId);
     if (room) out.push(room);
   }

@@ -23,8 +23,7 @@ export function newKeyUrl(w: WorldState): string {
 
 /** The 1-1 room of two people, created (with a `room.created` + two `membership.created`) when asked. */
 export function directRoom(w: WorldState, aId: string, bId: string, create: boolean): Room | undefined {
-  for (const m of w.memberships.values()) {
-    if (m.personId !== aId) continue;
+  for (const m of w.memberships.ofPerson(aId)) {
     const room = w.rooms.get(m.roomId);
     if (room?.type === 'direct' && membership(w, bId, room.id)) return room;
   }

@@ -4,8 +4,9 @@
  * Loading emits no `Change`: a seed is the starting state, not a sequence of happenings.
  */
 import { KMS_HOST } from './limits.js';
+import type { MembershipIndex } from './memberships.js';
 import type { RandomSource } from './random.js';
-import type { Membership, Org, Person, Room, Seed } from './types.js';
+import type { Org, Person, Room, Seed } from './types.js';
 
 export class SeedError extends Error {
   readonly code = 'EMULATOR_SEED';
@@ -15,7 +16,7 @@ export interface SeedTarget {
   orgs: Map<string, Org>;
   people: Map<string, Person>;
   rooms: Map<string, Room>;
-  memberships: Map<string, Membership>;
+  memberships: MembershipIndex;
   /** Seed key -> uuid, per kind. */
   keys: { orgs: Map<string, string>; people: Map<string, string>; rooms: Map<string, string> };
 }

@@ -16,6 +16,7 @@
 import { EventEmitter } from 'node:events';
 import * as cardRules from './cards.js';
 import * as lookups from './lookups.js';
+import { MembershipIndex } from './memberships.js';
 import type { MessagePatch, PostMessageInput } from './messages.js';
 import * as messageRules from './messages.js';
 import { createRandom, type RandomSource } from './random.js';
@@ -63,7 +64,7 @@ export class World implements WorldState {
   readonly people = new Map<string, Person>();
   readonly rooms = new Map<string, Room>();
   /** Keyed `<personId>:<roomId>`. */
-  readonly memberships = new Map<string, Membership>();
+  readonly memberships = new MembershipIndex();
   /** In creation order (lists rely on it: newest last). Deleted messages stay, flagged `deleted`. */
   readonly messages = new Map<string, Message>();
   /** Keyed by `<messageUuid>/<index>`. */
