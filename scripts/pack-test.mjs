@@ -12,7 +12,8 @@
 // better-sqlite3's build needs, so nothing is downloaded from anywhere else.
 // Usage: node scripts/pack-test.mjs [major ...]   (default 20 22 24; npm run test:pack)
 // HERALD_PACK_DIR=<folder> works there and keeps it, so that a second run reuses the installed
-// dependencies (better-sqlite3 is built from source once per Node version).
+// dependencies (better-sqlite3 is built from source once per Node version). HERALD_PACK_BUILT=1
+// packs the dist/ folders as they are, without building them first (CI, right after a build).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,22 +35,36 @@ function run(cmd, args, opts = {}) {
   return r;
 }
 
-/** `run` without blocking: the installs of each Node version go side by side. */
-function runAsync(cmd, args, opts = {}) {
+/**
+ * `run` without blocking, so that the installs and the checks of each Node version go side by side:
+ * resolves with the status and the output, killing the command past `timeout` ms.
+ */
+function spawnAsync(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+    let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d) => {
-      out += d;
+      stdout += d;
     });
     child.stderr.on('data', (d) => {
-      out += d;
+      stderr += d;
     });
+    const timer = opts.timeout ? setTimeout(() => child.kill('SIGKILL'), opts.timeout) : undefined;
     child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${out}`)),
-    );
+    child.on('exit', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
   });
+}
+
+/** `spawnAsync` that throws with the output unless the command exits 0; resolves with its stdout. */
+async function runAsync(cmd, args, opts = {}) {
+  const r = await spawnAsync(cmd, args, opts);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
 }
 
 /** Start a long-running command and resolve with it once a line of its stdout matches `ready`. */
@@ -298,14 +313,14 @@ async function check({ node, version, project, env, seconds }) {
   }
 
   writeFileSync(join(project, 'check.cjs'), CJS);
-  log(run(node, ['check.cjs'], { cwd: project, env }).stdout.trim());
+  log((await runAsync(node, ['check.cjs'], { cwd: project, env })).trim());
 
   writeFileSync(join(project, 'store-check.mjs'), STORE);
-  log(run(node, ['store-check.mjs'], { cwd: project, env }).stdout.trim());
+  log((await runAsync(node, ['store-check.mjs'], { cwd: project, env })).trim());
 
   writeFileSync(join(project, 'consumer.ts'), CONSUMER);
   writeFileSync(join(project, 'tsconfig.json'), `${JSON.stringify(TSCONFIG, null, 2)}\n`);
-  run(node, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: project, env });
+  await runAsync(node, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: project, env });
   log('the README examples type-check (strict, nodenext, skipLibCheck false)');
 
   const emulator = await startUntil(
@@ -356,7 +371,7 @@ async function check({ node, version, project, env, seconds }) {
       stop(bot.child);
     }
 
-    const doctor = run('npx', ['--no-install', 'herald', 'doctor'], {
+    const doctor = await spawnAsync('npx', ['--no-install', 'herald', 'doctor'], {
       cwd: project,
       env: {
         ...env,
@@ -364,7 +379,6 @@ async function check({ node, version, project, env, seconds }) {
         WEBEX_API_URL: `${url}/v1`,
         HERALD_SQLITE: 'doctor.sqlite',
       },
-      allowFail: true,
       timeout: 60_000,
     });
     const said = `${doctor.stdout}${doctor.stderr}`;
@@ -406,13 +420,19 @@ async function check({ node, version, project, env, seconds }) {
 
 const started = Date.now();
 try {
-  const tarballs = Object.values(buildAndPack(join(work, 'tarballs')));
+  const tarballs = Object.values(
+    buildAndPack(join(work, 'tarballs'), { build: process.env.HERALD_PACK_BUILT !== '1' }),
+  );
   console.log(`packed ${tarballs.length} tarballs`);
   // The first install alone (it fills ccache with sqlite3.c), then the others side by side.
   const [first, ...others] = majors;
   const projects = [await install(first, tarballs)];
   projects.push(...(await Promise.all(others.map((major) => install(major, tarballs)))));
-  for (const project of projects) await check(project);
+  // The checks of each version side by side too: most of their time is waiting for a process.
+  // Each check stops what it started even when another fails first.
+  const checked = await Promise.allSettled(projects.map((project) => check(project)));
+  const failed = checked.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   console.log(
     `pack-test: ok on Node ${majors.join(', ')} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );

@@ -14,10 +14,15 @@ export const npmCli = (() => {
   return join(dirname(realpathSync(r.stdout.trim())), 'npm-cli.js');
 })();
 
-/** `npm run build`, then `npm pack` of each package into `dest`: package name -> tarball path. */
-export function buildAndPack(dest) {
-  const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('npm run build failed');
+/**
+ * `npm run build`, then `npm pack` of each package into `dest`: package name -> tarball path. With
+ * `build: false` the dist/ folders are packed as they are (CI has just built them).
+ */
+export function buildAndPack(dest, { build = true } = {}) {
+  if (build) {
+    const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('npm run build failed');
+  }
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
   const args = [npmCli, 'pack', '--json', '--pack-destination', dest, ...PACKAGES.flatMap((p) => ['-w', p])];
