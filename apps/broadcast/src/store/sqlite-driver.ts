@@ -256,12 +256,13 @@ class HybridDriver implements Driver {
   }
 }
 
-/** kysely's SQLite dialect, with the connection moving to a worker thread while the store is busy. */
+/** The SQLite dialect of `sqliteDialect`, which can be told that the store is about to be busy. */
 export interface HybridDialect extends Dialect {
   /** A long write is coming (a plan of thousands of copies): to the worker thread now (`HybridDriver.expectBusy`). */
   expectBusy(): void;
 }
 
+/** kysely's SQLite dialect, with the connection moving to a worker thread while the store is busy. */
 export function sqliteDialect(options: SqliteOptions): HybridDialect {
   let driver: HybridDriver | undefined;
   return {
