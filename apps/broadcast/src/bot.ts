@@ -130,9 +130,9 @@ class WorkLoop {
 /**
  * Copies one worker claims at once: what it sends in about a quarter of a second at the configured
  * rate, 1 to 64. The next batch is claimed while the last quarter of this one goes out
- * (`deliverStep`), so a process that dies leaves at most a batch and a quarter leased per worker;
- * they are not sent until the lease runs out, and only the send in flight and the copy whose row
- * was being written can repeat. A bot that stops hands back what it claimed ahead.
+ * (`deliverStep`), so a process that dies leaves at most `batch + ceil(batch / 4)` rows leased
+ * per worker (two for a batch of one); they are not sent until the lease runs out, and only the
+ * send in flight and the copy whose row was being written can repeat. A bot that stops hands back what it claimed ahead.
  */
 export function claimBatch(delivery: { rate_per_second: number; workers: number }): number {
   return Math.min(64, Math.max(1, Math.ceil(delivery.rate_per_second / delivery.workers / 4)));

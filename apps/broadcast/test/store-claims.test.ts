@@ -80,6 +80,11 @@ for (const factory of storeFactories()) {
       // And they write what they say: w0's rows are sent, one w1 holds is not w0's to mark.
       const marked = await Promise.all(mine.map((id) => store.markSent(id, 'w0', `M${id}`, 20)));
       assert.deepEqual(marked, [true, true, true, true]);
+      assert.deepEqual(
+        held.map((rows) => rows.length),
+        [40, 40, 40, 40],
+        'four claims of 40 in flight',
+      );
       const theirs = held[1]?.[0]?.id ?? 0;
       assert.equal(await store.markSent(theirs, 'w0', 'M-x', 20), false);
       const counts = await store.countDeliveries('b');

@@ -130,24 +130,17 @@ export async function planBroadcast(
       ? undefined
       : await senderDirectRoom(deps, req, sender, listed);
     // In chunks that let the loop run between them: 10,000 spaces in one pass held it 20 to 40 ms.
-    const rooms: Room[] = [];
     const context = {
       bot,
       sender: senderIdentity,
       sourceRoomId: req.roomId,
       senderDirectRoomId: senderDirect,
     };
-    for (let i = 0; i < listed.length; i += FILTER_CHUNK) {
-      if (i > 0) await yieldToLoop();
-      for (const room of listed.slice(i, i + FILTER_CHUNK))
-        if (
-          isDestination(
-            config,
-            { id: room.id, type: room.type, ownerId: room.ownerId, title: room.title },
-            context,
-          )
-        )
-          rooms.push(room);
+    const rooms: Room[] = [];
+    for (const [i, room] of listed.entries()) {
+      if (i > 0 && i % FILTER_CHUNK === 0) await yieldToLoop();
+      const destination = { id: room.id, type: room.type, ownerId: room.ownerId, title: room.title };
+      if (isDestination(config, destination, context)) rooms.push(room);
     }
     const cannotPost =
       command.kind === 'preview' ? await notModerator(client, rooms, bot.id) : new Set<string>();
