@@ -39,6 +39,7 @@ import {
   SEEN_RETENTION_MS,
   type Store,
 } from './store/store.js';
+import { WorkLoop } from './work-loop.js';
 
 export interface BotOptions {
   client: WebexClient;
@@ -77,55 +78,6 @@ export interface BotMetrics {
  * loops whenever the store holds due work, so this only bounds what a lost wake-up could delay.
  */
 const LOOP_IDLE_MS = 60_000;
-
-/** A loop that runs `step` until it reports no work, then sleeps `idleMs` or until woken. */
-class WorkLoop {
-  private wakeUp: (() => void) | undefined;
-  private running = false;
-  private done: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly step: () => Promise<boolean>,
-    private readonly idleMs: number,
-    private readonly onError: (err: unknown) => void,
-  ) {}
-
-  start(): void {
-    this.running = true;
-    this.done = this.run();
-  }
-
-  wake(): void {
-    this.wakeUp?.();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.done;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let busy = false;
-      try {
-        busy = await this.step();
-      } catch (err) {
-        this.onError(err);
-      }
-      if (!busy && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.idleMs);
-          this.wakeUp = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wakeUp = undefined;
-      }
-    }
-  }
-}
 
 /**
  * Copies one worker claims at once: what it sends in about a quarter of a second at the configured
